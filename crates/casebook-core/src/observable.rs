@@ -1,0 +1,174 @@
+//! Observables (indicators): guessing the type of a pasted value and normalizing it, so the same indicator typed
+//! two ways is recognised as one ("seen in 3 incidents").
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::model::ObservableKind;
+
+/// A value that cannot be an observable of the given type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind} observable: {why}")]
+pub struct InvalidObservable {
+    pub kind: ObservableKind,
+    pub value: String,
+    pub why: &'static str,
+}
+
+/// Guesses the type of a value as an analyst would paste it.
+pub fn guess_kind(value: &str) -> ObservableKind {
+    let v = refang(value.trim());
+    let hex = !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit());
+    if v.parse::<Ipv4Addr>().is_ok() {
+        ObservableKind::Ipv4
+    } else if v.parse::<Ipv6Addr>().is_ok() {
+        ObservableKind::Ipv6
+    } else if hex && v.len() == 64 {
+        ObservableKind::Sha256
+    } else if hex && v.len() == 40 {
+        ObservableKind::Sha1
+    } else if hex && v.len() == 32 {
+        ObservableKind::Md5
+    } else if v.contains("://") {
+        ObservableKind::Url
+    } else if v.contains('@') && !v.contains(' ') {
+        ObservableKind::Email
+    } else if v.to_ascii_uppercase().starts_with("HK") && v.contains('\\') {
+        ObservableKind::RegistryKey
+    } else if looks_like_domain(&v) {
+        ObservableKind::Domain
+    } else {
+        ObservableKind::Other
+    }
+}
+
+/// Undoes the usual defanging (`hxxp`, `[.]`, `(.)`) so a defanged paste matches the live indicator.
+fn refang(v: &str) -> String {
+    v.replace("[.]", ".")
+        .replace("(.)", ".")
+        .replace("[:]", ":")
+        .replacen("hxxp", "http", 1)
+        .replacen("HXXP", "http", 1)
+}
+
+fn looks_like_domain(v: &str) -> bool {
+    let labels: Vec<&str> = v.trim_end_matches('.').split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(char::is_alphabetic))
+}
+
+/// The canonical form of a value of a type: what two analysts typing the same indicator both end up with.
+pub fn normalize(kind: ObservableKind, value: &str) -> Result<String, InvalidObservable> {
+    let raw = refang(value.trim());
+    let bad = |why| InvalidObservable {
+        kind,
+        value: value.to_string(),
+        why,
+    };
+    if raw.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    Ok(match kind {
+        ObservableKind::Ipv4 => raw
+            .parse::<Ipv4Addr>()
+            .map_err(|_| bad("expected four numbers 0-255, e.g. 203.0.113.7"))?
+            .to_string(),
+        ObservableKind::Ipv6 => raw
+            .parse::<Ipv6Addr>()
+            .map_err(|_| bad("expected an IPv6 address, e.g. 2001:db8::1"))?
+            .to_string(),
+        ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 => {
+            let want = match kind {
+                ObservableKind::Md5 => 32,
+                ObservableKind::Sha1 => 40,
+                _ => 64,
+            };
+            if raw.len() != want || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad("wrong length or not hexadecimal"));
+            }
+            raw.to_ascii_lowercase()
+        }
+        ObservableKind::Domain => {
+            let d = raw.trim_end_matches('.').to_lowercase();
+            if !looks_like_domain(&d) {
+                return Err(bad("expected a name like mail.example.com"));
+            }
+            d
+        }
+        ObservableKind::Email => {
+            let (local, domain) = raw
+                .rsplit_once('@')
+                .ok_or_else(|| bad("expected name@domain"))?;
+            if local.is_empty() || !looks_like_domain(domain) {
+                return Err(bad("expected name@domain"));
+            }
+            format!("{local}@{}", domain.to_lowercase())
+        }
+        ObservableKind::Url => {
+            let (scheme, rest) = raw
+                .split_once("://")
+                .ok_or_else(|| bad("expected a scheme, e.g. https://"))?;
+            let (host, path) = rest
+                .split_once('/')
+                .map(|(h, p)| (h, format!("/{p}")))
+                .unwrap_or((rest, String::new()));
+            if host.is_empty() {
+                return Err(bad("the URL has no host"));
+            }
+            format!(
+                "{}://{}{}",
+                scheme.to_lowercase(),
+                host.to_lowercase(),
+                path
+            )
+        }
+        ObservableKind::FileName
+        | ObservableKind::Account
+        | ObservableKind::RegistryKey
+        | ObservableKind::Other => raw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defanged_and_cased_values_normalize_to_one_indicator() {
+        assert_eq!(
+            guess_kind("hxxps://Evil[.]Example/Login"),
+            ObservableKind::Url
+        );
+        assert_eq!(
+            normalize(ObservableKind::Url, "hxxps://Evil[.]Example/Login").unwrap(),
+            "https://evil.example/Login"
+        );
+        assert_eq!(
+            normalize(ObservableKind::Domain, "MAIL.Example.com.").unwrap(),
+            "mail.example.com"
+        );
+        assert_eq!(
+            normalize(ObservableKind::Ipv4, "203.0.113[.]7").unwrap(),
+            "203.0.113.7"
+        );
+        let h = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+        assert_eq!(guess_kind(h), ObservableKind::Sha256);
+        assert_eq!(
+            normalize(ObservableKind::Sha256, h).unwrap(),
+            h.to_lowercase()
+        );
+    }
+
+    #[test]
+    fn invalid_values_say_what_was_expected() {
+        let err = normalize(ObservableKind::Ipv4, "300.1.1.1").unwrap_err();
+        assert!(err.to_string().contains("expected four numbers"), "{err}");
+        assert!(normalize(ObservableKind::Sha256, "abc").is_err());
+        assert_eq!(guess_kind("ana@corp.example"), ObservableKind::Email);
+        assert_eq!(guess_kind("2001:db8::1"), ObservableKind::Ipv6);
+    }
+}
