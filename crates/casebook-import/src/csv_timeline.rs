@@ -20,12 +20,18 @@ impl Layout {
     fn from_header(header: &[String]) -> Result<Self, ImportError> {
         for (index, name) in header.iter().enumerate() {
             if header[..index].contains(name) {
-                return Err(ImportError::DuplicateColumn { column: name.clone() });
+                return Err(ImportError::DuplicateColumn {
+                    column: name.clone(),
+                });
             }
         }
         let find = |wanted: &str| header.iter().position(|name| name == wanted);
-        let (message, datetime, timestamp, timestamp_desc) =
-            (find(MESSAGE), find(DATETIME), find(TIMESTAMP), find(TIMESTAMP_DESC));
+        let (message, datetime, timestamp, timestamp_desc) = (
+            find(MESSAGE),
+            find(DATETIME),
+            find(TIMESTAMP),
+            find(TIMESTAMP_DESC),
+        );
         let mut missing = Vec::new();
         if message.is_none() {
             missing.push(MandatoryColumn::Message);
@@ -37,10 +43,16 @@ impl Layout {
             missing.push(MandatoryColumn::TimestampDesc);
         }
         match (message, timestamp_desc) {
-            (Some(message), Some(timestamp_desc)) if missing.is_empty() => {
-                Ok(Layout { message, datetime, timestamp, timestamp_desc })
-            }
-            _ => Err(ImportError::MissingColumns { missing, found: header.to_vec() }),
+            (Some(message), Some(timestamp_desc)) if missing.is_empty() => Ok(Layout {
+                message,
+                datetime,
+                timestamp,
+                timestamp_desc,
+            }),
+            _ => Err(ImportError::MissingColumns {
+                missing,
+                found: header.to_vec(),
+            }),
         }
     }
 
@@ -95,7 +107,14 @@ impl<R: Read> CsvEntries<R> {
             }
         }
         let layout = Layout::from_header(&header)?;
-        Ok(CsvEntries { reader, header, layout, record, row: 0, finished: false })
+        Ok(CsvEntries {
+            reader,
+            header,
+            layout,
+            record,
+            row: 0,
+            finished: false,
+        })
     }
 
     /// The column names, as the header gives them.
@@ -114,7 +133,8 @@ impl<R: Read> CsvEntries<R> {
             });
         }
         let cell = |index: usize| self.record.get(index).unwrap_or_default();
-        let present = |index: Option<usize>| index.map(cell).filter(|value| !value.trim().is_empty());
+        let present =
+            |index: Option<usize>| index.map(cell).filter(|value| !value.trim().is_empty());
         let (event_time, time_zone) = time::resolve(
             self.row,
             present(self.layout.datetime),
@@ -125,7 +145,9 @@ impl<R: Read> CsvEntries<R> {
             .iter()
             .zip(self.record.iter())
             .enumerate()
-            .filter(|(index, (_, value))| !self.layout.is_format_column(*index) && !value.is_empty())
+            .filter(|(index, (_, value))| {
+                !self.layout.is_format_column(*index) && !value.is_empty()
+            })
             .map(|(_, (name, value))| (name.clone(), serde_json::Value::String(value.to_owned())))
             .collect();
         Ok(ImportedEntry {
@@ -163,7 +185,10 @@ impl<R: Read> Iterator for CsvEntries<R> {
         if swallowed_rest(&self.reader) {
             self.finished = true;
             let line = self.record.position().map_or(0, csv::Position::line);
-            return Some(Err(ImportError::UnterminatedQuote { row: self.row, line }));
+            return Some(Err(ImportError::UnterminatedQuote {
+                row: self.row,
+                line,
+            }));
         }
         Some(self.entry())
     }
@@ -177,7 +202,10 @@ fn swallowed_rest<R: Read>(reader: &csv::Reader<QuoteTracker<R>>) -> bool {
 
 fn csv_error(error: csv::Error, row: u64) -> ImportError {
     if let csv::ErrorKind::Utf8 { pos, .. } = error.kind() {
-        return ImportError::InvalidUtf8 { row, line: pos.as_ref().map_or(0, csv::Position::line) };
+        return ImportError::InvalidUtf8 {
+            row,
+            line: pos.as_ref().map_or(0, csv::Position::line),
+        };
     }
     if !error.is_io_error() {
         return ImportError::Csv { row, source: error };
@@ -185,6 +213,70 @@ fn csv_error(error: csv::Error, row: u64) -> ImportError {
     match error.into_kind() {
         csv::ErrorKind::Io(source) => ImportError::Read { source },
         // `is_io_error` promised the Io kind, so this arm only keeps the match total.
-        _ => ImportError::Read { source: std::io::Error::other("the CSV reader failed") },
+        _ => ImportError::Read {
+            source: std::io::Error::other("the CSV reader failed"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(columns: &[&str]) -> Result<Layout, ImportError> {
+        Layout::from_header(
+            &columns
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn either_time_column_satisfies_the_header() {
+        let only_timestamp = layout(&["timestamp", "message", "timestamp_desc"]);
+        assert!(
+            matches!(
+                only_timestamp,
+                Ok(Layout {
+                    datetime: None,
+                    timestamp: Some(0),
+                    ..
+                })
+            ),
+            "a timestamp column alone is enough: {only_timestamp:?}"
+        );
+        let only_datetime = layout(&["message", "timestamp_desc", "datetime"]);
+        assert!(matches!(
+            only_datetime,
+            Ok(Layout {
+                datetime: Some(2),
+                timestamp: None,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn every_missing_column_is_reported_in_the_format_order() {
+        match layout(&["timestampDesc", "Message"]) {
+            Err(ImportError::MissingColumns { missing, found }) => {
+                assert_eq!(
+                    missing,
+                    [
+                        MandatoryColumn::Message,
+                        MandatoryColumn::DateTime,
+                        MandatoryColumn::TimestampDesc
+                    ],
+                    "names are matched exactly, so near-misses count as missing"
+                );
+                assert_eq!(
+                    found,
+                    ["timestampDesc", "Message"],
+                    "the header is reported as found"
+                );
+            }
+            other => panic!("expected MissingColumns, got {other:?}"),
+        }
     }
 }

@@ -290,14 +290,18 @@ pub enum ExportError {
     },
 
     /// An attribute uses one of the format's own column names, so it would be confused with it on reading.
-    #[error("the attribute `{name}` has the name of a Timesketch column; rename it before exporting")]
+    #[error(
+        "the attribute `{name}` has the name of a Timesketch column; rename it before exporting"
+    )]
     ReservedAttribute {
         /// The attribute's name.
         name: String,
     },
 
     /// A CSV writer was given an entry with an attribute that has no column in the header already written.
-    #[error("the attribute `{name}` has no column in this CSV; list it among the attribute columns")]
+    #[error(
+        "the attribute `{name}` has no column in this CSV; list it among the attribute columns"
+    )]
     UnknownAttribute {
         /// The attribute's name.
         name: String,
@@ -359,9 +363,13 @@ mod tests {
         };
         let message = ImportError::Json { row: 7, source }.to_string();
         assert!(
-            message.starts_with("row 7: the line is not valid JSON (") && message.contains("at character 7"),
+            message.starts_with("row 7: the line is not valid JSON (")
+                && message.contains("at character 7"),
             "a JSONL error must give our row and the character, not serde's line 1: {message}"
         );
-        assert!(!message.contains("line 1"), "serde's line number would contradict the row: {message}");
+        assert!(
+            !message.contains("line 1"),
+            "serde's line number would contradict the row: {message}"
+        );
     }
 }

@@ -36,7 +36,11 @@ impl ExportEntry {
     }
 
     fn check_attribute_names(&self) -> Result<(), ExportError> {
-        match self.attributes.keys().find(|name| FORMAT_COLUMNS.contains(&name.as_str())) {
+        match self
+            .attributes
+            .keys()
+            .find(|name| FORMAT_COLUMNS.contains(&name.as_str()))
+        {
             Some(name) => Err(ExportError::ReservedAttribute { name: name.clone() }),
             None => Ok(()),
         }
@@ -87,9 +91,16 @@ impl<W: Write> CsvTimelineWriter<W> {
             }
         }
         let mut writer = csv::Writer::from_writer(out);
-        let header = FORMAT_COLUMNS.iter().copied().chain(attribute_columns.iter().map(String::as_str));
+        let header = FORMAT_COLUMNS
+            .iter()
+            .copied()
+            .chain(attribute_columns.iter().map(String::as_str));
         writer.write_record(header).map_err(std::io::Error::from)?;
-        Ok(CsvTimelineWriter { writer, attribute_columns, cells: Vec::new() })
+        Ok(CsvTimelineWriter {
+            writer,
+            attribute_columns,
+            cells: Vec::new(),
+        })
     }
 
     /// Writes one entry.
@@ -99,7 +110,11 @@ impl<W: Write> CsvTimelineWriter<W> {
     /// [`ExportError::YearOutOfRange`], [`ExportError::Write`].
     pub fn write(&mut self, entry: &ExportEntry) -> Result<(), ExportError> {
         entry.check_attribute_names()?;
-        if let Some(name) = entry.attributes.keys().find(|name| !self.attribute_columns.contains(name)) {
+        if let Some(name) = entry
+            .attributes
+            .keys()
+            .find(|name| !self.attribute_columns.contains(name))
+        {
             return Err(ExportError::UnknownAttribute { name: name.clone() });
         }
         self.cells.clear();
@@ -114,7 +129,9 @@ impl<W: Write> CsvTimelineWriter<W> {
                 Some(other) => other.to_string(),
             });
         }
-        self.writer.write_record(&self.cells).map_err(std::io::Error::from)?;
+        self.writer
+            .write_record(&self.cells)
+            .map_err(std::io::Error::from)?;
         Ok(())
     }
 
@@ -123,7 +140,11 @@ impl<W: Write> CsvTimelineWriter<W> {
     /// # Errors
     /// [`ExportError::Write`] when the output fails.
     pub fn finish(self) -> Result<W, ExportError> {
-        self.writer.into_inner().map_err(|error| ExportError::Write { source: error.into_error() })
+        self.writer
+            .into_inner()
+            .map_err(|error| ExportError::Write {
+                source: error.into_error(),
+            })
     }
 }
 
@@ -163,10 +184,21 @@ pub fn write_jsonl<'a, W: Write>(
         entry.check_attribute_names()?;
         let mut object = Map::new();
         object.insert(MESSAGE.to_owned(), Value::String(entry.message.clone()));
-        object.insert(DATETIME.to_owned(), Value::String(time::format_datetime(&entry.datetime)?));
+        object.insert(
+            DATETIME.to_owned(),
+            Value::String(time::format_datetime(&entry.datetime)?),
+        );
         object.insert(TIMESTAMP.to_owned(), Value::from(entry.timestamp_micros()));
-        object.insert(TIMESTAMP_DESC.to_owned(), Value::String(entry.timestamp_desc.clone()));
-        object.extend(entry.attributes.iter().map(|(name, value)| (name.clone(), value.clone())));
+        object.insert(
+            TIMESTAMP_DESC.to_owned(),
+            Value::String(entry.timestamp_desc.clone()),
+        );
+        object.extend(
+            entry
+                .attributes
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
         serde_json::to_writer(&mut out, &object).map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
     }

@@ -24,18 +24,30 @@ pub struct JsonlEntries<R: BufRead> {
 impl<R: BufRead> JsonlEntries<R> {
     /// Starts reading; nothing is read until the iterator advances.
     pub fn new(input: R) -> Self {
-        JsonlEntries { input, buffer: Vec::new(), line: 0, events: 0, finished: false }
+        JsonlEntries {
+            input,
+            buffer: Vec::new(),
+            line: 0,
+            events: 0,
+            finished: false,
+        }
     }
 
     fn entry(&self, row: u64) -> Result<ImportedEntry, ImportError> {
-        let mut text = std::str::from_utf8(&self.buffer).map_err(|_| ImportError::InvalidUtf8 { row, line: row })?;
+        let mut text = std::str::from_utf8(&self.buffer)
+            .map_err(|_| ImportError::InvalidUtf8 { row, line: row })?;
         if row == 1 {
             // A byte order mark is not JSON, but editors on Windows put one before the first line.
             text = text.strip_prefix('\u{feff}').unwrap_or(text);
         }
         let mut object = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(object)) => object,
-            Ok(other) => return Err(ImportError::NotAnObject { row, found: type_name(&other) }),
+            Ok(other) => {
+                return Err(ImportError::NotAnObject {
+                    row,
+                    found: type_name(&other),
+                })
+            }
             Err(source) => return Err(ImportError::Json { row, source }),
         };
         // `shift_remove` keeps the remaining fields in file order; they become the attributes as they are.
@@ -47,9 +59,22 @@ impl<R: BufRead> JsonlEntries<R> {
             Some(other) => return Err(wrong_type(row, DATETIME, other)),
         };
         let timestamp = optional(&mut object, TIMESTAMP);
-        let (event_time, time_zone) = time::resolve(row, datetime, timestamp.as_ref().map(RawTimestamp::Json))?;
-        let timestamp_desc = required_string(&mut object, row, TIMESTAMP_DESC, MandatoryColumn::TimestampDesc)?;
-        Ok(ImportedEntry { row, event_time, time_zone, timestamp_desc, message, attributes: object })
+        let (event_time, time_zone) =
+            time::resolve(row, datetime, timestamp.as_ref().map(RawTimestamp::Json))?;
+        let timestamp_desc = required_string(
+            &mut object,
+            row,
+            TIMESTAMP_DESC,
+            MandatoryColumn::TimestampDesc,
+        )?;
+        Ok(ImportedEntry {
+            row,
+            event_time,
+            time_zone,
+            timestamp_desc,
+            message,
+            attributes: object,
+        })
     }
 }
 
@@ -100,7 +125,12 @@ fn required_string(
 }
 
 fn wrong_type(row: u64, column: &str, found: &Value) -> ImportError {
-    ImportError::WrongType { row, column: column.to_owned(), expected: "a string", found: type_name(found) }
+    ImportError::WrongType {
+        row,
+        column: column.to_owned(),
+        expected: "a string",
+        found: type_name(found),
+    }
 }
 
 fn type_name(value: &Value) -> &'static str {

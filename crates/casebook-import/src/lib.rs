@@ -149,12 +149,32 @@ mod tests {
     #[test]
     fn formats_are_guessed_from_the_extension() {
         assert_eq!(Format::from_file_name("evtx_direct.csv"), Some(Format::Csv));
-        assert_eq!(Format::from_file_name("exports/Timeline.CSV"), Some(Format::Csv), "case does not matter");
+        assert_eq!(
+            Format::from_file_name("exports/Timeline.CSV"),
+            Some(Format::Csv),
+            "case does not matter"
+        );
         assert_eq!(Format::from_file_name("events.jsonl"), Some(Format::Jsonl));
-        assert_eq!(Format::from_file_name("events.json"), Some(Format::Jsonl), "Timesketch's .json is JSON lines");
+        assert_eq!(
+            Format::from_file_name("events.json"),
+            Some(Format::Jsonl),
+            "Timesketch's .json is JSON lines"
+        );
         assert_eq!(Format::from_file_name("events.ndjson"), Some(Format::Jsonl));
-        assert_eq!(Format::from_file_name("events.plaso"), None, "a plaso storage file is not a timeline");
-        assert_eq!(Format::from_file_name("csv"), None, "a bare name has no extension");
-        assert_eq!(Format::from_file_name("dir.csv/notes"), None, "only the file's own extension counts");
+        assert_eq!(
+            Format::from_file_name("events.plaso"),
+            None,
+            "a plaso storage file is not a timeline"
+        );
+        assert_eq!(
+            Format::from_file_name("csv"),
+            None,
+            "a bare name has no extension"
+        );
+        assert_eq!(
+            Format::from_file_name("dir.csv/notes"),
+            None,
+            "only the file's own extension counts"
+        );
     }
 }

@@ -34,7 +34,13 @@ const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
 
 impl<R: Read> QuoteTracker<R> {
     pub(crate) fn new(inner: R) -> Self {
-        QuoteTracker { inner, state: State::CellStart, consumed: 0, at_end: false, bom_so_far: 0 }
+        QuoteTracker {
+            inner,
+            state: State::CellStart,
+            consumed: 0,
+            at_end: false,
+            bom_so_far: 0,
+        }
     }
 
     /// True once the whole input was read and it ended inside a quoted cell.
@@ -99,16 +105,37 @@ mod tests {
 
     #[test]
     fn balanced_quotes_are_closed() {
-        assert!(!ends_open("a,b\n\"x,\"\"y\"\"\nz\",2\n"), "doubled quotes and newlines inside quotes are fine");
-        assert!(!ends_open("a,b\nsay \"hi,2\n"), "a quote inside an unquoted cell is an ordinary character");
-        assert!(!ends_open("a\n\"x\"tail\n"), "text after a closing quote does not reopen quoting");
-        assert!(!ends_open("\u{feff}\"a\nb\"\n"), "a byte order mark does not hide the opening quote");
+        assert!(
+            !ends_open("a,b\n\"x,\"\"y\"\"\nz\",2\n"),
+            "doubled quotes and newlines inside quotes are fine"
+        );
+        assert!(
+            !ends_open("a,b\nsay \"hi,2\n"),
+            "a quote inside an unquoted cell is an ordinary character"
+        );
+        assert!(
+            !ends_open("a\n\"x\"tail\n"),
+            "text after a closing quote does not reopen quoting"
+        );
+        assert!(
+            !ends_open("\u{feff}\"a\nb\"\n"),
+            "a byte order mark does not hide the opening quote"
+        );
     }
 
     #[test]
     fn an_unbalanced_quote_is_noticed() {
-        assert!(ends_open("a,b\n\"x,2\n3,4\n"), "a quote opened at a cell start and never closed");
-        assert!(ends_open("a,b\n1,\"open\n"), "an open quote in the last column");
-        assert!(ends_open("a\n\"x\"\"\n"), "an escaped quote does not close the cell");
+        assert!(
+            ends_open("a,b\n\"x,2\n3,4\n"),
+            "a quote opened at a cell start and never closed"
+        );
+        assert!(
+            ends_open("a,b\n1,\"open\n"),
+            "an open quote in the last column"
+        );
+        assert!(
+            ends_open("a\n\"x\"\"\n"),
+            "an escaped quote does not close the cell"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! Turning `datetime` and `timestamp` values into an event time, and back; the rules are set out in the crate docs.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, SubsecRound, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset as _, SecondsFormat, SubsecRound,
+    TimeZone, Utc,
+};
 
 use crate::error::{DateTimeError, ExportError, ImportError, MandatoryColumn, TimestampError};
 
@@ -38,7 +41,10 @@ pub(crate) fn resolve(
             value: text.to_owned(),
             reason,
         })?;
-        return Ok((parsed.with_timezone(&Utc), Some(format_offset(parsed.offset()))));
+        return Ok((
+            parsed.with_timezone(&Utc),
+            Some(format_offset(parsed.offset())),
+        ));
     }
     if let Some(raw) = timestamp {
         let time = timestamp_to_utc(raw).map_err(|reason| ImportError::InvalidTimestamp {
@@ -50,12 +56,18 @@ pub(crate) fn resolve(
         // An epoch count says nothing about the zone the source was in.
         return Ok((time, None));
     }
-    Err(ImportError::MissingValue { row, field: MandatoryColumn::DateTime })
+    Err(ImportError::MissingValue {
+        row,
+        field: MandatoryColumn::DateTime,
+    })
 }
 
 /// Reads `YYYY-MM-DD(T| )HH:MM:SS[.f{1,6}](Z|±HH:MM|±HHMM)`; surrounding spaces are ignored.
 pub(crate) fn parse_datetime(text: &str) -> Result<DateTime<FixedOffset>, DateTimeError> {
-    let mut cursor = Cursor { bytes: text.trim().as_bytes(), at: 0 };
+    let mut cursor = Cursor {
+        bytes: text.trim().as_bytes(),
+        at: 0,
+    };
     let year = cursor.number(4)?;
     cursor.expect(b'-')?;
     let month = cursor.number(2)?;
@@ -89,7 +101,8 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateTime<FixedOffset>, DateTi
     if second > 59 {
         return Err(DateTimeError::NoSuchDateTime);
     }
-    let time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros).ok_or(DateTimeError::NoSuchDateTime)?;
+    let time = NaiveTime::from_hms_micro_opt(hour, minute, second, micros)
+        .ok_or(DateTimeError::NoSuchDateTime)?;
     offset
         .from_local_datetime(&date.and_time(time))
         .single()
@@ -98,7 +111,10 @@ pub(crate) fn parse_datetime(text: &str) -> Result<DateTime<FixedOffset>, DateTi
 
 /// Reads an offset as this crate writes it into `ImportedEntry::time_zone` (`Z`, `±HH:MM` or `±HHMM`).
 pub(crate) fn parse_offset(text: &str) -> Option<FixedOffset> {
-    let mut cursor = Cursor { bytes: text.trim().as_bytes(), at: 0 };
+    let mut cursor = Cursor {
+        bytes: text.trim().as_bytes(),
+        at: 0,
+    };
     let offset = cursor.offset().ok()?;
     cursor.peek().is_none().then_some(offset)
 }
@@ -114,9 +130,13 @@ pub(crate) fn format_offset(offset: &FixedOffset) -> String {
 /// Writes a time as Timesketch's `datetime`, keeping microseconds and dropping anything finer.
 pub(crate) fn format_datetime(datetime: &DateTime<FixedOffset>) -> Result<String, ExportError> {
     if !(0..=9999).contains(&datetime.year()) {
-        return Err(ExportError::YearOutOfRange { datetime: datetime.to_string() });
+        return Err(ExportError::YearOutOfRange {
+            datetime: datetime.to_string(),
+        });
     }
-    Ok(datetime.trunc_subsecs(6).to_rfc3339_opts(SecondsFormat::AutoSi, false))
+    Ok(datetime
+        .trunc_subsecs(6)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false))
 }
 
 /// The unit of an epoch count is guessed from its size; see the crate docs for the thresholds and their price.
@@ -146,7 +166,9 @@ fn integer_from_text(text: &str) -> Result<i64, TimestampError> {
     // Spreadsheets and pandas often turn an integer column into floats (`1331698658276340.0`); a zero fraction is
     // still an integer, any other fraction is not.
     let whole = match text.split_once('.') {
-        Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => whole,
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') => {
+            whole
+        }
         Some(_) => return Err(TimestampError::NotAnInteger),
         None => text,
     };
@@ -225,7 +247,9 @@ impl Cursor<'_> {
         }
         let mut micros = 0;
         for position in 0..6 {
-            let digit = digits.get(position).map_or(0, |digit| u32::from(digit - b'0'));
+            let digit = digits
+                .get(position)
+                .map_or(0, |digit| u32::from(digit - b'0'));
             micros = micros * 10 + digit;
         }
         Ok(micros)
@@ -234,7 +258,7 @@ impl Cursor<'_> {
     fn offset(&mut self) -> Result<FixedOffset, DateTimeError> {
         let sign = match self.next() {
             None => return Err(DateTimeError::MissingTimeZone),
-            Some(b'Z' | b'z') => return Ok(FixedOffset::east_opt(0).ok_or(DateTimeError::InvalidOffset)?),
+            Some(b'Z' | b'z') => return Ok(Utc.fix()),
             Some(b'+') => 1,
             Some(b'-') => -1,
             Some(_) => return Err(DateTimeError::NotIso8601),
@@ -247,7 +271,8 @@ impl Cursor<'_> {
         if hours > 23 || minutes > 59 {
             return Err(DateTimeError::InvalidOffset);
         }
-        let seconds = i32::try_from(hours * 3600 + minutes * 60).map_err(|_| DateTimeError::InvalidOffset)?;
+        let seconds =
+            i32::try_from(hours * 3600 + minutes * 60).map_err(|_| DateTimeError::InvalidOffset)?;
         FixedOffset::east_opt(sign * seconds).ok_or(DateTimeError::InvalidOffset)
     }
 }
@@ -257,72 +282,197 @@ mod tests {
     use super::*;
 
     fn utc(text: &str) -> Result<String, DateTimeError> {
-        parse_datetime(text).map(|time| time.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Micros, true))
+        parse_datetime(text).map(|time| {
+            time.with_timezone(&Utc)
+                .to_rfc3339_opts(SecondsFormat::Micros, true)
+        })
     }
 
     #[test]
     fn rfc3339_and_plaso_forms_agree() {
-        assert_eq!(utc("2012-03-14T04:17:38.276340+00:00"), Ok("2012-03-14T04:17:38.276340Z".into()));
+        assert_eq!(
+            utc("2012-03-14T04:17:38.276340+00:00"),
+            Ok("2012-03-14T04:17:38.276340Z".into())
+        );
         assert_eq!(
             utc("2012-03-14 04:17:38.276340+00:00"),
             Ok("2012-03-14T04:17:38.276340Z".into()),
             "plaso separates date and time with a space"
         );
-        assert_eq!(utc("2012-03-14T06:17:38.27634+0200"), Ok("2012-03-14T04:17:38.276340Z".into()));
-        assert_eq!(utc("2012-03-13T23:17:38-05:00"), Ok("2012-03-14T04:17:38.000000Z".into()));
+        assert_eq!(
+            utc("2012-03-14T06:17:38.27634+0200"),
+            Ok("2012-03-14T04:17:38.276340Z".into())
+        );
+        assert_eq!(
+            utc("2012-03-13T23:17:38-05:00"),
+            Ok("2012-03-14T04:17:38.000000Z".into())
+        );
     }
 
     #[test]
     fn short_fractions_are_scaled_not_read_as_microseconds() {
-        assert_eq!(utc("2020-01-01T00:00:00.5Z"), Ok("2020-01-01T00:00:00.500000Z".into()), ".5 is half a second");
+        assert_eq!(
+            utc("2020-01-01T00:00:00.5Z"),
+            Ok("2020-01-01T00:00:00.500000Z".into()),
+            ".5 is half a second"
+        );
     }
 
     #[test]
     fn digits_below_the_microsecond_must_be_zero() {
-        assert_eq!(utc("2020-01-01T00:00:00.123456000Z"), Ok("2020-01-01T00:00:00.123456Z".into()));
-        assert_eq!(utc("2020-01-01T00:00:00.1234567Z"), Err(DateTimeError::FinerThanMicroseconds));
+        assert_eq!(
+            utc("2020-01-01T00:00:00.123456000Z"),
+            Ok("2020-01-01T00:00:00.123456Z".into())
+        );
+        assert_eq!(
+            utc("2020-01-01T00:00:00.1234567Z"),
+            Err(DateTimeError::FinerThanMicroseconds)
+        );
     }
 
     #[test]
     fn malformed_values_are_refused_with_the_right_reason() {
         assert_eq!(utc("1234 19:01:01"), Err(DateTimeError::NotIso8601));
-        assert_eq!(utc("2017-09-24 19:01:01"), Err(DateTimeError::MissingTimeZone));
-        assert_eq!(utc("2017-02-30T19:01:01Z"), Err(DateTimeError::NoSuchDateTime));
-        assert_eq!(utc("2017-02-03T19:01:60Z"), Err(DateTimeError::NoSuchDateTime), "no leap seconds");
-        assert_eq!(utc("2017-02-03T19:01:01+24:00"), Err(DateTimeError::InvalidOffset));
-        assert_eq!(utc("2017-02-03T19:01:01Z trailing"), Err(DateTimeError::NotIso8601));
+        assert_eq!(
+            utc("2017-09-24 19:01:01"),
+            Err(DateTimeError::MissingTimeZone)
+        );
+        assert_eq!(
+            utc("2017-02-30T19:01:01Z"),
+            Err(DateTimeError::NoSuchDateTime)
+        );
+        assert_eq!(
+            utc("2017-02-03T19:01:60Z"),
+            Err(DateTimeError::NoSuchDateTime),
+            "no leap seconds"
+        );
+        assert_eq!(
+            utc("2017-02-03T19:01:01+24:00"),
+            Err(DateTimeError::InvalidOffset)
+        );
+        assert_eq!(
+            utc("2017-02-03T19:01:01Z trailing"),
+            Err(DateTimeError::NotIso8601)
+        );
         assert_eq!(utc("2017-02-03T19:01:01."), Err(DateTimeError::NotIso8601));
         assert_eq!(utc(""), Err(DateTimeError::NotIso8601));
-        assert_eq!(utc("２０１７-02-03T19:01:01Z"), Err(DateTimeError::NotIso8601), "only ASCII digits");
+        assert_eq!(
+            utc("２０１７-02-03T19:01:01Z"),
+            Err(DateTimeError::NotIso8601),
+            "only ASCII digits"
+        );
     }
 
     #[test]
     fn the_unit_of_a_timestamp_follows_its_magnitude() {
         let read = |text: &str| {
-            timestamp_to_utc(RawTimestamp::Text(text)).map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
+            timestamp_to_utc(RawTimestamp::Text(text))
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
         };
-        assert_eq!(read("1658689261"), Ok("2022-07-24T19:01:01.000000Z".into()), "seconds");
-        assert_eq!(read("1658689261123"), Ok("2022-07-24T19:01:01.123000Z".into()), "milliseconds");
-        assert_eq!(read("1658689261123456"), Ok("2022-07-24T19:01:01.123456Z".into()), "microseconds");
-        assert_eq!(read("1658689261123456000"), Ok("2022-07-24T19:01:01.123456Z".into()), "nanoseconds");
-        assert_eq!(read("1658689261123456789"), Err(TimestampError::FinerThanMicroseconds));
-        assert_eq!(read("-1000000"), Ok("1969-12-20T10:13:20.000000Z".into()), "before 1970, in seconds");
-        assert_eq!(read("1331698658276340.0"), Ok("2012-03-14T04:17:38.276340Z".into()), "pandas float form");
+        assert_eq!(
+            read("1658689261"),
+            Ok("2022-07-24T19:01:01.000000Z".into()),
+            "seconds"
+        );
+        assert_eq!(
+            read("1658689261123"),
+            Ok("2022-07-24T19:01:01.123000Z".into()),
+            "milliseconds"
+        );
+        assert_eq!(
+            read("1658689261123456"),
+            Ok("2022-07-24T19:01:01.123456Z".into()),
+            "microseconds"
+        );
+        assert_eq!(
+            read("1658689261123456000"),
+            Ok("2022-07-24T19:01:01.123456Z".into()),
+            "nanoseconds"
+        );
+        assert_eq!(
+            read("1658689261123456789"),
+            Err(TimestampError::FinerThanMicroseconds)
+        );
+        assert_eq!(
+            read("99999999999"),
+            Ok("5138-11-16T09:46:39.000000Z".into()),
+            "largest seconds value"
+        );
+        assert_eq!(
+            read("100000000000"),
+            Ok("1973-03-03T09:46:40.000000Z".into()),
+            "smallest milliseconds value"
+        );
+        assert_eq!(
+            read("99999999999999"),
+            Ok("5138-11-16T09:46:39.999000Z".into()),
+            "largest milliseconds value"
+        );
+        assert_eq!(
+            read("100000000000000"),
+            Ok("1973-03-03T09:46:40.000000Z".into()),
+            "smallest microseconds value"
+        );
+        assert_eq!(
+            read("99999999999999999"),
+            Ok("5138-11-16T09:46:39.999999Z".into()),
+            "largest microseconds"
+        );
+        assert_eq!(
+            read("100000000000000000"),
+            Ok("1973-03-03T09:46:40.000000Z".into()),
+            "smallest nanoseconds"
+        );
+        assert_eq!(
+            read("-1000000"),
+            Ok("1969-12-20T10:13:20.000000Z".into()),
+            "before 1970, in seconds"
+        );
+        assert_eq!(
+            read("1331698658276340.0"),
+            Ok("2012-03-14T04:17:38.276340Z".into()),
+            "pandas float form"
+        );
         assert_eq!(read("1.5"), Err(TimestampError::NotAnInteger));
         assert_eq!(read("abc"), Err(TimestampError::NotAnInteger));
-        assert_eq!(read("99999999999999999999"), Err(TimestampError::OutOfRange));
-        assert_eq!(read(&i64::MIN.to_string()), Err(TimestampError::FinerThanMicroseconds));
-        assert_eq!(read("-9223372036854775000"), Ok("1677-09-21T00:12:43.145225Z".into()), "never wraps");
+        assert_eq!(
+            read("99999999999999999999"),
+            Err(TimestampError::OutOfRange)
+        );
+        assert_eq!(
+            read(&i64::MIN.to_string()),
+            Err(TimestampError::FinerThanMicroseconds)
+        );
+        assert_eq!(
+            read("-9223372036854775000"),
+            Ok("1677-09-21T00:12:43.145225Z".into()),
+            "never wraps"
+        );
     }
 
     #[test]
     fn json_timestamps_must_be_integers() {
-        let read = |value: serde_json::Value| timestamp_to_utc(RawTimestamp::Json(&value)).map(|t| t.timestamp());
+        let read = |value: serde_json::Value| {
+            timestamp_to_utc(RawTimestamp::Json(&value)).map(|t| t.timestamp())
+        };
         assert_eq!(read(serde_json::json!(1658689261)), Ok(1658689261));
-        assert_eq!(read(serde_json::json!("1658689261")), Ok(1658689261), "a numeric string is accepted");
-        assert_eq!(read(serde_json::json!(1.5)), Err(TimestampError::NotAnInteger));
-        assert_eq!(read(serde_json::json!(u64::MAX)), Err(TimestampError::OutOfRange));
-        assert_eq!(read(serde_json::json!(true)), Err(TimestampError::NotAnInteger));
+        assert_eq!(
+            read(serde_json::json!("1658689261")),
+            Ok(1658689261),
+            "a numeric string is accepted"
+        );
+        assert_eq!(
+            read(serde_json::json!(1.5)),
+            Err(TimestampError::NotAnInteger)
+        );
+        assert_eq!(
+            read(serde_json::json!(u64::MAX)),
+            Err(TimestampError::OutOfRange)
+        );
+        assert_eq!(
+            read(serde_json::json!(true)),
+            Err(TimestampError::NotAnInteger)
+        );
     }
 
     #[test]
@@ -331,7 +481,10 @@ mod tests {
         assert_eq!(offset(0), Some("+00:00".into()));
         assert_eq!(offset(2 * 3600), Some("+02:00".into()));
         assert_eq!(offset(-(5 * 3600 + 30 * 60)), Some("-05:30".into()));
-        assert_eq!(parse_offset("-05:30").map(|o| o.local_minus_utc()), Some(-(5 * 3600 + 30 * 60)));
+        assert_eq!(
+            parse_offset("-05:30").map(|o| o.local_minus_utc()),
+            Some(-(5 * 3600 + 30 * 60))
+        );
         assert_eq!(parse_offset("Z").map(|o| o.local_minus_utc()), Some(0));
         assert_eq!(parse_offset("Europe/Paris"), None, "names are not offsets");
     }
