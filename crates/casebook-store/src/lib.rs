@@ -1,0 +1,104 @@
+//! Casebook's local store: the event log and its projections in one SQLite file, and the evidence blob store.
+//!
+//! Architecture invariant: every change enters through [`append::append_local`] or [`append::append_remote`], which
+//! write the event and update every projection in the caller's transaction, so the log and what users see never
+//! disagree. Projections can be dropped and rebuilt from the log alone ([`rebuild::rebuild`]).
+
+pub mod append;
+pub mod blobs;
+pub mod dump;
+mod migrate;
+pub mod project;
+pub mod read;
+pub mod rebuild;
+mod sql;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use migrate::SCHEMA_VERSION;
+
+/// What can go wrong in the store, sorted by what a caller does about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database {path} was written by a newer Casebook (schema version {found}; this one knows up to {known}). Upgrade Casebook, or point --data-dir at another directory; the file was not changed")]
+    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("the database is busy (another Casebook is writing); try again in a moment")]
+    Busy(#[source] rusqlite::Error),
+    #[error("the disk is full: nothing was saved. Free some space and try again")]
+    DiskFull(#[source] rusqlite::Error),
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
+    #[error(transparent)]
+    Decode(#[from] casebook_core::event::DecodeError),
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy(e),
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One open database file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date in one transaction.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL: readers never block the writer; synchronous=FULL: a committed event survives a power cut, not only a
+        // killed process.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn, path: path.to_path_buf() };
+        migrate::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A read handle.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts a write transaction; it takes the write lock at once so it never fails half-way for a busy database.
+    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy file.
+    pub fn integrity_check(&self) -> Result<String> {
+        let rows: Vec<String> =
+            self.conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows.join("\n"))
+    }
+}

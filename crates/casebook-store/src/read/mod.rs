@@ -1,0 +1,83 @@
+//! Read handles over `&Connection`: the views the application shows. They are transfer types (plain data with
+//! `Serialize`), separate from the core's domain types.
+
+mod escalations;
+mod incidents;
+mod records;
+mod search;
+mod timeline;
+
+pub use escalations::*;
+pub use incidents::*;
+pub use records::*;
+pub use search::*;
+pub use timeline::*;
+
+use casebook_core::{Hlc, UserId};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::sql::parse;
+use crate::Result;
+
+/// A person in the directory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub role: casebook_core::model::Role,
+    pub tier: Option<casebook_core::model::Tier>,
+}
+
+pub fn users(conn: &Connection) -> Result<Vec<UserView>> {
+    let mut stmt = conn.prepare_cached("SELECT id, name, role, tier FROM users ORDER BY name COLLATE NOCASE, id")?;
+    let rows: Vec<(String, String, String, Option<u8>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, name, role, tier)| {
+            Ok(UserView {
+                id: parse("user id", &id)?,
+                name,
+                role: parse("role", &role)?,
+                tier: tier.map(|t| parse("tier", &t.to_string())).transpose()?,
+            })
+        })
+        .collect()
+}
+
+pub fn user(conn: &Connection, id: UserId) -> Result<Option<UserView>> {
+    Ok(users(conn)?.into_iter().find(|u| u.id == id))
+}
+
+/// Finds users by name, case-insensitively (a name may be shared: all matches are returned).
+pub fn users_named(conn: &Connection, name: &str) -> Result<Vec<UserView>> {
+    Ok(users(conn)?.into_iter().filter(|u| u.name.eq_ignore_ascii_case(name.trim())).collect())
+}
+
+/// The response targets a lead has set, per severity.
+pub fn response_targets(conn: &Connection) -> Result<Vec<casebook_core::escalation::ResponseTarget>> {
+    let mut stmt = conn.prepare_cached("SELECT severity, acknowledge_minutes, accept_minutes FROM response_targets")?;
+    let rows: Vec<(String, u32, u32)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(s, a, c)| {
+            Ok(casebook_core::escalation::ResponseTarget { severity: parse("severity", &s)?, acknowledge_minutes: a, accept_minutes: c })
+        })
+        .collect()
+}
+
+/// Who this installation is.
+pub fn profile(conn: &Connection) -> Result<Option<(casebook_core::DeviceId, UserId)>> {
+    let row: Option<(String, String)> = conn
+        .query_row("SELECT device_id, user_id FROM profile WHERE singleton = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(d, u)| Ok((parse("device id", &d)?, parse("user id", &u)?))).transpose()
+}
+
+pub(crate) fn hlc_time(s: &str) -> Result<DateTime<Utc>> {
+    Ok(parse::<Hlc>("hlc", s)?.wall_time())
+}
+
+pub(crate) fn opt_hlc_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    s.filter(|s| !s.is_empty()).map(|s| hlc_time(&s)).transpose()
+}
