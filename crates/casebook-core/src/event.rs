@@ -484,3 +484,43 @@ mod tests {
         assert!(err.to_string().contains("newer Casebook"), "{err}");
     }
 }
+
+/// An event as it travels between devices (bundles, sync): every stored part, the payload as its exact bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireEvent {
+    pub id: EventId,
+    pub incident: Option<IncidentId>,
+    pub author: UserId,
+    pub device: DeviceId,
+    pub device_seq: u64,
+    pub hlc: Hlc,
+    pub payload_version: u16,
+    pub payload: String,
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+impl From<&Event> for WireEvent {
+    fn from(e: &Event) -> Self {
+        let b = &e.body;
+        WireEvent {
+            id: b.id,
+            incident: b.incident,
+            author: b.author,
+            device: b.device,
+            device_seq: b.device_seq,
+            hlc: b.hlc,
+            payload_version: e.payload_version,
+            payload: e.payload_json.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+impl TryFrom<WireEvent> for Event {
+    type Error = DecodeError;
+    fn try_from(w: WireEvent) -> Result<Self, Self::Error> {
+        Event::from_stored(w.id, w.incident, w.author, w.device, w.device_seq, w.hlc, w.payload_version, w.payload, w.prev_hash, w.hash)
+    }
+}

@@ -15,6 +15,15 @@ pub struct Origin {
     pub device: DeviceId,
 }
 
+/// Records who this installation is (once, at `init`).
+pub fn set_profile(tx: &Transaction, device: DeviceId, user: UserId) -> Result<()> {
+    tx.execute(
+        "INSERT INTO profile (singleton, device_id, user_id) VALUES (1, ?1, ?2)",
+        params![device.to_string(), user.to_string()],
+    )?;
+    Ok(())
+}
+
 /// Appends a local change and updates every projection, in the caller's transaction.
 pub fn append_local(
     tx: &Transaction,

@@ -203,7 +203,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path()).unwrap();
         let a = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
-        assert_eq!(a.sha256, "c7fb1f9b9ba1b2e0b7b5a0e3b0bb7c7ea8b27b0ad2bd4fd1cf0b33d0d9b8b2f8".len().to_string().repeat(0) + &a.sha256);
         assert_eq!(a.sha256, hash_reader(&b"hello evidence"[..], &mut |_| {}).unwrap());
         let b = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
         assert_eq!(store.list(), vec![a.sha256.clone()], "the same content must be stored once");

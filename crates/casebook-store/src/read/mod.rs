@@ -81,3 +81,8 @@ pub(crate) fn hlc_time(s: &str) -> Result<DateTime<Utc>> {
 pub(crate) fn opt_hlc_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
     s.filter(|s| !s.is_empty()).map(|s| hlc_time(&s)).transpose()
 }
+
+/// How many forked events (same device sequence, other hash) have been set aside.
+pub fn fork_count(conn: &Connection) -> Result<u64> {
+    Ok(conn.query_row("SELECT count(*) FROM forked_events", [], |r| r.get::<_, i64>(0))? as u64)
+}

@@ -1,0 +1,125 @@
+//! The application's errors: a closed set of codes that front ends branch on, and a message written for the person
+//! who reads it (what happened, what to do). Sources are kept, never flattened into the text.
+
+use casebook_store::StoreError;
+use serde::Serialize;
+
+/// What kind of failure, for code to branch on (the CLI's exit code, the UI's error style, HTTP status later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// This data directory has no local profile yet (`casebook init`).
+    NotInitialized,
+    NotFound,
+    /// The acting person's role does not allow it.
+    Forbidden,
+    /// The input is wrong; the message says how.
+    InvalidInput,
+    /// The change does not fit the current state (e.g. accepting a declined escalation).
+    Conflict,
+    /// Data written by a newer Casebook.
+    NewerVersion,
+    /// Another process holds the database; try again.
+    Busy,
+    DiskFull,
+    /// A file could not be read or written.
+    Io,
+    /// Stored data failed a check (hash chain, evidence hash, malformed rows).
+    Integrity,
+    Internal,
+}
+
+/// An application error.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error { code, message: message.into(), source: None }
+    }
+
+    pub fn with_source(code: ErrorCode, message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error { code, message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Error {
+        Error::new(ErrorCode::Conflict, message)
+    }
+
+    /// The `{code, message}` form used across IPC and HTTP.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "code": self.code, "message": self.message })
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        let (code, message) = match &e {
+            StoreError::NewerSchema { .. } => (ErrorCode::NewerVersion, e.to_string()),
+            StoreError::NotFound(what) => {
+                (ErrorCode::NotFound, format!("{what} was not found in this data directory; `casebook incident list` shows what is here"))
+            }
+            StoreError::Busy(_) => (ErrorCode::Busy, e.to_string()),
+            StoreError::DiskFull(_) => (ErrorCode::DiskFull, e.to_string()),
+            StoreError::Decode(casebook_core::event::DecodeError::NewerVersion { .. }) => (ErrorCode::NewerVersion, e.to_string()),
+            StoreError::Decode(_) | StoreError::Corrupt(_) => (ErrorCode::Integrity, e.to_string()),
+            StoreError::Sqlite(inner) => (ErrorCode::Internal, format!("database error: {inner}")),
+        };
+        Error { code, message, source: Some(Box::new(e)) }
+    }
+}
+
+impl From<casebook_core::authz::Denied> for Error {
+    fn from(e: casebook_core::authz::Denied) -> Self {
+        Error::with_source(ErrorCode::Forbidden, e.to_string(), e)
+    }
+}
+
+impl From<casebook_core::escalation::InvalidTransition> for Error {
+    fn from(e: casebook_core::escalation::InvalidTransition) -> Self {
+        Error::with_source(ErrorCode::Conflict, e.to_string(), e)
+    }
+}
+
+impl From<casebook_core::model::UnknownValue> for Error {
+    fn from(e: casebook_core::model::UnknownValue) -> Self {
+        Error::with_source(ErrorCode::InvalidInput, e.to_string(), e)
+    }
+}
+
+impl From<casebook_store::blobs::BlobError> for Error {
+    fn from(e: casebook_store::blobs::BlobError) -> Self {
+        let code = if e.is_disk_full() { ErrorCode::DiskFull } else { ErrorCode::Io };
+        let message = if e.is_disk_full() {
+            format!("the disk is full while {}: nothing was saved. Free some space and try again", e.what)
+        } else {
+            e.to_string()
+        };
+        Error::with_source(code, message, e)
+    }
+}
+
+/// Wraps an I/O error with what we were doing.
+pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| {
+        let code = if e.kind() == std::io::ErrorKind::StorageFull { ErrorCode::DiskFull } else { ErrorCode::Io };
+        let what = what.into();
+        Error::with_source(code, format!("{what}: {e}"), e)
+    }
+}

@@ -1,0 +1,247 @@
+//! Casebook's application API: every use case (open a case, add evidence, escalate, search, export…) as one method
+//! of [`Casebook`], shared by the CLI, the desktop app and, later, the server.
+//!
+//! Architecture invariant: front ends only translate. They parse input, call one method here and show the result;
+//! authorization (through the core's matrix), id minting, the clock and every multi-step rule live here or deeper.
+
+pub mod bundle;
+pub mod clock;
+pub mod demo;
+mod error;
+pub mod escalations;
+pub mod evidence;
+pub mod incidents;
+pub mod log;
+pub mod metrics;
+pub mod records;
+pub mod timeline;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use casebook_core::authz::{self, Action, Actor, IncidentScope};
+use casebook_core::model::{Role, Tier};
+use casebook_core::{DeviceId, Event, EventId, IncidentId, Payload, UserId};
+use casebook_store::append::{append_local, Origin};
+use casebook_store::blobs::BlobStore;
+use casebook_store::read::{self, UserView};
+use casebook_store::Store;
+use serde::Serialize;
+use uuid::Uuid;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, ErrorCode, Result};
+
+/// The name of the database file inside a data directory.
+pub const DATABASE_FILE: &str = "casebook.db";
+
+/// One open data directory: the database, the blob store, who is acting, and the clock.
+pub struct Casebook {
+    store: Store,
+    blobs: BlobStore,
+    data_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    acting_as: Option<UserId>,
+}
+
+/// Who is acting, as shown to them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Me {
+    pub user: UserView,
+    pub device: DeviceId,
+    pub data_dir: PathBuf,
+}
+
+impl Casebook {
+    /// The platform's data directory for Casebook (e.g. `~/.local/share/casebook` on Linux).
+    pub fn default_data_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "Casebook", "casebook").map(|d| d.data_dir().to_path_buf())
+    }
+
+    /// Opens (creating) a data directory with the system clock.
+    pub fn open(data_dir: &Path) -> Result<Casebook> {
+        Casebook::open_with_clock(data_dir, Arc::new(SystemClock))
+    }
+
+    /// Opens a data directory with a given clock (tests pass a fixed one). Sweeps what interrupted writers left.
+    pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Casebook> {
+        std::fs::create_dir_all(data_dir).map_err(error::io(format!("cannot create the data directory {}", data_dir.display())))?;
+        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        let blobs = BlobStore::open(&data_dir.join("blobs"))?;
+        let referenced = read::referenced_blobs(store.conn())?;
+        blobs.sweep(&|sha| referenced.contains(sha))?;
+        Ok(Casebook { store, blobs, data_dir: data_dir.to_path_buf(), clock, acting_as: None })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The underlying store, for tools that inspect it (integrity checks, benchmarks).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Whether `init` has run here.
+    pub fn is_initialized(&self) -> Result<bool> {
+        Ok(read::profile(self.store.conn())?.is_some())
+    }
+
+    /// Creates the local profile: this device's identity and its owner's account.
+    pub fn init(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<Me> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("a name is needed, e.g. --name \"Ana Silva\""));
+        }
+        let tier = check_tier(role, tier)?;
+        if let Some((_, user)) = read::profile(self.store.conn())? {
+            let existing = read::user(self.store.conn(), user)?.map(|u| u.name).unwrap_or_default();
+            return Err(Error::conflict(format!(
+                "this data directory already belongs to {existing}; use another --data-dir for another profile"
+            )));
+        }
+        let device = DeviceId(Uuid::now_v7());
+        let user = UserId(Uuid::now_v7());
+        let now = self.now().timestamp_micros();
+        let tx = self.store.write()?;
+        casebook_store::append::set_profile(&tx, device, user)?;
+        // The owner registers themselves: on a team, the server's directory confirms or corrects this.
+        append_local(&tx, Origin { user, device }, EventId(Uuid::now_v7()), None, Payload::UserRegistered {
+            user,
+            name: name.to_string(),
+            role,
+            tier,
+        }, now)?;
+        tx.commit().map_err(casebook_store::StoreError::from)?;
+        self.me()
+    }
+
+    /// Acts as another registered person on this device (by name or id), e.g. a colleague at the same laptop.
+    /// Local identity is not authentication: the team server checks every event's author itself.
+    pub fn act_as(&mut self, who: &str) -> Result<()> {
+        let user = self.find_user(who)?;
+        self.acting_as = Some(user.id);
+        Ok(())
+    }
+
+    /// Who is acting now.
+    pub fn me(&self) -> Result<Me> {
+        let (device, owner) = read::profile(self.store.conn())?.ok_or_else(not_initialized)?;
+        let id = self.acting_as.unwrap_or(owner);
+        let user = read::user(self.store.conn(), id)?
+            .ok_or_else(|| Error::not_found(format!("the acting user {id} is not in this directory")))?;
+        Ok(Me { user, device, data_dir: self.data_dir.clone() })
+    }
+
+    pub(crate) fn actor(&self) -> Result<(Actor, DeviceId)> {
+        let me = self.me()?;
+        Ok((Actor { user: me.user.id, role: me.user.role, tier: me.user.tier }, me.device))
+    }
+
+    /// Checks that the acting person may do `action`.
+    pub(crate) fn authorize(&self, action: Action) -> Result<(Actor, DeviceId)> {
+        let (actor, device) = self.actor()?;
+        authz::authorize(&actor, action)?;
+        Ok((actor, device))
+    }
+
+    /// Finds a registered person by name or id.
+    pub fn find_user(&self, who: &str) -> Result<UserView> {
+        if let Ok(id) = who.trim().parse::<UserId>() {
+            return read::user(self.store.conn(), id)?.ok_or_else(|| Error::not_found(format!("no user with id {id}")));
+        }
+        let mut found = read::users_named(self.store.conn(), who)?;
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(Error::not_found(format!("no user named `{}`; `casebook user list` shows who is registered", who.trim()))),
+            n => Err(Error::invalid(format!("{n} users are named `{}`; use the id from `casebook user list`", who.trim()))),
+        }
+    }
+
+    pub fn users(&self) -> Result<Vec<UserView>> {
+        Ok(read::users(self.store.conn())?)
+    }
+
+    /// Registers a colleague (admins only).
+    pub fn add_user(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<UserView> {
+        self.authorize(Action::ManageAccounts)?;
+        self.register_user(name, role, tier)
+    }
+
+    /// Registers a person without the admin check: for the demo's colleagues only.
+    pub(crate) fn register_user(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<UserView> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("a user needs a name"));
+        }
+        let tier = check_tier(role, tier)?;
+        if !read::users_named(self.store.conn(), name)?.is_empty() {
+            return Err(Error::conflict(format!("a user named `{name}` is already registered")));
+        }
+        let user = UserId(Uuid::now_v7());
+        self.commit(None, vec![Payload::UserRegistered { user, name: name.to_string(), role, tier }])?;
+        Ok(read::user(self.store.conn(), user)?.ok_or_else(|| Error::not_found("the new user"))?)
+    }
+
+    /// Appends events as the acting person, in one transaction.
+    pub(crate) fn commit(&mut self, incident: Option<IncidentId>, payloads: Vec<Payload>) -> Result<Vec<Event>> {
+        let (actor, device) = self.actor()?;
+        let origin = Origin { user: actor.user, device };
+        let now = self.now().timestamp_micros();
+        let tx = self.store.write()?;
+        let mut events = Vec::with_capacity(payloads.len());
+        for p in payloads {
+            events.push(append_local(&tx, origin, EventId(Uuid::now_v7()), incident, p, now)?);
+        }
+        tx.commit().map_err(casebook_store::StoreError::from)?;
+        Ok(events)
+    }
+
+    /// Resolves a key or id typed by a person.
+    pub fn resolve(&self, key_or_id: &str) -> Result<IncidentId> {
+        read::resolve_incident(self.store.conn(), key_or_id).map_err(|e| match e {
+            casebook_store::StoreError::NotFound(_) => Error::not_found(format!(
+                "no incident `{}` in this data directory; `casebook incident list` shows what is here",
+                key_or_id.trim()
+            )),
+            other => other.into(),
+        })
+    }
+
+    /// The part of an incident that decides who may change it.
+    pub(crate) fn scope(&self, id: IncidentId) -> Result<IncidentScope> {
+        let d = read::incident(self.store.conn(), id)?;
+        Ok(IncidentScope { tier: d.row.tier, assignee: d.row.assignee })
+    }
+
+    /// Resolves and checks edit rights in one step, the common start of every change to an incident.
+    pub(crate) fn editable(&self, key_or_id: &str) -> Result<IncidentId> {
+        let id = self.resolve(key_or_id)?;
+        self.authorize(Action::Edit(self.scope(id)?))?;
+        Ok(id)
+    }
+}
+
+fn not_initialized() -> Error {
+    Error::new(
+        ErrorCode::NotInitialized,
+        "this data directory has no profile yet: run `casebook init --name \"Your Name\" --role responder --tier 1` first",
+    )
+}
+
+fn check_tier(role: Role, tier: Option<Tier>) -> Result<Option<Tier>> {
+    match (role, tier) {
+        (Role::Responder, None) => Err(Error::invalid("a responder needs a tier: --tier 1, 2 or 3")),
+        (Role::Responder, t) => Ok(t),
+        (_, Some(_)) => Err(Error::invalid(format!("only responders have a tier; a {role} has none"))),
+        (_, None) => Ok(None),
+    }
+}

@@ -1,0 +1,232 @@
+//! The timeline: entries by hand, corrections, key-event flags, Timesketch import (all or nothing) and export.
+
+use std::io::{Read, Write};
+
+use casebook_core::event::{EntrySource, NewEntry};
+use casebook_core::model::EntryKind;
+use casebook_core::{EntryId, EventId, IncidentId, Payload};
+use casebook_import::{ExportEntry, Format, ImportError, ImportedEntry};
+use casebook_store::append::{append_local, Origin};
+use casebook_store::read::{self, EntryFilter, EntryView};
+use chrono::{DateTime, Offset, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::ErrorCode;
+use crate::{Casebook, Error, Result};
+
+/// What a person gives to add an entry.
+#[derive(Debug, Clone, Default)]
+pub struct EntryInput {
+    pub summary: String,
+    pub details: String,
+    /// By default: now.
+    pub at: Option<DateTime<Utc>>,
+    pub kind: Option<EntryKind>,
+    pub source: EntrySource,
+    pub key_event: bool,
+}
+
+/// How an import went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportSummary {
+    pub incident_key: String,
+    pub entries: u64,
+    pub events: u64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Entries per event of an import: large enough that the log adds little per row, small enough that one event stays a
+/// few megabytes for sync.
+const IMPORT_CHUNK: usize = 1_000;
+
+impl Casebook {
+    pub fn add_entry(&mut self, key_or_id: &str, input: EntryInput) -> Result<EntryView> {
+        let id = self.editable(key_or_id)?;
+        let entry = self.new_entry(input, None)?;
+        let entry_id = entry.entry;
+        self.commit(Some(id), vec![Payload::EntryAdded(entry)])?;
+        self.entry(id, entry_id)
+    }
+
+    /// Adds a correction of an entry; the old one stays visible as superseded.
+    pub fn correct_entry(&mut self, key_or_id: &str, entry: EntryId, input: EntryInput) -> Result<EntryView> {
+        let id = self.editable(key_or_id)?;
+        if !read::entry_exists(self.store.conn(), id, entry)? {
+            return Err(Error::not_found(format!("no timeline entry {entry} in this incident")));
+        }
+        let new = self.new_entry(input, Some(entry))?;
+        let new_id = new.entry;
+        self.commit(Some(id), vec![Payload::EntryAdded(new)])?;
+        self.entry(id, new_id)
+    }
+
+    pub fn set_key_event(&mut self, key_or_id: &str, entry: EntryId, key_event: bool) -> Result<EntryView> {
+        let id = self.editable(key_or_id)?;
+        if !read::entry_exists(self.store.conn(), id, entry)? {
+            return Err(Error::not_found(format!("no timeline entry {entry} in this incident")));
+        }
+        self.commit(Some(id), vec![Payload::EntryKeyEventSet { entry, key_event }])?;
+        self.entry(id, entry)
+    }
+
+    fn new_entry(&self, input: EntryInput, supersedes: Option<EntryId>) -> Result<NewEntry> {
+        let summary = input.summary.trim();
+        if summary.is_empty() {
+            return Err(Error::invalid("a timeline entry needs a summary of what happened"));
+        }
+        Ok(NewEntry {
+            entry: EntryId(Uuid::now_v7()),
+            event_time: input.at.unwrap_or_else(|| self.now()),
+            time_zone: None,
+            kind: input.kind.unwrap_or(casebook_core::model::EntryKind::Note),
+            summary: summary.to_string(),
+            details: input.details,
+            source: input.source,
+            key_event: input.key_event,
+            evidence: vec![],
+            observables: vec![],
+            attributes: Default::default(),
+            supersedes,
+        })
+    }
+
+    fn entry(&self, incident: IncidentId, entry: EntryId) -> Result<EntryView> {
+        // Entries are few per second by hand; a scan of one incident's page by id is fine here.
+        let filter = EntryFilter::default();
+        let n = read::entry_count(self.store.conn(), incident, &filter)?;
+        read::entries(self.store.conn(), incident, &filter, 0, n)?
+            .into_iter()
+            .find(|e| e.id == entry)
+            .ok_or_else(|| Error::not_found(format!("timeline entry {entry}")))
+    }
+
+    pub fn entries(&self, key_or_id: &str, filter: &EntryFilter, offset: i64, limit: i64) -> Result<(i64, Vec<EntryView>)> {
+        let id = self.resolve(key_or_id)?;
+        let total = read::entry_count(self.store.conn(), id, filter)?;
+        Ok((total, read::entries(self.store.conn(), id, filter, offset, limit)?))
+    }
+
+    /// Imports a Timesketch CSV/JSONL timeline in one transaction: every row or none. `progress` gets rows read.
+    pub fn import_timeline(
+        &mut self,
+        key_or_id: &str,
+        input: impl Read,
+        format: Format,
+        label: &str,
+        kind: EntryKind,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportSummary> {
+        let id = self.editable(key_or_id)?;
+        let (actor, device) = self.actor()?;
+        let origin = Origin { user: actor.user, device };
+        let rows = casebook_import::read_timeline(input, format).map_err(import_error)?;
+        let now = self.now().timestamp_micros();
+        let tx = self.store.write()?;
+        let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
+        let mut summary = ImportSummary { incident_key: String::new(), entries: 0, events: 0, first: None, last: None };
+        let flush = |chunk: &mut Vec<NewEntry>, summary: &mut ImportSummary| -> Result<()> {
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let entries = std::mem::replace(chunk, Vec::with_capacity(IMPORT_CHUNK));
+            append_local(&tx, origin, EventId(Uuid::now_v7()), Some(id), Payload::EntriesImported { label: label.to_string(), entries }, now)?;
+            summary.events += 1;
+            Ok(())
+        };
+        for row in rows {
+            let row = row.map_err(import_error)?;
+            summary.first = Some(summary.first.map_or(row.event_time, |f| f.min(row.event_time)));
+            summary.last = Some(summary.last.map_or(row.event_time, |l| l.max(row.event_time)));
+            chunk.push(imported_entry(row, kind, label));
+            summary.entries += 1;
+            if chunk.len() == IMPORT_CHUNK {
+                flush(&mut chunk, &mut summary)?;
+                progress(summary.entries);
+            }
+        }
+        flush(&mut chunk, &mut summary)?;
+        progress(summary.entries);
+        if summary.entries == 0 {
+            return Err(Error::invalid("the file has a header but no rows: nothing was imported"));
+        }
+        tx.commit().map_err(casebook_store::StoreError::from)?;
+        summary.incident_key = self.incident_by_id(id)?.row.key;
+        Ok(summary)
+    }
+
+    /// Writes the timeline in Timesketch format (CSV or JSONL), oldest first.
+    pub fn export_timeline(&self, key_or_id: &str, format: Format, out: impl Write) -> Result<u64> {
+        let id = self.resolve(key_or_id)?;
+        let filter = EntryFilter::default();
+        let total = read::entry_count(self.store.conn(), id, &filter)?;
+        let entries = read::entries(self.store.conn(), id, &filter, 0, total)?;
+        let export: Vec<ExportEntry> = entries.into_iter().map(export_entry).collect();
+        let n = export.len() as u64;
+        let written = match format {
+            Format::Csv => casebook_import::write_csv(&export, out),
+            Format::Jsonl => casebook_import::write_jsonl(&export, out),
+        };
+        written.map_err(|e| Error::with_source(ErrorCode::Io, format!("cannot write the timeline: {e}"), e))?;
+        Ok(n)
+    }
+}
+
+fn import_error(e: ImportError) -> Error {
+    let message = format!("nothing was imported: {e}");
+    let code = if matches!(e, ImportError::Read { .. }) { ErrorCode::Io } else { ErrorCode::InvalidInput };
+    Error::with_source(code, message, e)
+}
+
+/// Maps a Timesketch row to an entry: the message is the summary, plaso's usual columns fill the source, every
+/// other column stays as an attribute (`timestamp_desc` included, so an export writes it back).
+fn imported_entry(row: ImportedEntry, kind: EntryKind, label: &str) -> NewEntry {
+    let mut attributes = row.attributes;
+    let take = |attrs: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| -> Option<String> {
+        keys.iter().find_map(|k| attrs.get(*k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string))
+    };
+    let source = EntrySource {
+        host: take(&attributes, &["hostname", "computer_name", "host"]),
+        tool: take(&attributes, &["parser", "source_long", "data_type"]).or_else(|| Some(label.to_string())),
+        file: take(&attributes, &["filename", "display_name", "source_file"]),
+    };
+    attributes.insert("timestamp_desc".into(), serde_json::Value::String(row.timestamp_desc));
+    NewEntry {
+        entry: EntryId(Uuid::now_v7()),
+        event_time: row.event_time,
+        time_zone: row.time_zone,
+        kind,
+        summary: row.message,
+        details: String::new(),
+        source,
+        key_event: false,
+        evidence: vec![],
+        observables: vec![],
+        attributes,
+        supersedes: None,
+    }
+}
+
+fn export_entry(e: EntryView) -> ExportEntry {
+    let offset = e
+        .time_zone
+        .as_deref()
+        .and_then(|tz| chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{tz}")).ok())
+        .map(|d| *d.offset())
+        .unwrap_or_else(|| Utc.fix());
+    let mut attributes = e.attributes;
+    let desc = attributes
+        .remove("timestamp_desc")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("Casebook {}", e.kind));
+    for reserved in ["message", "datetime", "timestamp"] {
+        attributes.remove(reserved);
+    }
+    attributes.insert("casebook_kind".into(), e.kind.as_str().into());
+    attributes.insert("casebook_entry_id".into(), e.id.to_string().into());
+    if e.key_event {
+        attributes.insert("casebook_key_event".into(), true.into());
+    }
+    ExportEntry { datetime: e.event_time.with_timezone(&offset), timestamp_desc: desc, message: e.summary, attributes }
+}
