@@ -76,14 +76,34 @@ fn wrap_paragraph(
                 line_width += space;
             }
         }
+        let mut word_start = line.len();
+        let mut last_break: Option<usize> = None;
         for c in word.chars() {
             let w = fonts.char_width(face, size, c);
             if line_width + w > max_width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line_width = 0.0;
+                // Prefer to cut a URL or host name after its punctuation, as long as that keeps the line mostly full.
+                let cut = last_break.filter(|&at| {
+                    at > word_start
+                        && at < line.len()
+                        && fonts.width(face, size, &line[..at]) >= max_width * 0.6
+                });
+                let rest = match cut {
+                    Some(at) => line.split_off(at),
+                    None => String::new(),
+                };
+                lines.push(std::mem::replace(&mut line, rest));
+                line_width = fonts.width(face, size, &line);
+                word_start = 0;
+                last_break = None;
             }
             line.push(c);
             line_width += w;
+            if matches!(
+                c,
+                '/' | '.' | '-' | '_' | '?' | '&' | '=' | ':' | '\\' | ',' | ';'
+            ) {
+                last_break = Some(line.len());
+            }
         }
     }
     lines.push(line);
