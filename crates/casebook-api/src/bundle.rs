@@ -11,8 +11,8 @@ use casebook_core::{Event, IncidentId};
 use casebook_store::append::{append_remote, read_events, Arrival, Refused};
 use casebook_store::blobs::StagedBlob;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use hashing::HashingReader;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{io, ErrorCode};
 use crate::{Casebook, Error, Result};
@@ -54,10 +54,18 @@ pub struct ImportReport {
 
 impl Casebook {
     /// Writes one incident as a bundle. `progress` gets bytes of evidence written so far.
-    pub fn export_bundle(&self, key_or_id: &str, dest: &Path, progress: &mut dyn FnMut(u64)) -> Result<Manifest> {
+    pub fn export_bundle(
+        &self,
+        key_or_id: &str,
+        dest: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Manifest> {
         let id = self.resolve(key_or_id)?;
         let detail = self.incident_by_id(id)?;
-        let me = self.me().map(|m| m.user.name).unwrap_or_else(|_| "unknown".into());
+        let me = self
+            .me()
+            .map(|m| m.user.name)
+            .unwrap_or_else(|_| "unknown".into());
         let conn = self.store.conn();
         let mut events = Vec::new();
         let mut after = 0;
@@ -65,11 +73,22 @@ impl Casebook {
             let batch = read_events(conn, None, after, 5_000)?;
             let Some((last, _)) = batch.last() else { break };
             after = *last;
-            events.extend(batch.into_iter().map(|(_, e)| e).filter(|e| e.body.incident.is_none_or(|i| i == id)));
+            events.extend(
+                batch
+                    .into_iter()
+                    .map(|(_, e)| e)
+                    .filter(|e| e.body.incident.is_none_or(|i| i == id)),
+            );
         }
         let evidence = casebook_store::read::evidence(conn, Some(id))?;
-        let mut blobs: Vec<BlobEntry> =
-            evidence.iter().map(|e| BlobEntry { sha256: e.sha256.clone(), size: e.size, name: e.name.clone() }).collect();
+        let mut blobs: Vec<BlobEntry> = evidence
+            .iter()
+            .map(|e| BlobEntry {
+                sha256: e.sha256.clone(),
+                size: e.size,
+                name: e.name.clone(),
+            })
+            .collect();
         blobs.sort_by(|a, b| a.sha256.cmp(&b.sha256));
         blobs.dedup_by(|a, b| a.sha256 == b.sha256);
         let manifest = Manifest {
@@ -88,7 +107,11 @@ impl Casebook {
         let file = File::create(&tmp).map_err(io(format!("cannot create {}", tmp.display())))?;
         let result = (|| -> Result<()> {
             let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
-            append_bytes(&mut tar, MANIFEST, &serde_json::to_vec_pretty(&manifest).map_err(json_err)?)?;
+            append_bytes(
+                &mut tar,
+                MANIFEST,
+                &serde_json::to_vec_pretty(&manifest).map_err(json_err)?,
+            )?;
             let mut lines = Vec::new();
             for e in &events {
                 serde_json::to_writer(&mut lines, &WireEvent::from(e)).map_err(json_err)?;
@@ -99,14 +122,22 @@ impl Casebook {
             for b in &blobs {
                 let path = self.blobs.path_of(&b.sha256);
                 let f = File::open(&path).map_err(|e| {
-                    Error::with_source(ErrorCode::Integrity, format!("the stored copy of {} is missing; nothing was exported", b.name), e)
+                    Error::with_source(
+                        ErrorCode::Integrity,
+                        format!(
+                            "the stored copy of {} is missing; nothing was exported",
+                            b.name
+                        ),
+                        e,
+                    )
                 })?;
                 let mut header = tar::Header::new_gnu();
                 header.set_size(b.size);
                 header.set_mode(0o644);
                 header.set_cksum();
                 let mut reader = HashingReader::new(f);
-                tar.append_data(&mut header, format!("blobs/{}", b.sha256), &mut reader).map_err(io("cannot write the bundle"))?;
+                tar.append_data(&mut header, format!("blobs/{}", b.sha256), &mut reader)
+                    .map_err(io("cannot write the bundle"))?;
                 if reader.finish() != b.sha256 {
                     return Err(Error::new(
                         ErrorCode::Integrity,
@@ -118,22 +149,40 @@ impl Casebook {
             }
             let mut w = tar.into_inner().map_err(io("cannot finish the bundle"))?;
             w.flush().map_err(io("cannot finish the bundle"))?;
-            w.get_ref().sync_all().map_err(io("cannot sync the bundle"))?;
+            w.get_ref()
+                .sync_all()
+                .map_err(io("cannot sync the bundle"))?;
             Ok(())
         })();
         if let Err(e) = result {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
-        std::fs::rename(&tmp, dest).map_err(io(format!("cannot move the bundle to {}", dest.display())))?;
+        std::fs::rename(&tmp, dest)
+            .map_err(io(format!("cannot move the bundle to {}", dest.display())))?;
         Ok(manifest)
     }
 
     /// Imports a bundle: every event and blob, or nothing. `progress` gets bytes of evidence read so far.
-    pub fn import_bundle(&mut self, src: &Path, progress: &mut dyn FnMut(u64)) -> Result<ImportReport> {
-        let file = File::open(src).map_err(|e| Error::with_source(ErrorCode::InvalidInput, format!("cannot open {}: {e}", src.display()), e))?;
+    pub fn import_bundle(
+        &mut self,
+        src: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport> {
+        let file = File::open(src).map_err(|e| {
+            Error::with_source(
+                ErrorCode::InvalidInput,
+                format!("cannot open {}: {e}", src.display()),
+                e,
+            )
+        })?;
         let mut archive = tar::Archive::new(BufReader::new(file));
-        let not_a_bundle = |why: String| Error::invalid(format!("{} is not a Casebook bundle ({why}); nothing was imported", src.display()));
+        let not_a_bundle = |why: String| {
+            Error::invalid(format!(
+                "{} is not a Casebook bundle ({why}); nothing was imported",
+                src.display()
+            ))
+        };
         let mut manifest: Option<Manifest> = None;
         let mut events: Vec<Event> = Vec::new();
         let mut staged: Vec<StagedBlob> = Vec::new();
@@ -141,11 +190,18 @@ impl Casebook {
         let entries = archive.entries().map_err(|e| not_a_bundle(e.to_string()))?;
         for entry in entries {
             let mut entry = entry.map_err(|e| not_a_bundle(e.to_string()))?;
-            let path = entry.path().map_err(|e| not_a_bundle(e.to_string()))?.to_string_lossy().to_string();
+            let path = entry
+                .path()
+                .map_err(|e| not_a_bundle(e.to_string()))?
+                .to_string_lossy()
+                .to_string();
             if path == MANIFEST {
                 let mut buf = Vec::new();
-                entry.read_to_end(&mut buf).map_err(|e| not_a_bundle(e.to_string()))?;
-                let m: Manifest = serde_json::from_slice(&buf).map_err(|e| not_a_bundle(format!("its manifest is unreadable: {e}")))?;
+                entry
+                    .read_to_end(&mut buf)
+                    .map_err(|e| not_a_bundle(e.to_string()))?;
+                let m: Manifest = serde_json::from_slice(&buf)
+                    .map_err(|e| not_a_bundle(format!("its manifest is unreadable: {e}")))?;
                 if m.format != FORMAT || m.version > VERSION {
                     return Err(Error::new(
                         ErrorCode::NewerVersion,
@@ -159,9 +215,12 @@ impl Casebook {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    let wire: WireEvent =
-                        serde_json::from_str(&line).map_err(|e| not_a_bundle(format!("event line {} is malformed: {e}", n + 1)))?;
-                    events.push(Event::try_from(wire).map_err(|e| Error::with_source(ErrorCode::NewerVersion, e.to_string(), e))?);
+                    let wire: WireEvent = serde_json::from_str(&line).map_err(|e| {
+                        not_a_bundle(format!("event line {} is malformed: {e}", n + 1))
+                    })?;
+                    events.push(Event::try_from(wire).map_err(|e| {
+                        Error::with_source(ErrorCode::NewerVersion, e.to_string(), e)
+                    })?);
                 }
             } else if let Some(sha) = path.strip_prefix("blobs/") {
                 let base = bytes;
@@ -179,10 +238,22 @@ impl Casebook {
         let manifest = manifest.ok_or_else(|| not_a_bundle(format!("it has no {MANIFEST}")))?;
         for b in &manifest.blobs {
             if !staged.iter().any(|s| s.sha256 == b.sha256) && !self.blobs.contains(&b.sha256) {
-                return Err(Error::new(ErrorCode::Integrity, format!("the bundle lacks the evidence file {} ({}); nothing was imported", b.name, b.sha256)));
+                return Err(Error::new(
+                    ErrorCode::Integrity,
+                    format!(
+                        "the bundle lacks the evidence file {} ({}); nothing was imported",
+                        b.name, b.sha256
+                    ),
+                ));
             }
         }
-        let mut report = ImportReport { incident_key: manifest.incident_key, applied: 0, already_present: 0, forks: 0, blobs: staged.len() as u64 };
+        let mut report = ImportReport {
+            incident_key: manifest.incident_key,
+            applied: 0,
+            already_present: 0,
+            forks: 0,
+            blobs: staged.len() as u64,
+        };
         let tx = self.store.write()?;
         for e in &events {
             match append_remote(&tx, e) {
@@ -206,11 +277,16 @@ fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -
     header.set_size(bytes.len() as u64);
     header.set_mode(0o644);
     header.set_cksum();
-    tar.append_data(&mut header, name, bytes).map_err(io("cannot write the bundle"))
+    tar.append_data(&mut header, name, bytes)
+        .map_err(io("cannot write the bundle"))
 }
 
 fn json_err(e: serde_json::Error) -> Error {
-    Error::with_source(ErrorCode::Internal, format!("cannot encode the bundle: {e}"), e)
+    Error::with_source(
+        ErrorCode::Internal,
+        format!("cannot encode the bundle: {e}"),
+        e,
+    )
 }
 
 mod hashing {
@@ -226,7 +302,10 @@ mod hashing {
 
     impl<R: Read> HashingReader<R> {
         pub fn new(inner: R) -> Self {
-            HashingReader { inner, hasher: Sha256::new() }
+            HashingReader {
+                inner,
+                hasher: Sha256::new(),
+            }
         }
 
         pub fn finish(self) -> String {

@@ -43,11 +43,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
-        Error { code, message: message.into(), source: None }
+        Error {
+            code,
+            message: message.into(),
+            source: None,
+        }
     }
 
-    pub fn with_source(code: ErrorCode, message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Error {
-        Error { code, message: message.into(), source: Some(Box::new(source)) }
+    pub fn with_source(
+        code: ErrorCode,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error {
+            code,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Error {
@@ -81,7 +93,11 @@ impl From<StoreError> for Error {
             StoreError::Decode(_) | StoreError::Corrupt(_) => (ErrorCode::Integrity, e.to_string()),
             StoreError::Sqlite(inner) => (ErrorCode::Internal, format!("database error: {inner}")),
         };
-        Error { code, message, source: Some(Box::new(e)) }
+        Error {
+            code,
+            message,
+            source: Some(Box::new(e)),
+        }
     }
 }
 
@@ -105,9 +121,16 @@ impl From<casebook_core::model::UnknownValue> for Error {
 
 impl From<casebook_store::blobs::BlobError> for Error {
     fn from(e: casebook_store::blobs::BlobError) -> Self {
-        let code = if e.is_disk_full() { ErrorCode::DiskFull } else { ErrorCode::Io };
+        let code = if e.is_disk_full() {
+            ErrorCode::DiskFull
+        } else {
+            ErrorCode::Io
+        };
         let message = if e.is_disk_full() {
-            format!("the disk is full while {}: nothing was saved. Free some space and try again", e.what)
+            format!(
+                "the disk is full while {}: nothing was saved. Free some space and try again",
+                e.what
+            )
         } else {
             e.to_string()
         };
@@ -118,7 +141,11 @@ impl From<casebook_store::blobs::BlobError> for Error {
 /// Wraps an I/O error with what we were doing.
 pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |e| {
-        let code = if e.kind() == std::io::ErrorKind::StorageFull { ErrorCode::DiskFull } else { ErrorCode::Io };
+        let code = if e.kind() == std::io::ErrorKind::StorageFull {
+            ErrorCode::DiskFull
+        } else {
+            ErrorCode::Io
+        };
         let what = what.into();
         Error::with_source(code, format!("{what}: {e}"), e)
     }

@@ -34,32 +34,52 @@ pub enum Answer {
 
 impl Casebook {
     /// Requests an escalation of an incident to another tier's queue, or to a named analyst.
-    pub fn escalate(&mut self, key_or_id: &str, to_tier: Tier, assignee: Option<&str>, reason: &str, handoff: &str) -> Result<EscalationStatus> {
+    pub fn escalate(
+        &mut self,
+        key_or_id: &str,
+        to_tier: Tier,
+        assignee: Option<&str>,
+        reason: &str,
+        handoff: &str,
+    ) -> Result<EscalationStatus> {
         let id = self.resolve(key_or_id)?;
         self.authorize(Action::RequestEscalation)?;
         if reason.trim().is_empty() {
-            return Err(Error::invalid("an escalation needs a reason, e.g. --reason \"Credential theft confirmed\""));
+            return Err(Error::invalid(
+                "an escalation needs a reason, e.g. --reason \"Credential theft confirmed\"",
+            ));
         }
         let scope = self.scope(id)?;
         if to_tier == scope.tier && assignee.is_none() {
-            return Err(Error::invalid(format!("the incident is already at tier {to_tier}; name another tier or an analyst")));
+            return Err(Error::invalid(format!(
+                "the incident is already at tier {to_tier}; name another tier or an analyst"
+            )));
         }
-        if let Some(pending) = read::escalations(self.store.conn(), Some(id), true)?.into_iter().next() {
+        if let Some(pending) = read::escalations(self.store.conn(), Some(id), true)?
+            .into_iter()
+            .next()
+        {
             return Err(Error::conflict(format!(
                 "an escalation to tier {} is already pending; it must be accepted, declined or reassigned first",
                 pending.to_tier
             )));
         }
-        let assignee = assignee.map(|a| self.find_user(a)).transpose()?.map(|u| u.id);
+        let assignee = assignee
+            .map(|a| self.find_user(a))
+            .transpose()?
+            .map(|u| u.id);
         let escalation = EscalationId(Uuid::now_v7());
-        self.commit(Some(id), vec![Payload::EscalationRequested {
-            escalation,
-            from_tier: scope.tier,
-            to_tier,
-            assignee,
-            reason: reason.trim().to_string(),
-            handoff: handoff.to_string(),
-        }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::EscalationRequested {
+                escalation,
+                from_tier: scope.tier,
+                to_tier,
+                assignee,
+                reason: reason.trim().to_string(),
+                handoff: handoff.to_string(),
+            }],
+        )?;
         self.escalation_status(id, escalation)
     }
 
@@ -77,24 +97,52 @@ impl Casebook {
                 .find(|e| e.state.is_pending())
                 .or(all.last())
                 .cloned()
-                .ok_or_else(|| Error::not_found("this incident has no escalation; request one with `casebook escalate`")),
+                .ok_or_else(|| {
+                    Error::not_found(
+                        "this incident has no escalation; request one with `casebook escalate`",
+                    )
+                }),
         }
     }
 
     /// Acknowledges, accepts or declines an escalation. Accepting moves the incident to the target tier and assigns
     /// it to whoever accepted; declining leaves it with the requesting tier.
-    pub fn answer_escalation(&mut self, key_or_id: &str, which: Option<&str>, answer: Answer) -> Result<EscalationStatus> {
+    pub fn answer_escalation(
+        &mut self,
+        key_or_id: &str,
+        which: Option<&str>,
+        answer: Answer,
+    ) -> Result<EscalationStatus> {
         let id = self.resolve(key_or_id)?;
         let e = self.pending_escalation(id, which)?;
-        self.authorize(Action::RespondToEscalation { to_tier: e.to_tier, assignee: e.assignee })?;
+        self.authorize(Action::RespondToEscalation {
+            to_tier: e.to_tier,
+            assignee: e.assignee,
+        })?;
         let (transition, payload) = match answer {
-            Answer::Acknowledge => (Transition::Acknowledge, Payload::EscalationAcknowledged { escalation: e.id }),
-            Answer::Accept => (Transition::Accept, Payload::EscalationAccepted { escalation: e.id }),
+            Answer::Acknowledge => (
+                Transition::Acknowledge,
+                Payload::EscalationAcknowledged { escalation: e.id },
+            ),
+            Answer::Accept => (
+                Transition::Accept,
+                Payload::EscalationAccepted { escalation: e.id },
+            ),
             Answer::Decline { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(Error::invalid("declining needs a reason, e.g. --reason \"Benign admin activity\""));
+                    return Err(Error::invalid(
+                        "declining needs a reason, e.g. --reason \"Benign admin activity\"",
+                    ));
                 }
-                (Transition::Decline { reason: reason.clone() }, Payload::EscalationDeclined { escalation: e.id, reason })
+                (
+                    Transition::Decline {
+                        reason: reason.clone(),
+                    },
+                    Payload::EscalationDeclined {
+                        escalation: e.id,
+                        reason,
+                    },
+                )
             }
         };
         check(e.state, &transition)?;
@@ -103,18 +151,43 @@ impl Casebook {
     }
 
     /// A lead sends a pending escalation to another tier, queue or analyst (this also escalates further).
-    pub fn reassign_escalation(&mut self, key_or_id: &str, which: Option<&str>, to_tier: Tier, assignee: Option<&str>, note: &str) -> Result<EscalationStatus> {
+    pub fn reassign_escalation(
+        &mut self,
+        key_or_id: &str,
+        which: Option<&str>,
+        to_tier: Tier,
+        assignee: Option<&str>,
+        note: &str,
+    ) -> Result<EscalationStatus> {
         let id = self.resolve(key_or_id)?;
         self.authorize(Action::Assign)?;
         let e = self.pending_escalation(id, which)?;
-        let transition = Transition::Assign { to_tier, assignee: None };
+        let transition = Transition::Assign {
+            to_tier,
+            assignee: None,
+        };
         check(e.state, &transition)?;
-        let assignee = assignee.map(|a| self.find_user(a)).transpose()?.map(|u| u.id);
-        self.commit(Some(id), vec![Payload::EscalationAssigned { escalation: e.id, to_tier, assignee, note: note.to_string() }])?;
+        let assignee = assignee
+            .map(|a| self.find_user(a))
+            .transpose()?
+            .map(|u| u.id);
+        self.commit(
+            Some(id),
+            vec![Payload::EscalationAssigned {
+                escalation: e.id,
+                to_tier,
+                assignee,
+                note: note.to_string(),
+            }],
+        )?;
         self.escalation_status(id, e.id)
     }
 
-    fn escalation_status(&self, id: IncidentId, escalation: EscalationId) -> Result<EscalationStatus> {
+    fn escalation_status(
+        &self,
+        id: IncidentId,
+        escalation: EscalationId,
+    ) -> Result<EscalationStatus> {
         let e = read::escalations(self.store.conn(), Some(id), false)?
             .into_iter()
             .find(|e| e.id == escalation)
@@ -131,7 +204,9 @@ impl Casebook {
             assignee: e.assignee,
             clock_start: e.clock_start,
             acknowledged: e.acknowledged,
-            settled: e.settled.map(|(h, u)| (h, u, casebook_core::EventId(Uuid::nil()))),
+            settled: e
+                .settled
+                .map(|(h, u)| (h, u, casebook_core::EventId(Uuid::nil()))),
             decline_reason: e.decline_reason.clone(),
             applied: vec![],
             conflicts: vec![],
@@ -152,7 +227,10 @@ impl Casebook {
     /// Every escalation of an incident, oldest first.
     pub fn escalations(&self, key_or_id: &str) -> Result<Vec<EscalationStatus>> {
         let id = self.resolve(key_or_id)?;
-        read::escalations(self.store.conn(), Some(id), false)?.into_iter().map(|e| self.with_clocks(e)).collect()
+        read::escalations(self.store.conn(), Some(id), false)?
+            .into_iter()
+            .map(|e| self.with_clocks(e))
+            .collect()
     }
 
     /// The lead's board: pending escalations of every incident, optionally of one target tier, breached first.
@@ -169,8 +247,13 @@ impl Casebook {
     /// Sets the response targets (leads only).
     pub fn set_response_targets(&mut self, targets: Vec<escalation::ResponseTarget>) -> Result<()> {
         self.authorize(Action::SetResponseTargets)?;
-        if targets.iter().any(|t| t.acknowledge_minutes == 0 || t.accept_minutes < t.acknowledge_minutes) {
-            return Err(Error::invalid("each target needs acknowledge minutes above 0 and accept minutes at least as long"));
+        if targets
+            .iter()
+            .any(|t| t.acknowledge_minutes == 0 || t.accept_minutes < t.acknowledge_minutes)
+        {
+            return Err(Error::invalid(
+                "each target needs acknowledge minutes above 0 and accept minutes at least as long",
+            ));
         }
         self.commit(None, vec![Payload::ResponseTargetsSet { targets }])?;
         Ok(())

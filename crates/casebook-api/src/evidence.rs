@@ -62,15 +62,32 @@ impl EvidenceVerdict {
 impl Casebook {
     /// Copies `path` into the evidence store (streaming: any size, fixed memory), records it with a `collected`
     /// custody step, and returns it. `progress` gets bytes copied so far.
-    pub fn add_evidence(&mut self, key_or_id: &str, path: &Path, input: EvidenceInput, progress: &mut dyn FnMut(u64)) -> Result<EvidenceView> {
+    pub fn add_evidence(
+        &mut self,
+        key_or_id: &str,
+        path: &Path,
+        input: EvidenceInput,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<EvidenceView> {
         let id = self.editable(key_or_id)?;
         let me = self.me()?;
         let file = File::open(path).map_err(|e| {
-            let what = if e.kind() == std::io::ErrorKind::NotFound { "there is no file" } else { "cannot read the file" };
-            Error::with_source(ErrorCode::InvalidInput, format!("{what} {}: {e}; nothing was added", path.display()), e)
+            let what = if e.kind() == std::io::ErrorKind::NotFound {
+                "there is no file"
+            } else {
+                "cannot read the file"
+            };
+            Error::with_source(
+                ErrorCode::InvalidInput,
+                format!("{what} {}: {e}; nothing was added", path.display()),
+                e,
+            )
         })?;
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(Error::invalid(format!("{} is a directory; add the files in it one by one (or an archive of them)", path.display())));
+            return Err(Error::invalid(format!(
+                "{} is a directory; add the files in it one by one (or an archive of them)",
+                path.display()
+            )));
         }
         let name = input
             .name
@@ -80,14 +97,18 @@ impl Casebook {
         let staged = self.blobs.stage(file, progress)?;
         let acquired_at = input.acquired_at.unwrap_or_else(|| self.now());
         let evidence = EvidenceId(Uuid::now_v7());
-        let source_path = input.source_path.unwrap_or_else(|| path.display().to_string());
+        let source_path = input
+            .source_path
+            .unwrap_or_else(|| path.display().to_string());
         let payloads = vec![
             Payload::EvidenceAdded {
                 evidence,
                 name: name.clone(),
                 sha256: staged.sha256.clone(),
                 size: staged.size,
-                media_type: input.media_type.unwrap_or_else(|| media_type(&name).to_string()),
+                media_type: input
+                    .media_type
+                    .unwrap_or_else(|| media_type(&name).to_string()),
                 acquired_at,
                 acquired_by: me.user.name.clone(),
                 source_host: input.source_host.clone(),
@@ -129,42 +150,63 @@ impl Casebook {
             .into_iter()
             .filter(|e| {
                 e.name == which
-                    || (which.len() >= 6 && (e.id.to_string().starts_with(which) || e.sha256.starts_with(&which.to_lowercase())))
+                    || (which.len() >= 6
+                        && (e.id.to_string().starts_with(which)
+                            || e.sha256.starts_with(&which.to_lowercase())))
             })
             .collect();
         match hits.len() {
             1 => Ok(hits.remove(0)),
-            0 => Err(Error::not_found(format!("no evidence `{which}` in this incident; `casebook evidence list KEY` shows it"))),
-            n => Err(Error::invalid(format!("{n} evidence items match `{which}`; give more of the id or hash"))),
+            0 => Err(Error::not_found(format!(
+                "no evidence `{which}` in this incident; `casebook evidence list KEY` shows it"
+            ))),
+            n => Err(Error::invalid(format!(
+                "{n} evidence items match `{which}`; give more of the id or hash"
+            ))),
         }
     }
 
     /// Adds a step to an evidence item's chain of custody.
-    pub fn add_custody(&mut self, key_or_id: &str, which: &str, c: CustodyInput) -> Result<EvidenceView> {
+    pub fn add_custody(
+        &mut self,
+        key_or_id: &str,
+        which: &str,
+        c: CustodyInput,
+    ) -> Result<EvidenceView> {
         let id = self.editable(key_or_id)?;
         let ev = self.find_evidence(key_or_id, which)?;
         let who = match c.who {
             Some(w) if !w.trim().is_empty() => w.trim().to_string(),
             _ => self.me()?.user.name,
         };
-        self.commit(Some(id), vec![Payload::CustodyRecorded {
-            evidence: ev.id,
-            action: c.action,
-            who,
-            at: c.at.unwrap_or_else(|| self.now()),
-            location: c.location,
-            reason: c.reason,
-        }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::CustodyRecorded {
+                evidence: ev.id,
+                action: c.action,
+                who,
+                at: c.at.unwrap_or_else(|| self.now()),
+                location: c.location,
+                reason: c.reason,
+            }],
+        )?;
         self.evidence_item(ev.id)
     }
 
     /// Re-hashes stored evidence (of one incident, or all) and says which items still match their recorded SHA-256.
-    pub fn verify_evidence(&self, key_or_id: Option<&str>, progress: &mut dyn FnMut(u64)) -> Result<Vec<EvidenceVerdict>> {
+    pub fn verify_evidence(
+        &self,
+        key_or_id: Option<&str>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Vec<EvidenceVerdict>> {
         self.authorize(Action::Read)?;
         let incident = key_or_id.map(|k| self.resolve(k)).transpose()?;
         let items = read::evidence(self.store.conn(), incident)?;
         let keys: std::collections::HashMap<_, _> =
-            read::incidents(self.store.conn(), &Default::default(), i64::MAX)?.into_iter().map(|i| (i.id, i.key)).collect();
+            read::incidents(self.store.conn(), &Default::default(), i64::MAX)?
+                .into_iter()
+                .map(|i| (i.id, i.key))
+                .collect();
         let mut done = 0u64;
         let mut out = Vec::with_capacity(items.len());
         for e in items {
@@ -189,14 +231,29 @@ impl Casebook {
     }
 
     /// Copies a stored evidence file out to `dest`, verifying its hash on the way.
-    pub fn extract_evidence(&self, key_or_id: &str, which: &str, dest: &Path) -> Result<EvidenceView> {
+    pub fn extract_evidence(
+        &self,
+        key_or_id: &str,
+        which: &str,
+        dest: &Path,
+    ) -> Result<EvidenceView> {
         let ev = self.find_evidence(key_or_id, which)?;
         let src = self.blobs.path_of(&ev.sha256);
-        std::fs::copy(&src, dest).map_err(io(format!("cannot copy the evidence to {}", dest.display())))?;
+        std::fs::copy(&src, dest).map_err(io(format!(
+            "cannot copy the evidence to {}",
+            dest.display()
+        )))?;
         let f = File::open(dest).map_err(io("cannot re-read the copy"))?;
-        let got = casebook_store::blobs::hash_reader(f, &mut |_| {}).map_err(io("cannot re-read the copy"))?;
+        let got = casebook_store::blobs::hash_reader(f, &mut |_| {})
+            .map_err(io("cannot re-read the copy"))?;
         if got != ev.sha256 {
-            return Err(Error::new(ErrorCode::Integrity, format!("the stored copy of {} no longer matches its SHA-256", ev.name)));
+            return Err(Error::new(
+                ErrorCode::Integrity,
+                format!(
+                    "the stored copy of {} no longer matches its SHA-256",
+                    ev.name
+                ),
+            ));
         }
         Ok(ev)
     }
@@ -204,7 +261,10 @@ impl Casebook {
 
 /// A media type from the file name, for the common evidence formats; unknown ones are plain bytes.
 fn media_type(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "eml" => "message/rfc822",
         "txt" | "log" => "text/plain",

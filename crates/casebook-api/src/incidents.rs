@@ -53,7 +53,11 @@ impl NewIncident {
 pub type FieldEdit = FieldChange;
 
 fn clean_tags(tags: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = tags.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
+    let mut out: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -102,7 +106,11 @@ impl Casebook {
 
     /// Changes scalar fields (last writer wins across devices). Moving to `contained` also stamps the contained
     /// time when none is set, so time-to-contain needs no extra step.
-    pub fn set_fields(&mut self, key_or_id: &str, changes: Vec<FieldEdit>) -> Result<IncidentDetail> {
+    pub fn set_fields(
+        &mut self,
+        key_or_id: &str,
+        changes: Vec<FieldEdit>,
+    ) -> Result<IncidentDetail> {
         let id = self.editable(key_or_id)?;
         let current = self.incident_by_id(id)?;
         let mut payloads = Vec::new();
@@ -122,29 +130,53 @@ impl Casebook {
             payloads.push(Payload::FieldSet { change });
         }
         if payloads.is_empty() {
-            return Err(Error::invalid("nothing to change: give at least one field, e.g. --severity sev1"));
+            return Err(Error::invalid(
+                "nothing to change: give at least one field, e.g. --severity sev1",
+            ));
         }
         self.commit(Some(id), payloads)?;
         self.incident_by_id(id)
     }
 
     /// Replaces a long text. `resolves` names concurrent versions the new text settles (see `conflicts`).
-    pub fn edit_text(&mut self, key_or_id: &str, field: TextField, text: &str, resolves: Vec<EventId>) -> Result<IncidentDetail> {
+    pub fn edit_text(
+        &mut self,
+        key_or_id: &str,
+        field: TextField,
+        text: &str,
+        resolves: Vec<EventId>,
+    ) -> Result<IncidentDetail> {
         let id = self.editable(key_or_id)?;
         let current = self.incident_by_id(id)?;
-        let base = current.text_versions.iter().find(|(f, _)| *f == field).map(|(_, e)| *e);
+        let base = current
+            .text_versions
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| *e);
         for r in &resolves {
             if !current.conflicts.iter().any(|c| c.event == *r) {
-                return Err(Error::invalid(format!("{r} is not an open conflict of this incident")));
+                return Err(Error::invalid(format!(
+                    "{r} is not an open conflict of this incident"
+                )));
             }
         }
-        self.commit(Some(id), vec![Payload::TextEdited { field, text: text.to_string(), base, resolves }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::TextEdited {
+                field,
+                text: text.to_string(),
+                base,
+                resolves,
+            }],
+        )?;
         self.incident_by_id(id)
     }
 
     pub fn add_tag(&mut self, key_or_id: &str, tag: &str) -> Result<IncidentDetail> {
         let id = self.editable(key_or_id)?;
-        let tag = clean_tags(&[tag.to_string()]).pop().ok_or_else(|| Error::invalid("a tag cannot be empty"))?;
+        let tag = clean_tags(&[tag.to_string()])
+            .pop()
+            .ok_or_else(|| Error::invalid("a tag cannot be empty"))?;
         self.commit(Some(id), vec![Payload::TagAdded { tag }])?;
         self.incident_by_id(id)
     }
@@ -162,11 +194,27 @@ impl Casebook {
     }
 
     /// Assigns the incident to a tier and optionally a person (leads only).
-    pub fn assign(&mut self, key_or_id: &str, tier: Tier, assignee: Option<&str>, note: &str) -> Result<IncidentDetail> {
+    pub fn assign(
+        &mut self,
+        key_or_id: &str,
+        tier: Tier,
+        assignee: Option<&str>,
+        note: &str,
+    ) -> Result<IncidentDetail> {
         let id = self.resolve(key_or_id)?;
         self.authorize(Action::Assign)?;
-        let assignee = assignee.map(|a| self.find_user(a)).transpose()?.map(|u| u.id);
-        self.commit(Some(id), vec![Payload::IncidentAssigned { tier, assignee, note: note.to_string() }])?;
+        let assignee = assignee
+            .map(|a| self.find_user(a))
+            .transpose()?
+            .map(|u| u.id);
+        self.commit(
+            Some(id),
+            vec![Payload::IncidentAssigned {
+                tier,
+                assignee,
+                note: note.to_string(),
+            }],
+        )?;
         self.incident_by_id(id)
     }
 
@@ -175,23 +223,49 @@ impl Casebook {
         let id = self.resolve(key_or_id)?;
         let scope = self.scope(id)?;
         let (actor, _) = self.authorize(Action::TakeFromQueue { tier: scope.tier })?;
-        self.commit(Some(id), vec![Payload::IncidentAssigned { tier: scope.tier, assignee: Some(actor.user), note: String::new() }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::IncidentAssigned {
+                tier: scope.tier,
+                assignee: Some(actor.user),
+                note: String::new(),
+            }],
+        )?;
         self.incident_by_id(id)
     }
 
     /// Closes with a resolution; stamps the resolved time if none is set.
-    pub fn close(&mut self, key_or_id: &str, resolution: Resolution, note: &str) -> Result<IncidentDetail> {
+    pub fn close(
+        &mut self,
+        key_or_id: &str,
+        resolution: Resolution,
+        note: &str,
+    ) -> Result<IncidentDetail> {
         let id = self.resolve(key_or_id)?;
         let current = self.incident_by_id(id)?;
-        self.authorize(Action::Close { scope: self.scope(id)?, resolution })?;
+        self.authorize(Action::Close {
+            scope: self.scope(id)?,
+            resolution,
+        })?;
         if current.row.status == Status::Closed {
-            return Err(Error::conflict(format!("{} is already closed", current.row.key)));
+            return Err(Error::conflict(format!(
+                "{} is already closed",
+                current.row.key
+            )));
         }
         let mut payloads = Vec::new();
         if current.resolved_at.is_none() {
-            payloads.push(Payload::FieldSet { change: FieldChange::KeyTime { which: KeyTime::Resolved, at: Some(self.now()) } });
+            payloads.push(Payload::FieldSet {
+                change: FieldChange::KeyTime {
+                    which: KeyTime::Resolved,
+                    at: Some(self.now()),
+                },
+            });
         }
-        payloads.push(Payload::IncidentClosed { resolution, note: note.to_string() });
+        payloads.push(Payload::IncidentClosed {
+            resolution,
+            note: note.to_string(),
+        });
         self.commit(Some(id), payloads)?;
         self.incident_by_id(id)
     }

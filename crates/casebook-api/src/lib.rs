@@ -55,7 +55,8 @@ pub struct Me {
 impl Casebook {
     /// The platform's data directory for Casebook (e.g. `~/.local/share/casebook` on Linux).
     pub fn default_data_dir() -> Option<PathBuf> {
-        directories::ProjectDirs::from("org", "Casebook", "casebook").map(|d| d.data_dir().to_path_buf())
+        directories::ProjectDirs::from("org", "Casebook", "casebook")
+            .map(|d| d.data_dir().to_path_buf())
     }
 
     /// Opens (creating) a data directory with the system clock.
@@ -65,12 +66,21 @@ impl Casebook {
 
     /// Opens a data directory with a given clock (tests pass a fixed one). Sweeps what interrupted writers left.
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Casebook> {
-        std::fs::create_dir_all(data_dir).map_err(error::io(format!("cannot create the data directory {}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(error::io(format!(
+            "cannot create the data directory {}",
+            data_dir.display()
+        )))?;
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
         let referenced = read::referenced_blobs(store.conn())?;
         blobs.sweep(&|sha| referenced.contains(sha))?;
-        Ok(Casebook { store, blobs, data_dir: data_dir.to_path_buf(), clock, acting_as: None })
+        Ok(Casebook {
+            store,
+            blobs,
+            data_dir: data_dir.to_path_buf(),
+            clock,
+            acting_as: None,
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -99,11 +109,15 @@ impl Casebook {
     pub fn init(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<Me> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid("a name is needed, e.g. --name \"Ana Silva\""));
+            return Err(Error::invalid(
+                "a name is needed, e.g. --name \"Ana Silva\"",
+            ));
         }
         let tier = check_tier(role, tier)?;
         if let Some((_, user)) = read::profile(self.store.conn())? {
-            let existing = read::user(self.store.conn(), user)?.map(|u| u.name).unwrap_or_default();
+            let existing = read::user(self.store.conn(), user)?
+                .map(|u| u.name)
+                .unwrap_or_default();
             return Err(Error::conflict(format!(
                 "this data directory already belongs to {existing}; use another --data-dir for another profile"
             )));
@@ -114,12 +128,19 @@ impl Casebook {
         let tx = self.store.write()?;
         casebook_store::append::set_profile(&tx, device, user)?;
         // The owner registers themselves: on a team, the server's directory confirms or corrects this.
-        append_local(&tx, Origin { user, device }, EventId(Uuid::now_v7()), None, Payload::UserRegistered {
-            user,
-            name: name.to_string(),
-            role,
-            tier,
-        }, now)?;
+        append_local(
+            &tx,
+            Origin { user, device },
+            EventId(Uuid::now_v7()),
+            None,
+            Payload::UserRegistered {
+                user,
+                name: name.to_string(),
+                role,
+                tier,
+            },
+            now,
+        )?;
         tx.commit().map_err(casebook_store::StoreError::from)?;
         self.me()
     }
@@ -136,14 +157,26 @@ impl Casebook {
     pub fn me(&self) -> Result<Me> {
         let (device, owner) = read::profile(self.store.conn())?.ok_or_else(not_initialized)?;
         let id = self.acting_as.unwrap_or(owner);
-        let user = read::user(self.store.conn(), id)?
-            .ok_or_else(|| Error::not_found(format!("the acting user {id} is not in this directory")))?;
-        Ok(Me { user, device, data_dir: self.data_dir.clone() })
+        let user = read::user(self.store.conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!("the acting user {id} is not in this directory"))
+        })?;
+        Ok(Me {
+            user,
+            device,
+            data_dir: self.data_dir.clone(),
+        })
     }
 
     pub(crate) fn actor(&self) -> Result<(Actor, DeviceId)> {
         let me = self.me()?;
-        Ok((Actor { user: me.user.id, role: me.user.role, tier: me.user.tier }, me.device))
+        Ok((
+            Actor {
+                user: me.user.id,
+                role: me.user.role,
+                tier: me.user.tier,
+            },
+            me.device,
+        ))
     }
 
     /// Checks that the acting person may do `action`.
@@ -156,13 +189,20 @@ impl Casebook {
     /// Finds a registered person by name or id.
     pub fn find_user(&self, who: &str) -> Result<UserView> {
         if let Ok(id) = who.trim().parse::<UserId>() {
-            return read::user(self.store.conn(), id)?.ok_or_else(|| Error::not_found(format!("no user with id {id}")));
+            return read::user(self.store.conn(), id)?
+                .ok_or_else(|| Error::not_found(format!("no user with id {id}")));
         }
         let mut found = read::users_named(self.store.conn(), who)?;
         match found.len() {
             1 => Ok(found.remove(0)),
-            0 => Err(Error::not_found(format!("no user named `{}`; `casebook user list` shows who is registered", who.trim()))),
-            n => Err(Error::invalid(format!("{n} users are named `{}`; use the id from `casebook user list`", who.trim()))),
+            0 => Err(Error::not_found(format!(
+                "no user named `{}`; `casebook user list` shows who is registered",
+                who.trim()
+            ))),
+            n => Err(Error::invalid(format!(
+                "{n} users are named `{}`; use the id from `casebook user list`",
+                who.trim()
+            ))),
         }
     }
 
@@ -177,29 +217,58 @@ impl Casebook {
     }
 
     /// Registers a person without the admin check: for the demo's colleagues only.
-    pub(crate) fn register_user(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<UserView> {
+    pub(crate) fn register_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        tier: Option<Tier>,
+    ) -> Result<UserView> {
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::invalid("a user needs a name"));
         }
         let tier = check_tier(role, tier)?;
         if !read::users_named(self.store.conn(), name)?.is_empty() {
-            return Err(Error::conflict(format!("a user named `{name}` is already registered")));
+            return Err(Error::conflict(format!(
+                "a user named `{name}` is already registered"
+            )));
         }
         let user = UserId(Uuid::now_v7());
-        self.commit(None, vec![Payload::UserRegistered { user, name: name.to_string(), role, tier }])?;
+        self.commit(
+            None,
+            vec![Payload::UserRegistered {
+                user,
+                name: name.to_string(),
+                role,
+                tier,
+            }],
+        )?;
         Ok(read::user(self.store.conn(), user)?.ok_or_else(|| Error::not_found("the new user"))?)
     }
 
     /// Appends events as the acting person, in one transaction.
-    pub(crate) fn commit(&mut self, incident: Option<IncidentId>, payloads: Vec<Payload>) -> Result<Vec<Event>> {
+    pub(crate) fn commit(
+        &mut self,
+        incident: Option<IncidentId>,
+        payloads: Vec<Payload>,
+    ) -> Result<Vec<Event>> {
         let (actor, device) = self.actor()?;
-        let origin = Origin { user: actor.user, device };
+        let origin = Origin {
+            user: actor.user,
+            device,
+        };
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
         let mut events = Vec::with_capacity(payloads.len());
         for p in payloads {
-            events.push(append_local(&tx, origin, EventId(Uuid::now_v7()), incident, p, now)?);
+            events.push(append_local(
+                &tx,
+                origin,
+                EventId(Uuid::now_v7()),
+                incident,
+                p,
+                now,
+            )?);
         }
         tx.commit().map_err(casebook_store::StoreError::from)?;
         Ok(events)
@@ -219,7 +288,10 @@ impl Casebook {
     /// The part of an incident that decides who may change it.
     pub(crate) fn scope(&self, id: IncidentId) -> Result<IncidentScope> {
         let d = read::incident(self.store.conn(), id)?;
-        Ok(IncidentScope { tier: d.row.tier, assignee: d.row.assignee })
+        Ok(IncidentScope {
+            tier: d.row.tier,
+            assignee: d.row.assignee,
+        })
     }
 
     /// Resolves and checks edit rights in one step, the common start of every change to an incident.
@@ -239,9 +311,13 @@ fn not_initialized() -> Error {
 
 fn check_tier(role: Role, tier: Option<Tier>) -> Result<Option<Tier>> {
     match (role, tier) {
-        (Role::Responder, None) => Err(Error::invalid("a responder needs a tier: --tier 1, 2 or 3")),
+        (Role::Responder, None) => {
+            Err(Error::invalid("a responder needs a tier: --tier 1, 2 or 3"))
+        }
         (Role::Responder, t) => Ok(t),
-        (_, Some(_)) => Err(Error::invalid(format!("only responders have a tier; a {role} has none"))),
+        (_, Some(_)) => Err(Error::invalid(format!(
+            "only responders have a tier; a {role} has none"
+        ))),
         (_, None) => Ok(None),
     }
 }

@@ -47,7 +47,8 @@ impl Casebook {
     /// Re-hashes every event and checks each device's chain links.
     pub fn verify_log(&self, progress: &mut dyn FnMut(u64)) -> Result<LogReport> {
         let conn = self.store.conn();
-        let mut chains: BTreeMap<DeviceId, Vec<(u64, String, Option<String>, bool)>> = BTreeMap::new();
+        let mut chains: BTreeMap<DeviceId, Vec<(u64, String, Option<String>, bool)>> =
+            BTreeMap::new();
         let mut after = 0;
         let mut total = 0u64;
         loop {
@@ -56,7 +57,12 @@ impl Casebook {
             after = *last;
             for (_, e) in batch {
                 let intact = e.recompute_hash() == e.hash;
-                chains.entry(e.body.device).or_default().push((e.body.device_seq, e.hash.clone(), e.prev_hash.clone(), intact));
+                chains.entry(e.body.device).or_default().push((
+                    e.body.device_seq,
+                    e.hash.clone(),
+                    e.prev_hash.clone(),
+                    intact,
+                ));
                 total += 1;
             }
             progress(total);
@@ -68,7 +74,9 @@ impl Casebook {
             let mut gaps = 0;
             for (i, (seq, _, prev, intact)) in events.iter().enumerate() {
                 if !intact {
-                    broken.push(format!("event #{seq} does not match its hash: it was changed after it was written"));
+                    broken.push(format!(
+                        "event #{seq} does not match its hash: it was changed after it was written"
+                    ));
                 }
                 if i == 0 {
                     if *seq == 1 && prev.is_some() {
@@ -95,7 +103,12 @@ impl Casebook {
             });
         }
         let forks = casebook_store::read::fork_count(conn)?;
-        Ok(LogReport { events: total, chains: reports, forks, integrity_check: self.store.integrity_check()? })
+        Ok(LogReport {
+            events: total,
+            chains: reports,
+            forks,
+            integrity_check: self.store.integrity_check()?,
+        })
     }
 
     /// Rebuilds every projection from the log and says whether the result equals what was there.
@@ -103,6 +116,9 @@ impl Casebook {
         let before = casebook_store::dump::dump(self.store.conn())?;
         let events = casebook_store::rebuild::rebuild(&mut self.store, progress)?;
         let after = casebook_store::dump::dump(self.store.conn())?;
-        Ok(RebuildReport { events, identical: before == after })
+        Ok(RebuildReport {
+            events,
+            identical: before == after,
+        })
     }
 }

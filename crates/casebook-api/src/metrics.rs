@@ -20,7 +20,11 @@ pub struct Spread {
 
 fn spread(mut v: Vec<i64>) -> Option<Spread> {
     let n = v.len();
-    median_and_p90(&mut v).map(|(m, p)| Spread { count: n, median_secs: m, p90_secs: p })
+    median_and_p90(&mut v).map(|(m, p)| Spread {
+        count: n,
+        median_secs: m,
+        p90_secs: p,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,7 +57,8 @@ pub struct Metrics {
 impl Casebook {
     pub fn metrics(&self) -> Result<Metrics> {
         let rows = read::incidents(self.store.conn(), &IncidentFilter::default(), i64::MAX)?;
-        let mut by_sev: BTreeMap<Severity, (usize, usize, Vec<i64>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
+        let mut by_sev: BTreeMap<Severity, (usize, usize, Vec<i64>, Vec<i64>, Vec<i64>)> =
+            BTreeMap::new();
         for r in rows {
             let d = read::incident(self.store.conn(), r.id)?;
             let k = KeyTimes {
@@ -86,7 +91,9 @@ impl Casebook {
         let mut by_tier: BTreeMap<(Tier, Severity), Acc> = BTreeMap::new();
         for e in read::escalations(self.store.conn(), None, false)? {
             let s = self.with_clocks(e)?;
-            let acc = by_tier.entry((s.escalation.to_tier, s.escalation.severity)).or_default();
+            let acc = by_tier
+                .entry((s.escalation.to_tier, s.escalation.severity))
+                .or_default();
             acc.0 += 1;
             acc.1 += usize::from(s.escalation.state.is_pending());
             acc.2 += usize::from(s.breached);
@@ -95,16 +102,21 @@ impl Casebook {
         }
         let escalations = by_tier
             .into_iter()
-            .map(|((to_tier, severity), (n, pending, breached, a, c))| EscalationMetrics {
-                to_tier,
-                severity,
-                escalations: n,
-                pending,
-                breached,
-                time_to_acknowledge: spread(a),
-                time_to_accept: spread(c),
-            })
+            .map(
+                |((to_tier, severity), (n, pending, breached, a, c))| EscalationMetrics {
+                    to_tier,
+                    severity,
+                    escalations: n,
+                    pending,
+                    breached,
+                    time_to_acknowledge: spread(a),
+                    time_to_accept: spread(c),
+                },
+            )
             .collect();
-        Ok(Metrics { by_severity, escalations })
+        Ok(Metrics {
+            by_severity,
+            escalations,
+        })
     }
 }

@@ -24,25 +24,33 @@ pub struct ObservableInput {
 }
 
 impl Casebook {
-    pub fn add_observable(&mut self, key_or_id: &str, o: ObservableInput) -> Result<ObservableView> {
+    pub fn add_observable(
+        &mut self,
+        key_or_id: &str,
+        o: ObservableInput,
+    ) -> Result<ObservableView> {
         let id = self.editable(key_or_id)?;
         let kind = o.kind.unwrap_or_else(|| guess_kind(&o.value));
-        let value = normalize(kind, &o.value).map_err(|e| Error::with_source(crate::ErrorCode::InvalidInput, e.to_string(), e))?;
+        let value = normalize(kind, &o.value)
+            .map_err(|e| Error::with_source(crate::ErrorCode::InvalidInput, e.to_string(), e))?;
         let tlp = match o.tlp {
             Some(t) => t,
             None => self.incident_by_id(id)?.row.tlp,
         };
         let observable = ObservableId(Uuid::now_v7());
-        self.commit(Some(id), vec![Payload::ObservableAdded {
-            observable,
-            observable_kind: kind,
-            value,
-            tlp,
-            ioc: o.ioc,
-            first_seen: o.first_seen,
-            last_seen: o.last_seen,
-            note: o.note,
-        }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::ObservableAdded {
+                observable,
+                observable_kind: kind,
+                value,
+                tlp,
+                ioc: o.ioc,
+                first_seen: o.first_seen,
+                last_seen: o.last_seen,
+                note: o.note,
+            }],
+        )?;
         read::observables(self.store.conn(), id)?
             .into_iter()
             .find(|v| v.id == observable)
@@ -50,22 +58,42 @@ impl Casebook {
     }
 
     pub fn observables(&self, key_or_id: &str) -> Result<Vec<ObservableView>> {
-        Ok(read::observables(self.store.conn(), self.resolve(key_or_id)?)?)
+        Ok(read::observables(
+            self.store.conn(),
+            self.resolve(key_or_id)?,
+        )?)
     }
 
-    pub fn add_task(&mut self, key_or_id: &str, title: &str, owner: Option<&str>, due: Option<DateTime<Utc>>) -> Result<TaskView> {
+    pub fn add_task(
+        &mut self,
+        key_or_id: &str,
+        title: &str,
+        owner: Option<&str>,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<TaskView> {
         let id = self.editable(key_or_id)?;
         if title.trim().is_empty() {
             return Err(Error::invalid("a task needs a title"));
         }
         let owner = owner.map(|o| self.find_user(o)).transpose()?.map(|u| u.id);
         let task = TaskId(Uuid::now_v7());
-        self.commit(Some(id), vec![Payload::TaskAdded { task, title: title.trim().to_string(), owner, due }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::TaskAdded {
+                task,
+                title: title.trim().to_string(),
+                owner,
+                due,
+            }],
+        )?;
         self.task(id, task)
     }
 
     fn task(&self, incident: casebook_core::IncidentId, task: TaskId) -> Result<TaskView> {
-        read::tasks(self.store.conn(), incident)?.into_iter().find(|t| t.id == task).ok_or_else(|| Error::not_found(format!("task {task}")))
+        read::tasks(self.store.conn(), incident)?
+            .into_iter()
+            .find(|t| t.id == task)
+            .ok_or_else(|| Error::not_found(format!("task {task}")))
     }
 
     pub fn tasks(&self, key_or_id: &str) -> Result<Vec<TaskView>> {
@@ -73,18 +101,39 @@ impl Casebook {
     }
 
     /// Sets a task's status; the task is named by its id or a unique prefix of it within the incident.
-    pub fn set_task_status(&mut self, key_or_id: &str, task: &str, status: TaskStatus) -> Result<TaskView> {
+    pub fn set_task_status(
+        &mut self,
+        key_or_id: &str,
+        task: &str,
+        status: TaskStatus,
+    ) -> Result<TaskView> {
         let id = self.editable(key_or_id)?;
         let all = read::tasks(self.store.conn(), id)?;
         let task = task.trim();
-        let hits: Vec<&TaskView> =
-            all.iter().filter(|t| t.id.to_string().starts_with(task) || t.title.eq_ignore_ascii_case(task)).collect();
+        let hits: Vec<&TaskView> = all
+            .iter()
+            .filter(|t| t.id.to_string().starts_with(task) || t.title.eq_ignore_ascii_case(task))
+            .collect();
         let found = match hits.as_slice() {
             [one] => one.id,
-            [] => return Err(Error::not_found(format!("no task `{task}` in this incident; `casebook task list KEY` shows them"))),
-            _ => return Err(Error::invalid(format!("several tasks match `{task}`; give more of the id"))),
+            [] => {
+                return Err(Error::not_found(format!(
+                    "no task `{task}` in this incident; `casebook task list KEY` shows them"
+                )))
+            }
+            _ => {
+                return Err(Error::invalid(format!(
+                    "several tasks match `{task}`; give more of the id"
+                )))
+            }
         };
-        self.commit(Some(id), vec![Payload::TaskStatusSet { task: found, status }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::TaskStatusSet {
+                task: found,
+                status,
+            }],
+        )?;
         self.task(id, found)
     }
 
@@ -94,8 +143,17 @@ impl Casebook {
             return Err(Error::invalid("a comment cannot be empty"));
         }
         let comment = CommentId(Uuid::now_v7());
-        self.commit(Some(id), vec![Payload::CommentAdded { comment, body: body.to_string() }])?;
-        read::comments(self.store.conn(), id)?.into_iter().find(|c| c.id == comment).ok_or_else(|| Error::not_found("the new comment"))
+        self.commit(
+            Some(id),
+            vec![Payload::CommentAdded {
+                comment,
+                body: body.to_string(),
+            }],
+        )?;
+        read::comments(self.store.conn(), id)?
+            .into_iter()
+            .find(|c| c.id == comment)
+            .ok_or_else(|| Error::not_found("the new comment"))
     }
 
     pub fn comments(&self, key_or_id: &str) -> Result<Vec<CommentView>> {
@@ -105,7 +163,9 @@ impl Casebook {
     /// Full-text search across every incident.
     pub fn search(&self, query: &str, limit: i64) -> Result<Vec<SearchHit>> {
         if query.trim().is_empty() {
-            return Err(Error::invalid("give some words to search for, e.g. casebook search \"mail gateway\""));
+            return Err(Error::invalid(
+                "give some words to search for, e.g. casebook search \"mail gateway\"",
+            ));
         }
         Ok(read::search(self.store.conn(), query, limit)?)
     }

@@ -51,10 +51,17 @@ impl Casebook {
     }
 
     /// Adds a correction of an entry; the old one stays visible as superseded.
-    pub fn correct_entry(&mut self, key_or_id: &str, entry: EntryId, input: EntryInput) -> Result<EntryView> {
+    pub fn correct_entry(
+        &mut self,
+        key_or_id: &str,
+        entry: EntryId,
+        input: EntryInput,
+    ) -> Result<EntryView> {
         let id = self.editable(key_or_id)?;
         if !read::entry_exists(self.store.conn(), id, entry)? {
-            return Err(Error::not_found(format!("no timeline entry {entry} in this incident")));
+            return Err(Error::not_found(format!(
+                "no timeline entry {entry} in this incident"
+            )));
         }
         let new = self.new_entry(input, Some(entry))?;
         let new_id = new.entry;
@@ -62,19 +69,31 @@ impl Casebook {
         self.entry(id, new_id)
     }
 
-    pub fn set_key_event(&mut self, key_or_id: &str, entry: EntryId, key_event: bool) -> Result<EntryView> {
+    pub fn set_key_event(
+        &mut self,
+        key_or_id: &str,
+        entry: EntryId,
+        key_event: bool,
+    ) -> Result<EntryView> {
         let id = self.editable(key_or_id)?;
         if !read::entry_exists(self.store.conn(), id, entry)? {
-            return Err(Error::not_found(format!("no timeline entry {entry} in this incident")));
+            return Err(Error::not_found(format!(
+                "no timeline entry {entry} in this incident"
+            )));
         }
-        self.commit(Some(id), vec![Payload::EntryKeyEventSet { entry, key_event }])?;
+        self.commit(
+            Some(id),
+            vec![Payload::EntryKeyEventSet { entry, key_event }],
+        )?;
         self.entry(id, entry)
     }
 
     fn new_entry(&self, input: EntryInput, supersedes: Option<EntryId>) -> Result<NewEntry> {
         let summary = input.summary.trim();
         if summary.is_empty() {
-            return Err(Error::invalid("a timeline entry needs a summary of what happened"));
+            return Err(Error::invalid(
+                "a timeline entry needs a summary of what happened",
+            ));
         }
         Ok(NewEntry {
             entry: EntryId(Uuid::now_v7()),
@@ -102,10 +121,19 @@ impl Casebook {
             .ok_or_else(|| Error::not_found(format!("timeline entry {entry}")))
     }
 
-    pub fn entries(&self, key_or_id: &str, filter: &EntryFilter, offset: i64, limit: i64) -> Result<(i64, Vec<EntryView>)> {
+    pub fn entries(
+        &self,
+        key_or_id: &str,
+        filter: &EntryFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<EntryView>)> {
         let id = self.resolve(key_or_id)?;
         let total = read::entry_count(self.store.conn(), id, filter)?;
-        Ok((total, read::entries(self.store.conn(), id, filter, offset, limit)?))
+        Ok((
+            total,
+            read::entries(self.store.conn(), id, filter, offset, limit)?,
+        ))
     }
 
     /// Imports a Timesketch CSV/JSONL timeline in one transaction: every row or none. `progress` gets rows read.
@@ -120,25 +148,52 @@ impl Casebook {
     ) -> Result<ImportSummary> {
         let id = self.editable(key_or_id)?;
         let (actor, device) = self.actor()?;
-        let origin = Origin { user: actor.user, device };
+        let origin = Origin {
+            user: actor.user,
+            device,
+        };
         let rows = casebook_import::read_timeline(input, format).map_err(import_error)?;
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
         let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
-        let mut summary = ImportSummary { incident_key: String::new(), entries: 0, events: 0, first: None, last: None };
+        let mut summary = ImportSummary {
+            incident_key: String::new(),
+            entries: 0,
+            events: 0,
+            first: None,
+            last: None,
+        };
         let flush = |chunk: &mut Vec<NewEntry>, summary: &mut ImportSummary| -> Result<()> {
             if chunk.is_empty() {
                 return Ok(());
             }
             let entries = std::mem::replace(chunk, Vec::with_capacity(IMPORT_CHUNK));
-            append_local(&tx, origin, EventId(Uuid::now_v7()), Some(id), Payload::EntriesImported { label: label.to_string(), entries }, now)?;
+            append_local(
+                &tx,
+                origin,
+                EventId(Uuid::now_v7()),
+                Some(id),
+                Payload::EntriesImported {
+                    label: label.to_string(),
+                    entries,
+                },
+                now,
+            )?;
             summary.events += 1;
             Ok(())
         };
         for row in rows {
             let row = row.map_err(import_error)?;
-            summary.first = Some(summary.first.map_or(row.event_time, |f| f.min(row.event_time)));
-            summary.last = Some(summary.last.map_or(row.event_time, |l| l.max(row.event_time)));
+            summary.first = Some(
+                summary
+                    .first
+                    .map_or(row.event_time, |f| f.min(row.event_time)),
+            );
+            summary.last = Some(
+                summary
+                    .last
+                    .map_or(row.event_time, |l| l.max(row.event_time)),
+            );
             chunk.push(imported_entry(row, kind, label));
             summary.entries += 1;
             if chunk.len() == IMPORT_CHUNK {
@@ -149,7 +204,9 @@ impl Casebook {
         flush(&mut chunk, &mut summary)?;
         progress(summary.entries);
         if summary.entries == 0 {
-            return Err(Error::invalid("the file has a header but no rows: nothing was imported"));
+            return Err(Error::invalid(
+                "the file has a header but no rows: nothing was imported",
+            ));
         }
         tx.commit().map_err(casebook_store::StoreError::from)?;
         summary.incident_key = self.incident_by_id(id)?.row.key;
@@ -168,14 +225,20 @@ impl Casebook {
             Format::Csv => casebook_import::write_csv(&export, out),
             Format::Jsonl => casebook_import::write_jsonl(&export, out),
         };
-        written.map_err(|e| Error::with_source(ErrorCode::Io, format!("cannot write the timeline: {e}"), e))?;
+        written.map_err(|e| {
+            Error::with_source(ErrorCode::Io, format!("cannot write the timeline: {e}"), e)
+        })?;
         Ok(n)
     }
 }
 
 fn import_error(e: ImportError) -> Error {
     let message = format!("nothing was imported: {e}");
-    let code = if matches!(e, ImportError::Read { .. }) { ErrorCode::Io } else { ErrorCode::InvalidInput };
+    let code = if matches!(e, ImportError::Read { .. }) {
+        ErrorCode::Io
+    } else {
+        ErrorCode::InvalidInput
+    };
     Error::with_source(code, message, e)
 }
 
@@ -183,15 +246,26 @@ fn import_error(e: ImportError) -> Error {
 /// other column stays as an attribute (`timestamp_desc` included, so an export writes it back).
 fn imported_entry(row: ImportedEntry, kind: EntryKind, label: &str) -> NewEntry {
     let mut attributes = row.attributes;
-    let take = |attrs: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| -> Option<String> {
-        keys.iter().find_map(|k| attrs.get(*k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string))
-    };
+    let take =
+        |attrs: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| -> Option<String> {
+            keys.iter().find_map(|k| {
+                attrs
+                    .get(*k)
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            })
+        };
     let source = EntrySource {
         host: take(&attributes, &["hostname", "computer_name", "host"]),
-        tool: take(&attributes, &["parser", "source_long", "data_type"]).or_else(|| Some(label.to_string())),
+        tool: take(&attributes, &["parser", "source_long", "data_type"])
+            .or_else(|| Some(label.to_string())),
         file: take(&attributes, &["filename", "display_name", "source_file"]),
     };
-    attributes.insert("timestamp_desc".into(), serde_json::Value::String(row.timestamp_desc));
+    attributes.insert(
+        "timestamp_desc".into(),
+        serde_json::Value::String(row.timestamp_desc),
+    );
     NewEntry {
         entry: EntryId(Uuid::now_v7()),
         event_time: row.event_time,
@@ -212,7 +286,9 @@ fn export_entry(e: EntryView) -> ExportEntry {
     let offset = e
         .time_zone
         .as_deref()
-        .and_then(|tz| chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{tz}")).ok())
+        .and_then(|tz| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{tz}")).ok()
+        })
         .map(|d| *d.offset())
         .unwrap_or_else(|| Utc.fix());
     let mut attributes = e.attributes;
@@ -228,5 +304,10 @@ fn export_entry(e: EntryView) -> ExportEntry {
     if e.key_event {
         attributes.insert("casebook_key_event".into(), true.into());
     }
-    ExportEntry { datetime: e.event_time.with_timezone(&offset), timestamp_desc: desc, message: e.summary, attributes }
+    ExportEntry {
+        datetime: e.event_time.with_timezone(&offset),
+        timestamp_desc: desc,
+        message: e.summary,
+        attributes,
+    }
 }

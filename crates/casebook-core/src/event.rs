@@ -203,10 +203,10 @@ pub enum FieldChange {
     },
 }
 
-/// What an event changes. The tag `kind` names the change; new kinds may be added, existing ones never change shape
+/// What an event changes. The tag `type` names the change; new types may be added, existing ones never change shape
 /// without a new payload version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Payload {
     /// An account appears in the directory (global).
     UserRegistered {
@@ -465,6 +465,58 @@ mod tests {
     }
 
     #[test]
+    fn every_payload_shape_round_trips_through_json() {
+        let entry = NewEntry {
+            entry: EntryId(Uuid::from_u128(9)),
+            event_time: chrono::DateTime::from_timestamp_micros(1_331_698_658_276_340).unwrap(),
+            time_zone: Some("+02:00".into()),
+            kind: EntryKind::Finding,
+            summary: "s".into(),
+            details: String::new(),
+            source: EntrySource::default(),
+            key_event: true,
+            evidence: vec![],
+            observables: vec![],
+            attributes: serde_json::Map::new(),
+            supersedes: None,
+        };
+        for p in [
+            Payload::EntryAdded(entry.clone()),
+            Payload::EntriesImported {
+                label: "x".into(),
+                entries: vec![entry],
+            },
+            Payload::FieldSet {
+                change: FieldChange::KeyTime {
+                    which: KeyTime::Contained,
+                    at: None,
+                },
+            },
+        ] {
+            let e = Event::seal(body(p), None);
+            let b = &e.body;
+            let back = Event::from_stored(
+                b.id,
+                b.incident,
+                b.author,
+                b.device,
+                1,
+                b.hlc,
+                PAYLOAD_VERSION,
+                e.payload_json.clone(),
+                None,
+                e.hash.clone(),
+            )
+            .expect("a sealed payload must decode");
+            assert_eq!(
+                back.body.payload, e.body.payload,
+                "payload must survive encoding: {}",
+                e.payload_json
+            );
+        }
+    }
+
+    #[test]
     fn a_newer_payload_version_is_refused_with_a_clear_message() {
         let e = Event::seal(body(Payload::TagAdded { tag: "x".into() }), None);
         let b = &e.body;
@@ -521,6 +573,17 @@ impl From<&Event> for WireEvent {
 impl TryFrom<WireEvent> for Event {
     type Error = DecodeError;
     fn try_from(w: WireEvent) -> Result<Self, Self::Error> {
-        Event::from_stored(w.id, w.incident, w.author, w.device, w.device_seq, w.hlc, w.payload_version, w.payload, w.prev_hash, w.hash)
+        Event::from_stored(
+            w.id,
+            w.incident,
+            w.author,
+            w.device,
+            w.device_seq,
+            w.hlc,
+            w.payload_version,
+            w.payload,
+            w.prev_hash,
+            w.hash,
+        )
     }
 }

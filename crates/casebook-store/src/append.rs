@@ -40,7 +40,8 @@ pub fn append_local(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let latest: Option<String> = tx.query_row("SELECT max(hlc) FROM device_heads", [], |r| r.get(0))?;
+    let latest: Option<String> =
+        tx.query_row("SELECT max(hlc) FROM device_heads", [], |r| r.get(0))?;
     let own = match &head {
         Some((_, _, hlc)) => parse::<Hlc>("hlc", hlc)?,
         None => Hlc::zero(origin.device),
@@ -55,7 +56,15 @@ pub fn append_local(
         Some((seq, hash, _)) => (seq as u64 + 1, Some(hash)),
         None => (1, None),
     };
-    let body = EventBody { id, incident, author: origin.user, device: origin.device, device_seq: seq, hlc, payload };
+    let body = EventBody {
+        id,
+        incident,
+        author: origin.user,
+        device: origin.device,
+        device_seq: seq,
+        hlc,
+        payload,
+    };
     let event = Event::seal(body, prev);
     insert(tx, &event)?;
     project::apply(tx, &event)?;
@@ -69,7 +78,10 @@ pub enum Arrival {
     /// Already here (same id): nothing to do.
     Duplicate,
     /// The device already has another event at this sequence number: kept aside and reported.
-    Fork { device: DeviceId, device_seq: u64 },
+    Fork {
+        device: DeviceId,
+        device_seq: u64,
+    },
 }
 
 /// Why an event from elsewhere was refused.
@@ -88,7 +100,11 @@ pub fn append_remote(tx: &Transaction, event: &Event) -> Result<Arrival, Refused
     }
     let b = &event.body;
     let exists: bool = tx
-        .query_row("SELECT 1 FROM events WHERE id = ?1", [b.id.to_string()], |_| Ok(true))
+        .query_row(
+            "SELECT 1 FROM events WHERE id = ?1",
+            [b.id.to_string()],
+            |_| Ok(true),
+        )
         .optional()
         .map_err(StoreError::from)?
         .unwrap_or(false);
@@ -114,7 +130,10 @@ pub fn append_remote(tx: &Transaction, event: &Event) -> Result<Arrival, Refused
             params![b.id.to_string(), b.device.to_string(), b.device_seq as i64, event.hash, json.to_string()],
         )
         .map_err(StoreError::from)?;
-        return Ok(Arrival::Fork { device: b.device, device_seq: b.device_seq });
+        return Ok(Arrival::Fork {
+            device: b.device,
+            device_seq: b.device_seq,
+        });
     }
     insert(tx, event)?;
     project::apply(tx, event)?;
@@ -151,26 +170,34 @@ fn insert(tx: &Transaction, e: &Event) -> Result<()> {
 }
 
 /// Reads events in local arrival order, `after` the given local sequence, at most `limit`.
-pub fn read_events(conn: &rusqlite::Connection, incident: Option<IncidentId>, after: i64, limit: i64) -> Result<Vec<(i64, Event)>> {
+pub fn read_events(
+    conn: &rusqlite::Connection,
+    incident: Option<IncidentId>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Event)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, id, incident_id, author, device, device_seq, hlc, payload_version, payload, prev_hash, hash
          FROM events WHERE seq > ?1 AND (?2 IS NULL OR incident_id = ?2) ORDER BY seq LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![after, incident.map(|i| i.to_string()), limit], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)? as u64,
-            r.get::<_, String>(6)?,
-            r.get::<_, u16>(7)?,
-            r.get::<_, String>(8)?,
-            r.get::<_, Option<String>>(9)?,
-            r.get::<_, String>(10)?,
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![after, incident.map(|i| i.to_string()), limit],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)? as u64,
+                r.get::<_, String>(6)?,
+                r.get::<_, u16>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        },
+    )?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, id, inc, author, device, dseq, hlc, ver, payload, prev, hash) = row?;

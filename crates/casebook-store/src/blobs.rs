@@ -24,7 +24,11 @@ pub struct BlobError {
 
 impl BlobError {
     fn at<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> BlobError + 'a {
-        move |source| BlobError { what, path: path.to_path_buf(), source }
+        move |source| BlobError {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// Whether the disk filled up (so the caller can say so plainly).
@@ -61,9 +65,12 @@ impl BlobStore {
     /// Opens (creating) the store under `root`.
     pub fn open(root: &Path) -> Result<BlobStore, BlobError> {
         for dir in [root.join("tmp"), root.join("sha256")] {
-            fs::create_dir_all(&dir).map_err(BlobError::at("cannot create the blob directory", &dir))?;
+            fs::create_dir_all(&dir)
+                .map_err(BlobError::at("cannot create the blob directory", &dir))?;
         }
-        Ok(BlobStore { root: root.to_path_buf() })
+        Ok(BlobStore {
+            root: root.to_path_buf(),
+        })
     }
 
     /// Where the blob with this hash lives.
@@ -77,14 +84,22 @@ impl BlobStore {
     }
 
     /// Copies `source` into the store, hashing as it goes; `progress` gets the bytes copied so far.
-    pub fn stage(&self, mut source: impl Read, progress: &mut dyn FnMut(u64)) -> Result<StagedBlob, BlobError> {
-        let tmp = self.root.join("tmp").join(format!("{}.part", uuid::Uuid::now_v7().simple()));
+    pub fn stage(
+        &self,
+        mut source: impl Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<StagedBlob, BlobError> {
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.part", uuid::Uuid::now_v7().simple()));
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
             .map_err(BlobError::at("cannot create a temporary file", &tmp))?;
-        file.lock().map_err(BlobError::at("cannot lock the temporary file", &tmp))?;
+        file.lock()
+            .map_err(BlobError::at("cannot lock the temporary file", &tmp))?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; CHUNK];
         let mut size = 0u64;
@@ -94,15 +109,25 @@ impl BlobStore {
                     Ok(0) => return Ok(()),
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(BlobError { what: "cannot read the evidence file", path: PathBuf::new(), source: e }),
+                    Err(e) => {
+                        return Err(BlobError {
+                            what: "cannot read the evidence file",
+                            path: PathBuf::new(),
+                            source: e,
+                        })
+                    }
                 };
                 hasher.update(&buf[..n]);
-                file.write_all(&buf[..n]).map_err(BlobError::at("cannot write the evidence copy", &tmp))?;
+                file.write_all(&buf[..n])
+                    .map_err(BlobError::at("cannot write the evidence copy", &tmp))?;
                 size += n as u64;
                 progress(size);
             }
         })();
-        let synced = copied.and_then(|()| file.sync_all().map_err(BlobError::at("cannot sync the evidence copy", &tmp)));
+        let synced = copied.and_then(|()| {
+            file.sync_all()
+                .map_err(BlobError::at("cannot sync the evidence copy", &tmp))
+        });
         if let Err(e) = synced {
             let _ = fs::remove_file(&tmp);
             return Err(e);
@@ -110,25 +135,48 @@ impl BlobStore {
         let sha256 = hex::encode(hasher.finalize());
         let dest = self.path_of(&sha256);
         let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&parent).map_err(BlobError::at("cannot create the blob directory", &parent))?;
+        fs::create_dir_all(&parent)
+            .map_err(BlobError::at("cannot create the blob directory", &parent))?;
         // Renaming over an identical existing blob is harmless and leaves the locked inode in place.
-        fs::rename(&tmp, &dest).map_err(BlobError::at("cannot move the evidence copy into the store", &dest))?;
+        fs::rename(&tmp, &dest).map_err(BlobError::at(
+            "cannot move the evidence copy into the store",
+            &dest,
+        ))?;
         if let Ok(d) = File::open(&parent) {
             let _ = d.sync_all();
         }
-        Ok(StagedBlob { sha256, size, _lock: file })
+        Ok(StagedBlob {
+            sha256,
+            size,
+            _lock: file,
+        })
     }
 
     /// Re-hashes a stored blob by streaming it.
-    pub fn check(&self, sha256: &str, progress: &mut dyn FnMut(u64)) -> Result<BlobCheck, BlobError> {
+    pub fn check(
+        &self,
+        sha256: &str,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<BlobCheck, BlobError> {
         let path = self.path_of(sha256);
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BlobCheck::Missing),
-            Err(e) => return Err(BlobError { what: "cannot open the stored evidence", path, source: e }),
+            Err(e) => {
+                return Err(BlobError {
+                    what: "cannot open the stored evidence",
+                    path,
+                    source: e,
+                })
+            }
         };
-        let actual = hash_reader(file, progress).map_err(BlobError::at("cannot read the stored evidence", &path))?;
-        Ok(if actual == sha256 { BlobCheck::Matches } else { BlobCheck::Differs { actual } })
+        let actual = hash_reader(file, progress)
+            .map_err(BlobError::at("cannot read the stored evidence", &path))?;
+        Ok(if actual == sha256 {
+            BlobCheck::Matches
+        } else {
+            BlobCheck::Differs { actual }
+        })
     }
 
     /// Removes what interrupted writers left: temporary files and blobs no committed evidence references, unless a
@@ -136,12 +184,20 @@ impl BlobStore {
     pub fn sweep(&self, referenced: &dyn Fn(&str) -> bool) -> Result<usize, BlobError> {
         let mut removed = 0;
         let tmp = self.root.join("tmp");
-        for entry in fs::read_dir(&tmp).map_err(BlobError::at("cannot list", &tmp))?.flatten() {
+        for entry in fs::read_dir(&tmp)
+            .map_err(BlobError::at("cannot list", &tmp))?
+            .flatten()
+        {
             removed += usize::from(remove_if_unlocked(&entry.path()));
         }
         let blobs = self.root.join("sha256");
-        for prefix in fs::read_dir(&blobs).map_err(BlobError::at("cannot list", &blobs))?.flatten() {
-            let Ok(files) = fs::read_dir(prefix.path()) else { continue };
+        for prefix in fs::read_dir(&blobs)
+            .map_err(BlobError::at("cannot list", &blobs))?
+            .flatten()
+        {
+            let Ok(files) = fs::read_dir(prefix.path()) else {
+                continue;
+            };
             for f in files.flatten() {
                 let name = f.file_name().to_string_lossy().to_string();
                 if !referenced(&name) {
@@ -158,7 +214,11 @@ impl BlobStore {
         if let Ok(prefixes) = fs::read_dir(self.root.join("sha256")) {
             for p in prefixes.flatten() {
                 if let Ok(files) = fs::read_dir(p.path()) {
-                    out.extend(files.flatten().map(|f| f.file_name().to_string_lossy().to_string()));
+                    out.extend(
+                        files
+                            .flatten()
+                            .map(|f| f.file_name().to_string_lossy().to_string()),
+                    );
                 }
             }
         }
@@ -168,7 +228,9 @@ impl BlobStore {
 }
 
 fn remove_if_unlocked(path: &Path) -> bool {
-    let Ok(f) = File::open(path) else { return false };
+    let Ok(f) = File::open(path) else {
+        return false;
+    };
     if f.try_lock().is_err() {
         return false;
     }
@@ -203,14 +265,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path()).unwrap();
         let a = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
-        assert_eq!(a.sha256, hash_reader(&b"hello evidence"[..], &mut |_| {}).unwrap());
+        assert_eq!(
+            a.sha256,
+            hash_reader(&b"hello evidence"[..], &mut |_| {}).unwrap()
+        );
         let b = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
-        assert_eq!(store.list(), vec![a.sha256.clone()], "the same content must be stored once");
+        assert_eq!(
+            store.list(),
+            vec![a.sha256.clone()],
+            "the same content must be stored once"
+        );
         drop((a, b));
         let sha = store.list()[0].clone();
         assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
         fs::write(store.path_of(&sha), b"tampered").unwrap();
-        assert!(matches!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Differs { .. }), "a changed blob must be reported");
+        assert!(
+            matches!(
+                store.check(&sha, &mut |_| {}).unwrap(),
+                BlobCheck::Differs { .. }
+            ),
+            "a changed blob must be reported"
+        );
     }
 
     #[test]
@@ -218,13 +293,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path()).unwrap();
         let held = store.stage(&b"in flight"[..], &mut |_| {}).unwrap();
-        let orphan = store.stage(&b"left by a killed process"[..], &mut |_| {}).unwrap();
+        let orphan = store
+            .stage(&b"left by a killed process"[..], &mut |_| {})
+            .unwrap();
         let orphan_sha = orphan.sha256.clone();
         drop(orphan);
         fs::write(dir.path().join("tmp").join("x.part"), b"half").unwrap();
         let removed = store.sweep(&|_| false).unwrap();
-        assert_eq!(removed, 2, "the unlocked orphan blob and the temporary file go");
-        assert!(store.contains(&held.sha256), "a blob whose writer still holds its lock must survive the sweep");
+        assert_eq!(
+            removed, 2,
+            "the unlocked orphan blob and the temporary file go"
+        );
+        assert!(
+            store.contains(&held.sha256),
+            "a blob whose writer still holds its lock must survive the sweep"
+        );
         assert!(!store.contains(&orphan_sha));
     }
 }

@@ -23,7 +23,11 @@ pub use migrate::SCHEMA_VERSION;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database {path} was written by a newer Casebook (schema version {found}; this one knows up to {known}). Upgrade Casebook, or point --data-dir at another directory; the file was not changed")]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("{0} not found")]
     NotFound(String),
     #[error("the database is busy (another Casebook is writing); try again in a moment")]
@@ -41,7 +45,9 @@ pub enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy(e),
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy(e)
+            }
             Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(e),
             _ => StoreError::Sqlite(e),
         }
@@ -67,7 +73,9 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL: readers never block the writer; synchronous=FULL: a committed event survives a power cut, not only a
@@ -75,7 +83,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         migrate::migrate(&mut store.conn, path)?;
         Ok(store)
     }
@@ -92,13 +103,18 @@ impl Store {
 
     /// Starts a write transaction; it takes the write lock at once so it never fails half-way for a busy database.
     pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     /// `PRAGMA integrity_check`: "ok" for a healthy file.
     pub fn integrity_check(&self) -> Result<String> {
-        let rows: Vec<String> =
-            self.conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let rows: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(rows.join("\n"))
     }
 }

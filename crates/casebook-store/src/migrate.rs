@@ -18,7 +18,11 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
     }
     if found == SCHEMA_VERSION {
         return Ok(());
@@ -44,13 +48,22 @@ mod tests {
         let path = dir.path().join("casebook.db");
         drop(crate::Store::open(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         drop(conn);
-        let err = crate::Store::open(&path).err().expect("a newer schema must be refused");
+        let err = crate::Store::open(&path)
+            .err()
+            .expect("a newer schema must be refused");
         assert!(err.to_string().contains("newer Casebook"), "{err}");
         let conn = Connection::open(&path).unwrap();
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(v, SCHEMA_VERSION + 1, "the refused file must not be touched");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            v,
+            SCHEMA_VERSION + 1,
+            "the refused file must not be touched"
+        );
     }
 
     #[test]

@@ -24,13 +24,19 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
     if let Some(inc) = b.incident {
         // Any event of an incident makes sure its row exists, so events that arrive before the incident's opening
         // have somewhere to land.
-        tx.prepare_cached("INSERT OR IGNORE INTO incidents (id) VALUES (?1)")?.execute([inc.to_string()])?;
+        tx.prepare_cached("INSERT OR IGNORE INTO incidents (id) VALUES (?1)")?
+            .execute([inc.to_string()])?;
         tx.prepare_cached("UPDATE incidents SET updated_hlc = max(updated_hlc, ?2) WHERE id = ?1")?
             .execute(params![inc.to_string(), hlc])?;
     }
     let inc = b.incident.map(|i| i.to_string()).unwrap_or_default();
     match &b.payload {
-        Payload::UserRegistered { user, name, role, tier } => {
+        Payload::UserRegistered {
+            user,
+            name,
+            role,
+            tier,
+        } => {
             tx.execute(
                 "INSERT INTO users (id, name, role, tier, hlc) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, tier = excluded.tier,
@@ -75,7 +81,10 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 ("category", text(category)),
                 ("tier", Value::Integer(tier.get().into())),
                 ("detection_source", text(detection_source)),
-                ("affected_assets", text(serde_json::to_string(affected_assets)?)),
+                (
+                    "affected_assets",
+                    text(serde_json::to_string(affected_assets)?),
+                ),
                 ("occurred_us", opt_int(opt_micros(*occurred_at))),
                 ("detected_us", opt_int(opt_micros(*detected_at))),
                 ("reported_us", opt_int(opt_micros(*reported_at))),
@@ -83,7 +92,17 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             for (field, value) in claims {
                 claim(tx, &inc, field, &hlc, &id, value)?;
             }
-            add_text_version(tx, &inc, TextField::Summary, &hlc, b.author, None, &[], summary, &id)?;
+            add_text_version(
+                tx,
+                &inc,
+                TextField::Summary,
+                &hlc,
+                b.author,
+                None,
+                &[],
+                summary,
+                &id,
+            )?;
             for tag in tags {
                 tx.execute("INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)", params![id, tag, inc])?;
             }
@@ -97,20 +116,32 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 FieldChange::Tlp(t) => ("tlp", text(t)),
                 FieldChange::Category(c) => ("category", text(c)),
                 FieldChange::DetectionSource(d) => ("detection_source", text(d)),
-                FieldChange::AffectedAssets(a) => ("affected_assets", text(serde_json::to_string(a)?)),
-                FieldChange::KeyTime { which, at } => (key_time_column(*which), opt_int(opt_micros(*at))),
+                FieldChange::AffectedAssets(a) => {
+                    ("affected_assets", text(serde_json::to_string(a)?))
+                }
+                FieldChange::KeyTime { which, at } => {
+                    (key_time_column(*which), opt_int(opt_micros(*at)))
+                }
             };
             claim(tx, &inc, field, &hlc, &id, value)?;
             if matches!(field, "title" | "category") {
                 refresh_incident_search(tx, &inc)?;
             }
         }
-        Payload::TextEdited { field, text: body, base, resolves } => {
+        Payload::TextEdited {
+            field,
+            text: body,
+            base,
+            resolves,
+        } => {
             add_text_version(tx, &inc, *field, &hlc, b.author, *base, resolves, body, &id)?;
             refresh_incident_search(tx, &inc)?;
         }
         Payload::TagAdded { tag } => {
-            tx.execute("INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)", params![id, tag, inc])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)",
+                params![id, tag, inc],
+            )?;
             refresh_incident_search(tx, &inc)?;
         }
         Payload::TagRemoved { tag, removes } => {
@@ -123,13 +154,27 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             refresh_incident_search(tx, &inc)?;
         }
         Payload::IncidentAssigned { tier, assignee, .. } => {
-            claim(tx, &inc, "tier", &hlc, &id, Value::Integer(tier.get().into()))?;
+            claim(
+                tx,
+                &inc,
+                "tier",
+                &hlc,
+                &id,
+                Value::Integer(tier.get().into()),
+            )?;
             claim(tx, &inc, "assignee", &hlc, &id, opt_text(*assignee))?;
         }
         Payload::IncidentClosed { resolution, .. } => {
             claim(tx, &inc, "status", &hlc, &id, text(Status::Closed))?;
             claim(tx, &inc, "resolution", &hlc, &id, text(resolution))?;
-            claim(tx, &inc, "closed_us", &hlc, &id, Value::Integer(b.hlc.wall_micros))?;
+            claim(
+                tx,
+                &inc,
+                "closed_us",
+                &hlc,
+                &id,
+                Value::Integer(b.hlc.wall_micros),
+            )?;
         }
         Payload::EntryAdded(entry) => insert_entry(tx, &inc, &id, &hlc, b.author, entry)?,
         Payload::EntriesImported { entries, .. } => {
@@ -182,14 +227,30 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 ],
             )?;
         }
-        Payload::CustodyRecorded { evidence, action, who, at, location, reason } => {
+        Payload::CustodyRecorded {
+            evidence,
+            action,
+            who,
+            at,
+            location,
+            reason,
+        } => {
             tx.execute(
                 "INSERT OR IGNORE INTO custody (event_id, evidence_id, incident_id, action, who, at_us, location, reason, hlc, author)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![id, evidence.to_string(), inc, action.as_str(), who, micros(*at), location, reason, hlc, b.author.to_string()],
             )?;
         }
-        Payload::ObservableAdded { observable, observable_kind, value, tlp, ioc, first_seen, last_seen, note } => {
+        Payload::ObservableAdded {
+            observable,
+            observable_kind,
+            value,
+            tlp,
+            ioc,
+            first_seen,
+            last_seen,
+            note,
+        } => {
             let oid = observable.to_string();
             let inserted = tx.execute(
                 "INSERT OR IGNORE INTO observables (id, incident_id, kind, value, tlp, ioc, first_seen_us, last_seen_us, note, hlc, author)
@@ -212,7 +273,12 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 index_doc(tx, "observable", &oid, &inc, &format!("{value} {note}"))?;
             }
         }
-        Payload::TaskAdded { task, title, owner, due } => {
+        Payload::TaskAdded {
+            task,
+            title,
+            owner,
+            due,
+        } => {
             let tid = task.to_string();
             tx.execute(
                 "INSERT OR IGNORE INTO tasks (id, incident_id, title, owner, due_us, status, status_hlc, created_hlc, author)
@@ -239,7 +305,14 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 index_doc(tx, "comment", &cid, &inc, body)?;
             }
         }
-        Payload::EscalationRequested { escalation, from_tier, to_tier, assignee, reason, handoff } => {
+        Payload::EscalationRequested {
+            escalation,
+            from_tier,
+            to_tier,
+            assignee,
+            reason,
+            handoff,
+        } => {
             tx.execute(
                 "INSERT OR IGNORE INTO escalations (id, incident_id, request_event, from_tier, to_tier, assignee, state, reason,
                  handoff, requested_by, requested_hlc, clock_start_hlc)
@@ -257,7 +330,9 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                     hlc
                 ],
             )?;
-            let summary = format!("Escalation requested: tier {from_tier} → tier {to_tier}. Reason: {reason}");
+            let summary = format!(
+                "Escalation requested: tier {from_tier} → tier {to_tier}. Reason: {reason}"
+            );
             system_entry(tx, e, &inc, summary, handoff.clone())?;
             refold_escalation(tx, &escalation.to_string())?;
         }
@@ -284,9 +359,18 @@ fn transition_summary(p: &Payload) -> (String, String) {
     match p {
         Payload::EscalationAcknowledged { .. } => ("Escalation acknowledged".into(), String::new()),
         Payload::EscalationAccepted { .. } => ("Escalation accepted".into(), String::new()),
-        Payload::EscalationDeclined { reason, .. } => (format!("Escalation declined. Reason: {reason}"), String::new()),
-        Payload::EscalationAssigned { to_tier, note, .. } => (format!("Escalation reassigned to tier {to_tier}"), note.clone()),
-        other => (format!("Escalation changed ({})", other.kind()), String::new()),
+        Payload::EscalationDeclined { reason, .. } => (
+            format!("Escalation declined. Reason: {reason}"),
+            String::new(),
+        ),
+        Payload::EscalationAssigned { to_tier, note, .. } => (
+            format!("Escalation reassigned to tier {to_tier}"),
+            note.clone(),
+        ),
+        other => (
+            format!("Escalation changed ({})", other.kind()),
+            String::new(),
+        ),
     }
 }
 
@@ -320,7 +404,14 @@ const CLAIMED_COLUMNS: &[(&str, &str)] = &[
     ("closed_us", "NULL"),
 ];
 
-fn claim(tx: &Transaction, incident: &str, field: &str, hlc: &str, event: &str, value: Value) -> Result<()> {
+fn claim(
+    tx: &Transaction,
+    incident: &str,
+    field: &str,
+    hlc: &str,
+    event: &str,
+    value: Value,
+) -> Result<()> {
     tx.prepare_cached("INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![incident, field, hlc, event, value])?;
     settle_field(tx, incident, field)
@@ -329,7 +420,9 @@ fn claim(tx: &Transaction, incident: &str, field: &str, hlc: &str, event: &str, 
 /// Sets an incident column to its winning claim (or its default when no claim is left).
 fn settle_field(tx: &Transaction, incident: &str, field: &str) -> Result<()> {
     let Some((column, default)) = CLAIMED_COLUMNS.iter().find(|(c, _)| *c == field) else {
-        return Err(crate::StoreError::Corrupt(format!("unknown incident field `{field}`")));
+        return Err(crate::StoreError::Corrupt(format!(
+            "unknown incident field `{field}`"
+        )));
     };
     // `column` comes from the constant list above, never from input.
     let sql = format!(
@@ -386,7 +479,14 @@ fn add_text_version(
     Ok(())
 }
 
-fn insert_entry(tx: &Transaction, incident: &str, event: &str, hlc: &str, author: UserId, n: &NewEntry) -> Result<()> {
+fn insert_entry(
+    tx: &Transaction,
+    incident: &str,
+    event: &str,
+    hlc: &str,
+    author: UserId,
+    n: &NewEntry,
+) -> Result<()> {
     let entry = n.entry.to_string();
     let inserted = tx
         .prepare_cached(
@@ -432,7 +532,11 @@ fn insert_entry(tx: &Transaction, incident: &str, event: &str, hlc: &str, author
          WHERE id = ?1 AND EXISTS (SELECT 1 FROM field_claims WHERE entity_id = ?1 AND field = 'key_event' AND hlc > key_event_hlc)",
     )?
     .execute([&entry])?;
-    let source = [n.source.host.as_deref(), n.source.tool.as_deref(), n.source.file.as_deref()];
+    let source = [
+        n.source.host.as_deref(),
+        n.source.tool.as_deref(),
+        n.source.file.as_deref(),
+    ];
     let mut body = format!("{} {}", n.summary, n.details);
     for s in source.into_iter().flatten() {
         body.push(' ');
@@ -442,8 +546,10 @@ fn insert_entry(tx: &Transaction, incident: &str, event: &str, hlc: &str, author
 }
 
 fn index_doc(tx: &Transaction, kind: &str, id: &str, incident: &str, body: &str) -> Result<()> {
-    tx.prepare_cached("INSERT INTO search_index (doc_kind, doc_id, incident_id, body) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![kind, id, incident, body])?;
+    tx.prepare_cached(
+        "INSERT INTO search_index (doc_kind, doc_id, incident_id, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind, id, incident, body])?;
     Ok(())
 }
 
@@ -461,13 +567,22 @@ fn refresh_incident_search(tx: &Transaction, incident: &str) -> Result<()> {
         .optional()?;
     if let Some((rowid, key, body)) = row {
         tx.execute("DELETE FROM incident_search WHERE rowid = ?1", [rowid])?;
-        tx.execute("INSERT INTO incident_search (rowid, key, body) VALUES (?1, ?2, ?3)", params![rowid, key, body])?;
+        tx.execute(
+            "INSERT INTO incident_search (rowid, key, body) VALUES (?1, ?2, ?3)",
+            params![rowid, key, body],
+        )?;
     }
     Ok(())
 }
 
 /// Escalation changes also appear on the incident's timeline, as system entries named after their event.
-fn system_entry(tx: &Transaction, e: &Event, incident: &str, summary: String, details: String) -> Result<()> {
+fn system_entry(
+    tx: &Transaction,
+    e: &Event,
+    incident: &str,
+    summary: String,
+    details: String,
+) -> Result<()> {
     let entry = NewEntry {
         entry: EntryId(e.body.id.0),
         event_time: e.body.hlc.wall_time(),
@@ -482,7 +597,14 @@ fn system_entry(tx: &Transaction, e: &Event, incident: &str, summary: String, de
         attributes: Default::default(),
         supersedes: None,
     };
-    insert_entry(tx, incident, &e.body.id.to_string(), &e.body.hlc.encode(), e.body.author, &entry)
+    insert_entry(
+        tx,
+        incident,
+        &e.body.id.to_string(),
+        &e.body.hlc.encode(),
+        e.body.author,
+        &entry,
+    )
 }
 
 /// Recomputes an escalation from its request and every transition recorded for it, in HLC order, and moves the
@@ -499,7 +621,9 @@ fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
     let Some((incident, req_event, req_hlc, req_by, from_tier, to_tier, assignee)) = request else {
         return Ok(());
     };
-    let tier = |n: u8| casebook_core::model::Tier::new(n).map_err(|e| crate::StoreError::Corrupt(e.to_string()));
+    let tier = |n: u8| {
+        casebook_core::model::Tier::new(n).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+    };
     let request = Request {
         event: parse("event id", &req_event)?,
         hlc: parse("hlc", &req_hlc)?,
@@ -509,18 +633,33 @@ fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
         assignee: crate::sql::opt_parse("user id", assignee)?,
     };
     let mut stmt = tx.prepare_cached("SELECT event_id, hlc, by_user, transition FROM escalation_transitions WHERE escalation_id = ?1")?;
-    let rows: Vec<(String, String, String, String)> =
-        stmt.query_map([escalation], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(String, String, String, String)> = stmt
+        .query_map([escalation], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
     let mut recorded = Vec::with_capacity(rows.len());
     for (event, hlc, by, payload) in rows {
         let transition = match serde_json::from_str::<Payload>(&payload)? {
             Payload::EscalationAcknowledged { .. } => Transition::Acknowledge,
             Payload::EscalationAccepted { .. } => Transition::Accept,
             Payload::EscalationDeclined { reason, .. } => Transition::Decline { reason },
-            Payload::EscalationAssigned { to_tier, assignee, .. } => Transition::Assign { to_tier, assignee },
-            other => return Err(crate::StoreError::Corrupt(format!("{} recorded as an escalation transition", other.kind()))),
+            Payload::EscalationAssigned {
+                to_tier, assignee, ..
+            } => Transition::Assign { to_tier, assignee },
+            other => {
+                return Err(crate::StoreError::Corrupt(format!(
+                    "{} recorded as an escalation transition",
+                    other.kind()
+                )))
+            }
         };
-        recorded.push(Recorded { event: parse("event id", &event)?, hlc: parse::<Hlc>("hlc", &hlc)?, by: parse("user id", &by)?, transition });
+        recorded.push(Recorded {
+            event: parse("event id", &event)?,
+            hlc: parse::<Hlc>("hlc", &hlc)?,
+            by: parse("user id", &by)?,
+            transition,
+        });
     }
     let f = escalation::fold(&request, &recorded);
     tx.execute(
@@ -539,9 +678,15 @@ fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
             f.decline_reason,
         ],
     )?;
-    tx.execute("UPDATE escalation_transitions SET conflict = NULL WHERE escalation_id = ?1", [escalation])?;
+    tx.execute(
+        "UPDATE escalation_transitions SET conflict = NULL WHERE escalation_id = ?1",
+        [escalation],
+    )?;
     for c in &f.conflicts {
-        tx.execute("UPDATE escalation_transitions SET conflict = ?2 WHERE event_id = ?1", params![c.event.to_string(), c.reason])?;
+        tx.execute(
+            "UPDATE escalation_transitions SET conflict = ?2 WHERE event_id = ?1",
+            params![c.event.to_string(), c.reason],
+        )?;
     }
     // Only the winning accept moves the incident; an accept that lost a race gives up its claim.
     tx.execute(

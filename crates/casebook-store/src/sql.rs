@@ -27,7 +27,8 @@ pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse::<T>().map_err(|e| StoreError::Corrupt(format!("{what} `{s}`: {e}")))
+    s.parse::<T>()
+        .map_err(|e| StoreError::Corrupt(format!("{what} `{s}`: {e}")))
 }
 
 pub(crate) fn opt_parse<T: std::str::FromStr>(what: &str, s: Option<String>) -> Result<Option<T>>

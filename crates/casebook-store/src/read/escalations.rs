@@ -52,7 +52,11 @@ pub struct EscalationConflict {
 }
 
 /// Escalations of one incident, or pending ones of every incident when `incident` is `None` and `pending_only`.
-pub fn escalations(conn: &Connection, incident: Option<IncidentId>, pending_only: bool) -> Result<Vec<EscalationView>> {
+pub fn escalations(
+    conn: &Connection,
+    incident: Option<IncidentId>,
+    pending_only: bool,
+) -> Result<Vec<EscalationView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.incident_id, i.key, i.title, i.severity, e.from_tier, e.to_tier, e.assignee, ua.name, e.state, e.reason,
                 e.handoff, e.requested_by, ur.name, e.requested_hlc, e.clock_start_hlc, e.acknowledged_hlc, e.acknowledged_by,
@@ -106,9 +110,18 @@ fn conflicts(conn: &Connection, escalation: EscalationId) -> Result<Vec<Escalati
     let mut stmt = conn.prepare_cached(
         "SELECT event_id, by_user, conflict FROM escalation_transitions WHERE escalation_id = ?1 AND conflict IS NOT NULL ORDER BY hlc",
     )?;
-    let rows: Vec<(String, String, String)> =
-        stmt.query_map([escalation.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([escalation.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
     rows.into_iter()
-        .map(|(e, by, reason)| Ok(EscalationConflict { event: parse("event id", &e)?, by: parse("user id", &by)?, reason }))
+        .map(|(e, by, reason)| {
+            Ok(EscalationConflict {
+                event: parse("event id", &e)?,
+                by: parse("user id", &by)?,
+                reason,
+            })
+        })
         .collect()
 }

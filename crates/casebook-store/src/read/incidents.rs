@@ -74,7 +74,8 @@ pub struct IncidentFilter {
     pub unassigned: bool,
 }
 
-const ROW_COLUMNS: &str = "i.id, i.key, i.title, i.severity, i.status, i.resolution, i.tlp, i.tier, i.assignee, u.name,
+const ROW_COLUMNS: &str =
+    "i.id, i.key, i.title, i.severity, i.status, i.resolution, i.tlp, i.tier, i.assignee, u.name,
     i.category, i.created_hlc, i.updated_hlc";
 
 fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
@@ -121,7 +122,11 @@ impl RawRow {
             key: self.key.unwrap_or_else(|| "(pending)".into()),
             title: self.title,
             severity: parse("severity", &self.severity)?,
-            resolution: if status == Status::Closed { opt_parse("resolution", self.resolution)? } else { None },
+            resolution: if status == Status::Closed {
+                opt_parse("resolution", self.resolution)?
+            } else {
+                None
+            },
             status,
             tlp: parse("TLP", &self.tlp)?,
             tier: parse("tier", &self.tier.to_string())?,
@@ -135,7 +140,11 @@ impl RawRow {
 }
 
 /// Incidents matching `filter`, most recently changed first. Incidents whose opening has not arrived yet are left out.
-pub fn incidents(conn: &Connection, filter: &IncidentFilter, limit: i64) -> Result<Vec<IncidentRow>> {
+pub fn incidents(
+    conn: &Connection,
+    filter: &IncidentFilter,
+    limit: i64,
+) -> Result<Vec<IncidentRow>> {
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM incidents i LEFT JOIN users u ON u.id = i.assignee
          WHERE i.opened = 1 AND (?1 IS NULL OR i.status = ?1) AND (?2 = 0 OR i.status != 'closed')
@@ -165,12 +174,22 @@ pub fn incidents(conn: &Connection, filter: &IncidentFilter, limit: i64) -> Resu
 pub fn resolve_incident(conn: &Connection, key_or_id: &str) -> Result<IncidentId> {
     let wanted = key_or_id.trim();
     if let Ok(id) = wanted.parse::<IncidentId>() {
-        let found: Option<i64> =
-            conn.query_row("SELECT 1 FROM incidents WHERE id = ?1 AND opened = 1", [id.to_string()], |r| r.get(0)).optional()?;
-        return found.map(|_| id).ok_or_else(|| StoreError::NotFound(format!("incident {wanted}")));
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM incidents WHERE id = ?1 AND opened = 1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        return found
+            .map(|_| id)
+            .ok_or_else(|| StoreError::NotFound(format!("incident {wanted}")));
     }
-    let mut stmt = conn.prepare_cached("SELECT id FROM incidents WHERE key = ?1 AND opened = 1 ORDER BY id")?;
-    let ids: Vec<String> = stmt.query_map([wanted.to_ascii_uppercase()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM incidents WHERE key = ?1 AND opened = 1 ORDER BY id")?;
+    let ids: Vec<String> = stmt
+        .query_map([wanted.to_ascii_uppercase()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     match ids.as_slice() {
         [one] => parse("incident id", one),
         [] => Err(StoreError::NotFound(format!("incident {wanted}"))),
@@ -190,7 +209,16 @@ pub fn incident(conn: &Connection, id: IncidentId) -> Result<IncidentDetail> {
          FROM incidents i LEFT JOIN users u ON u.id = i.assignee LEFT JOIN users c ON c.id = i.created_by
          WHERE i.id = ?1 AND i.opened = 1"
     );
-    type Extra = (String, String, String, String, String, Option<String>, Option<String>, [Option<i64>; 6]);
+    type Extra = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        [Option<i64>; 6],
+    );
     let found: Option<(RawRow, Extra)> = conn
         .query_row(&sql, [id.to_string()], |r| {
             Ok((
@@ -203,13 +231,31 @@ pub fn incident(conn: &Connection, id: IncidentId) -> Result<IncidentDetail> {
                     r.get(17)?,
                     r.get(18)?,
                     r.get(19)?,
-                    [r.get(20)?, r.get(21)?, r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?],
+                    [
+                        r.get(20)?,
+                        r.get(21)?,
+                        r.get(22)?,
+                        r.get(23)?,
+                        r.get(24)?,
+                        r.get(25)?,
+                    ],
                 ),
             ))
         })
         .optional()?;
-    let (raw, (summary, root_cause, lessons, detection_source, assets, created_by, created_by_name, times)) =
-        found.ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+    let (
+        raw,
+        (
+            summary,
+            root_cause,
+            lessons,
+            detection_source,
+            assets,
+            created_by,
+            created_by_name,
+            times,
+        ),
+    ) = found.ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
     Ok(IncidentDetail {
         row: raw.into_row(conn)?,
         summary,
@@ -236,7 +282,9 @@ pub fn tags(conn: &Connection, id: IncidentId) -> Result<Vec<String>> {
         "SELECT DISTINCT tag FROM tag_adds a WHERE a.incident_id = ?1
          AND NOT EXISTS (SELECT 1 FROM tag_removals r WHERE r.removed_event_id = a.event_id AND r.tag = a.tag) ORDER BY tag",
     )?;
-    let rows = stmt.query_map([id.to_string()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let rows = stmt
+        .query_map([id.to_string()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -246,7 +294,9 @@ pub fn tag_additions(conn: &Connection, id: IncidentId, tag: &str) -> Result<Vec
         "SELECT event_id FROM tag_adds a WHERE a.incident_id = ?1 AND a.tag = ?2
          AND NOT EXISTS (SELECT 1 FROM tag_removals r WHERE r.removed_event_id = a.event_id AND r.tag = a.tag) ORDER BY event_id",
     )?;
-    let rows: Vec<String> = stmt.query_map(params![id.to_string(), tag], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let rows: Vec<String> = stmt
+        .query_map(params![id.to_string(), tag], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     rows.iter().map(|s| parse("event id", s)).collect()
 }
 
@@ -278,7 +328,16 @@ pub fn text_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<TextConfl
          ORDER BY v.field, v.hlc",
     )?;
     let rows: Vec<(String, String, String, Option<String>, String, String)> = stmt
-        .query_map([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([id.to_string()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(f, e, a, name, hlc, text)| {
@@ -297,6 +356,10 @@ pub fn text_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<TextConfl
 /// How many incidents there are per tier and status (for queue counts).
 pub fn queue_counts(conn: &Connection) -> Result<Vec<(Tier, Status, i64)>> {
     let mut stmt = conn.prepare_cached("SELECT tier, status, count(*) FROM incidents WHERE opened = 1 GROUP BY tier, status ORDER BY tier, status")?;
-    let rows: Vec<(u8, String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-    rows.into_iter().map(|(t, s, n)| Ok((parse("tier", &t.to_string())?, parse("status", &s)?, n))).collect()
+    let rows: Vec<(u8, String, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(t, s, n)| Ok((parse("tier", &t.to_string())?, parse("status", &s)?, n)))
+        .collect()
 }

@@ -31,9 +31,12 @@ pub struct UserView {
 }
 
 pub fn users(conn: &Connection) -> Result<Vec<UserView>> {
-    let mut stmt = conn.prepare_cached("SELECT id, name, role, tier FROM users ORDER BY name COLLATE NOCASE, id")?;
-    let rows: Vec<(String, String, String, Option<u8>)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, role, tier FROM users ORDER BY name COLLATE NOCASE, id",
+    )?;
+    let rows: Vec<(String, String, String, Option<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(id, name, role, tier)| {
             Ok(UserView {
@@ -52,16 +55,29 @@ pub fn user(conn: &Connection, id: UserId) -> Result<Option<UserView>> {
 
 /// Finds users by name, case-insensitively (a name may be shared: all matches are returned).
 pub fn users_named(conn: &Connection, name: &str) -> Result<Vec<UserView>> {
-    Ok(users(conn)?.into_iter().filter(|u| u.name.eq_ignore_ascii_case(name.trim())).collect())
+    Ok(users(conn)?
+        .into_iter()
+        .filter(|u| u.name.eq_ignore_ascii_case(name.trim()))
+        .collect())
 }
 
 /// The response targets a lead has set, per severity.
-pub fn response_targets(conn: &Connection) -> Result<Vec<casebook_core::escalation::ResponseTarget>> {
-    let mut stmt = conn.prepare_cached("SELECT severity, acknowledge_minutes, accept_minutes FROM response_targets")?;
-    let rows: Vec<(String, u32, u32)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+pub fn response_targets(
+    conn: &Connection,
+) -> Result<Vec<casebook_core::escalation::ResponseTarget>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT severity, acknowledge_minutes, accept_minutes FROM response_targets",
+    )?;
+    let rows: Vec<(String, u32, u32)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(s, a, c)| {
-            Ok(casebook_core::escalation::ResponseTarget { severity: parse("severity", &s)?, acknowledge_minutes: a, accept_minutes: c })
+            Ok(casebook_core::escalation::ResponseTarget {
+                severity: parse("severity", &s)?,
+                acknowledge_minutes: a,
+                accept_minutes: c,
+            })
         })
         .collect()
 }
@@ -69,9 +85,14 @@ pub fn response_targets(conn: &Connection) -> Result<Vec<casebook_core::escalati
 /// Who this installation is.
 pub fn profile(conn: &Connection) -> Result<Option<(casebook_core::DeviceId, UserId)>> {
     let row: Option<(String, String)> = conn
-        .query_row("SELECT device_id, user_id FROM profile WHERE singleton = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT device_id, user_id FROM profile WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    row.map(|(d, u)| Ok((parse("device id", &d)?, parse("user id", &u)?))).transpose()
+    row.map(|(d, u)| Ok((parse("device id", &d)?, parse("user id", &u)?)))
+        .transpose()
 }
 
 pub(crate) fn hlc_time(s: &str) -> Result<DateTime<Utc>> {
@@ -79,10 +100,16 @@ pub(crate) fn hlc_time(s: &str) -> Result<DateTime<Utc>> {
 }
 
 pub(crate) fn opt_hlc_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
-    s.filter(|s| !s.is_empty()).map(|s| hlc_time(&s)).transpose()
+    s.filter(|s| !s.is_empty())
+        .map(|s| hlc_time(&s))
+        .transpose()
 }
 
 /// How many forked events (same device sequence, other hash) have been set aside.
 pub fn fork_count(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT count(*) FROM forked_events", [], |r| r.get::<_, i64>(0))? as u64)
+    Ok(
+        conn.query_row("SELECT count(*) FROM forked_events", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
 }

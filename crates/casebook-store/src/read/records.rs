@@ -73,11 +73,27 @@ pub fn custody(conn: &Connection, evidence: EvidenceId) -> Result<Vec<CustodyVie
         "SELECT action, who, at_us, location, reason, author FROM custody WHERE evidence_id = ?1 ORDER BY at_us, hlc",
     )?;
     let rows: Vec<(String, String, i64, String, String, String)> = stmt
-        .query_map([evidence.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([evidence.to_string()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(a, who, at, location, reason, by)| {
-            Ok(CustodyView { action: parse("custody action", &a)?, who, at: from_micros(at), location, reason, recorded_by: parse("user id", &by)? })
+            Ok(CustodyView {
+                action: parse("custody action", &a)?,
+                who,
+                at: from_micros(at),
+                location,
+                reason,
+                recorded_by: parse("user id", &by)?,
+            })
         })
         .collect()
 }
@@ -85,7 +101,9 @@ pub fn custody(conn: &Connection, evidence: EvidenceId) -> Result<Vec<CustodyVie
 /// Every blob hash that committed evidence references (what the blob sweep must keep).
 pub fn referenced_blobs(conn: &Connection) -> Result<std::collections::HashSet<String>> {
     let mut stmt = conn.prepare("SELECT DISTINCT sha256 FROM evidence")?;
-    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let rows = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -127,7 +145,9 @@ pub fn observables(conn: &Connection, incident: IncidentId) -> Result<Vec<Observ
             last_seen: opt_from_micros(r.get(7)?),
             note: r.get(8)?,
             added_at: hlc_time(&r.get::<_, String>(9)?)?,
-            seen_in_other_incidents: seen.map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
+            seen_in_other_incidents: seen
+                .map(|s| s.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
         });
     }
     Ok(out)
@@ -190,11 +210,19 @@ pub fn comments(conn: &Connection, incident: IncidentId) -> Result<Vec<CommentVi
          WHERE c.incident_id = ?1 ORDER BY c.hlc, c.id",
     )?;
     let rows: Vec<(String, String, String, Option<String>, String)> = stmt
-        .query_map(params![incident.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map(params![incident.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(id, body, author, name, hlc)| {
-            Ok(CommentView { id: parse("comment id", &id)?, body, author: parse("user id", &author)?, author_name: name, at: hlc_time(&hlc)? })
+            Ok(CommentView {
+                id: parse("comment id", &id)?,
+                body,
+                author: parse("user id", &author)?,
+                author_name: name,
+                at: hlc_time(&hlc)?,
+            })
         })
         .collect()
 }

@@ -36,7 +36,9 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 /// The best `limit` hits for `input`, best first.
 pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<SearchHit>> {
-    let Some(q) = fts_query(input) else { return Ok(Vec::new()) };
+    let Some(q) = fts_query(input) else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT kind, id, incident_id, key, snippet, rank FROM (
             SELECT 'incident' AS kind, i.id AS id, i.id AS incident_id, i.key AS key,
@@ -49,11 +51,19 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<SearchHi
          ORDER BY rank",
     )?;
     let rows: Vec<(String, String, String, Option<String>, String)> = stmt
-        .query_map(params![q, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map(params![q, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(kind, id, inc, key, snippet)| {
-            Ok(SearchHit { kind, id, incident_id: parse("incident id", &inc)?, incident_key: key.unwrap_or_default(), snippet })
+            Ok(SearchHit {
+                kind,
+                id,
+                incident_id: parse("incident id", &inc)?,
+                incident_key: key.unwrap_or_default(),
+                snippet,
+            })
         })
         .collect()
 }
@@ -64,8 +74,14 @@ mod tests {
 
     #[test]
     fn any_input_becomes_a_valid_query() {
-        assert_eq!(fts_query("mail gateway").as_deref(), Some("\"mail\" \"gateway\"*"));
-        assert_eq!(fts_query("\"unbalanced AND ( NEAR").as_deref(), Some("\"unbalanced\" \"AND\" \"NEAR\"*"));
+        assert_eq!(
+            fts_query("mail gateway").as_deref(),
+            Some("\"mail\" \"gateway\"*")
+        );
+        assert_eq!(
+            fts_query("\"unbalanced AND ( NEAR").as_deref(),
+            Some("\"unbalanced\" \"AND\" \"NEAR\"*")
+        );
         assert_eq!(fts_query("  ()  "), None);
     }
 }

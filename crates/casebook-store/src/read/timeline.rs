@@ -52,7 +52,13 @@ const WHERE: &str = "t.incident_id = ?1 AND (?2 IS NULL OR t.kind = ?2) AND (?3 
     AND (?5 IS NULL OR instr(lower(t.summary), lower(?5)) > 0 OR instr(lower(t.details), lower(?5)) > 0)";
 
 /// A page of entries in event-time order.
-pub fn entries(conn: &Connection, incident: IncidentId, filter: &EntryFilter, offset: i64, limit: i64) -> Result<Vec<EntryView>> {
+pub fn entries(
+    conn: &Connection,
+    incident: IncidentId,
+    filter: &EntryFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<EntryView>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM timeline_entries t LEFT JOIN users u ON u.id = t.author WHERE {WHERE}
          ORDER BY t.event_time_us, t.id LIMIT ?6 OFFSET ?7"
@@ -97,26 +103,42 @@ pub fn entries(conn: &Connection, incident: IncidentId, filter: &EntryFilter, of
 pub fn entry_count(conn: &Connection, incident: IncidentId, filter: &EntryFilter) -> Result<i64> {
     let sql = format!("SELECT count(*) FROM timeline_entries t WHERE {WHERE}");
     Ok(conn.prepare_cached(&sql)?.query_row(
-        params![incident.to_string(), filter.kind.map(|k| k.as_str()), filter.key_events_only, filter.hide_superseded, filter.text],
+        params![
+            incident.to_string(),
+            filter.kind.map(|k| k.as_str()),
+            filter.key_events_only,
+            filter.hide_superseded,
+            filter.text
+        ],
         |r| r.get(0),
     )?)
 }
 
 /// Entries per day (UTC) and kind, for the visual timeline and the report's chart.
-pub fn entries_per_day(conn: &Connection, incident: IncidentId) -> Result<Vec<(String, EntryKind, i64)>> {
+pub fn entries_per_day(
+    conn: &Connection,
+    incident: IncidentId,
+) -> Result<Vec<(String, EntryKind, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT date(event_time_us / 1000000, 'unixepoch') AS day, kind, count(*) FROM timeline_entries
          WHERE incident_id = ?1 GROUP BY day, kind ORDER BY day, kind",
     )?;
-    let rows: Vec<(Option<String>, String, i64)> =
-        stmt.query_map([incident.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-    rows.into_iter().map(|(d, k, n)| Ok((d.unwrap_or_default(), parse("kind", &k)?, n))).collect()
+    let rows: Vec<(Option<String>, String, i64)> = stmt
+        .query_map([incident.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(d, k, n)| Ok((d.unwrap_or_default(), parse("kind", &k)?, n)))
+        .collect()
 }
 
 /// Whether an entry exists in an incident.
 pub fn entry_exists(conn: &Connection, incident: IncidentId, entry: EntryId) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM timeline_entries WHERE id = ?1 AND incident_id = ?2")?
-        .query_row(params![entry.to_string(), incident.to_string()], |r| r.get::<_, i64>(0))?
+        .query_row(params![entry.to_string(), incident.to_string()], |r| {
+            r.get::<_, i64>(0)
+        })?
         > 0)
 }

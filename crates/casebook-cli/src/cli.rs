@@ -1,0 +1,515 @@
+//! The command line, as clap types: every subcommand with the help text a new user reads first.
+
+use std::path::PathBuf;
+
+use casebook_core::model::{
+    CustodyAction, EntryKind, ObservableKind, Resolution, Role, Severity, Status, TaskStatus,
+    TextField, Tier, Tlp,
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "casebook",
+    version,
+    about = "Incident case manager for security operations: timelines, evidence, escalations, offline first.",
+    long_about = "Casebook keeps incident cases in a local database that works with no network: a timeline of what \
+happened and what was done, evidence files with SHA-256 and chain of custody, observables, tasks and escalations \
+between tiers. Every change is an event in an append-only, hash-chained log.\n\n\
+Start with `casebook demo` to load a sample case, or `casebook init` to create your profile.",
+    after_help = "Examples:\n  casebook init --name \"Ana Silva\" --role responder --tier 1\n  casebook incident new \"Phishing wave in finance\" --severity sev2 --tlp amber\n  casebook timeline add INC-7K3QF2 \"Blocked sender domain\" --at 2026-11-20T10:04:00Z --kind containment\n  casebook search \"mail gateway\" --json\n\nExit codes: 0 success, 1 error (the message says what to do), 2 wrong usage."
+)]
+pub struct Cli {
+    /// Where the database and evidence live (default: the platform's data directory).
+    #[arg(long, global = true, env = "CASEBOOK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Act as another registered person on this device (name or id); the profile's owner by default.
+    #[arg(long = "as", global = true, env = "CASEBOOK_USER", value_name = "USER")]
+    pub act_as: Option<String>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create your local profile (name, role, tier) and the database.
+    Init {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse::<Role>)]
+        role: Role,
+        /// 1 (triage), 2 (incident response) or 3 (hunting); responders only.
+        #[arg(long, value_parser = parse::<Tier>)]
+        tier: Option<Tier>,
+    },
+    /// Show who is acting and where the data lives.
+    Whoami,
+    /// Manage the people in the local directory.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Open, list, show, edit, assign and close incidents.
+    #[command(subcommand)]
+    Incident(IncidentCmd),
+    /// Add, list, correct, import and export timeline entries.
+    #[command(subcommand)]
+    Timeline(TimelineCmd),
+    /// Add evidence files, list them, verify their hashes, record chain of custody.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// Add and list observables (IOCs); shows where else each was seen.
+    #[command(subcommand)]
+    Observable(ObservableCmd),
+    /// Add, list and complete tasks.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Add and list comments.
+    #[command(subcommand)]
+    Comment(CommentCmd),
+    /// Request an escalation of an incident to another tier or a named analyst.
+    Escalate {
+        key: String,
+        #[arg(long, value_parser = parse::<Tier>)]
+        to_tier: Tier,
+        /// A named analyst instead of the tier's queue.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        reason: String,
+        /// What the next tier needs to know.
+        #[arg(long, default_value = "")]
+        handoff: String,
+    },
+    /// Answer escalations, see the board of pending ones, set response targets.
+    #[command(subcommand)]
+    Escalation(EscalationCmd),
+    /// Full-text search across incidents, timelines, observables and comments.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Time to detect, contain and resolve; escalation response times per severity and tier.
+    Metrics,
+    /// Check the event log.
+    #[command(subcommand)]
+    Log(LogCmd),
+    /// Rebuild every view from the event log and check that nothing changed.
+    Rebuild,
+    /// Load a realistic sample case into an empty data directory.
+    Demo,
+    /// Export one incident as a case bundle (events + evidence files) for another Casebook.
+    Export {
+        key: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Import a case bundle made by `casebook export` (all or nothing; running it twice changes nothing).
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Register a colleague (admins only; on a team, accounts come from the server).
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse::<Role>)]
+        role: Role,
+        #[arg(long, value_parser = parse::<Tier>)]
+        tier: Option<Tier>,
+    },
+    /// List the people in the directory.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Open an incident; prints its key (e.g. INC-7K3QF2).
+    New {
+        title: String,
+        #[arg(long, value_parser = parse::<Severity>, default_value = "sev3")]
+        severity: Severity,
+        #[arg(long, value_parser = parse::<Tlp>, default_value = "amber")]
+        tlp: Tlp,
+        #[arg(long, default_value = "")]
+        category: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// The tier whose queue it starts in (default: yours).
+        #[arg(long, value_parser = parse::<Tier>)]
+        tier: Option<Tier>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Where the detection came from (alert name, user report, …).
+        #[arg(long, default_value = "")]
+        source: String,
+        #[arg(long, value_parser = parse_time)]
+        occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long, value_parser = parse_time)]
+        detected_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// List incidents, most recently changed first (open ones unless --all).
+    List(ListArgs),
+    /// Show one incident's header, key times, metrics and conflicts.
+    Show { key: String },
+    /// Change fields of an incident.
+    Set(SetArgs),
+    /// Replace a long text (summary, root cause, lessons learned).
+    Text {
+        key: String,
+        #[arg(long, value_parser = parse::<TextField>)]
+        field: TextField,
+        /// The new text (or use --file).
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Concurrent versions this text settles (ids from `incident show`).
+        #[arg(long)]
+        resolves: Vec<String>,
+    },
+    /// Add a tag.
+    Tag { key: String, tag: String },
+    /// Remove a tag.
+    Untag { key: String, tag: String },
+    /// Assign to a tier and optionally a person (leads).
+    Assign {
+        key: String,
+        #[arg(long, value_parser = parse::<Tier>)]
+        tier: Tier,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Take an incident from your tier's queue.
+    Take { key: String },
+    /// Close with a resolution.
+    Close {
+        key: String,
+        #[arg(long, value_parser = parse::<Resolution>)]
+        resolution: Resolution,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_parser = parse::<Status>)]
+    pub status: Option<Status>,
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Option<Severity>,
+    #[arg(long, value_parser = parse::<Tier>)]
+    pub tier: Option<Tier>,
+    /// Only incidents assigned to you.
+    #[arg(long)]
+    pub mine: bool,
+    #[arg(long)]
+    pub unassigned: bool,
+    /// Include closed incidents.
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, default_value_t = 200)]
+    pub limit: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    pub key: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long, value_parser = parse::<Severity>)]
+    pub severity: Option<Severity>,
+    /// new, triage, investigating, contained, eradicated, recovered (close with `incident close`).
+    #[arg(long, value_parser = parse::<Status>)]
+    pub status: Option<Status>,
+    #[arg(long, value_parser = parse::<Tlp>)]
+    pub tlp: Option<Tlp>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Comma-separated hosts, accounts, …
+    #[arg(long, value_delimiter = ',')]
+    pub assets: Option<Vec<String>>,
+    #[arg(long, value_parser = parse_time)]
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[arg(long, value_parser = parse_time)]
+    pub detected_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[arg(long, value_parser = parse_time)]
+    pub reported_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[arg(long, value_parser = parse_time)]
+    pub contained_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[arg(long, value_parser = parse_time)]
+    pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimelineCmd {
+    /// Add an entry (event time defaults to now).
+    Add {
+        key: String,
+        summary: String,
+        /// When it happened, e.g. 2026-11-20T10:04:00Z (a time zone is required).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long, value_parser = parse::<EntryKind>, default_value = "note")]
+        kind: EntryKind,
+        #[arg(long, default_value = "")]
+        details: String,
+        /// Mark as a key event for reports.
+        #[arg(long)]
+        key_event: bool,
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        tool: Option<String>,
+    },
+    /// List entries in event-time order.
+    List {
+        key: String,
+        #[arg(long, value_parser = parse::<EntryKind>)]
+        kind: Option<EntryKind>,
+        #[arg(long)]
+        key_events: bool,
+        /// Hide entries replaced by a correction.
+        #[arg(long)]
+        hide_superseded: bool,
+        /// Only entries whose text contains this.
+        #[arg(long)]
+        grep: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+    },
+    /// Import a Timesketch CSV or JSONL file (plaso output): every row or none.
+    Import {
+        key: String,
+        file: PathBuf,
+        /// csv or jsonl (default: from the file's extension).
+        #[arg(long, value_enum)]
+        format: Option<FileFormat>,
+        /// The kind given to imported entries.
+        #[arg(long, value_parser = parse::<EntryKind>, default_value = "finding")]
+        kind: EntryKind,
+    },
+    /// Export the timeline in Timesketch format.
+    Export {
+        key: String,
+        #[arg(long, value_enum, default_value = "timesketch-csv")]
+        format: ExportFormat,
+        /// Write to a file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Add a correction that supersedes an entry (entries are never edited in place).
+    Correct {
+        key: String,
+        entry: String,
+        summary: String,
+        #[arg(long, value_parser = parse_time)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        #[arg(long, value_parser = parse::<EntryKind>)]
+        kind: Option<EntryKind>,
+        #[arg(long, default_value = "")]
+        details: String,
+    },
+    /// Mark (or with --off unmark) an entry as a key event.
+    Star {
+        key: String,
+        entry: String,
+        #[arg(long)]
+        off: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    TimesketchCsv,
+    TimesketchJsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Copy a file into the evidence store with its SHA-256 (any size; streamed).
+    Add {
+        key: String,
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        source_host: String,
+        #[arg(long)]
+        source_path: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, value_parser = parse_time)]
+        acquired_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// List an incident's evidence.
+    List { key: String },
+    /// Re-hash stored evidence (one incident, or all) and report any change.
+    Verify { key: Option<String> },
+    /// Show an item's chain of custody, or add a step with --action.
+    Custody {
+        key: String,
+        /// Evidence id prefix, SHA-256 prefix or name.
+        evidence: String,
+        #[arg(long, value_parser = parse::<CustodyAction>)]
+        action: Option<CustodyAction>,
+        #[arg(long)]
+        who: Option<String>,
+        #[arg(long, default_value = "")]
+        location: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, value_parser = parse_time)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Copy a stored evidence file out (verifying its hash).
+    Extract {
+        key: String,
+        evidence: String,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObservableCmd {
+    /// Add an observable; the type is guessed unless given, the value normalized (defanged input is fine).
+    Add {
+        key: String,
+        value: String,
+        #[arg(long = "type", value_parser = parse::<ObservableKind>)]
+        kind: Option<ObservableKind>,
+        #[arg(long, value_parser = parse::<Tlp>)]
+        tlp: Option<Tlp>,
+        /// Mark as an indicator of compromise.
+        #[arg(long)]
+        ioc: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    List {
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    Add {
+        key: String,
+        title: String,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, value_parser = parse_time)]
+        due: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    List {
+        key: String,
+    },
+    /// Mark a task done (task id prefix or exact title).
+    Done {
+        key: String,
+        task: String,
+    },
+    /// Set a task's status.
+    Set {
+        key: String,
+        task: String,
+        #[arg(long, value_parser = parse::<TaskStatus>)]
+        status: TaskStatus,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentCmd {
+    Add { key: String, body: String },
+    List { key: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationCmd {
+    /// An incident's escalations, or with no key the board of pending ones (breached first).
+    List {
+        key: Option<String>,
+        #[arg(long, value_parser = parse::<Tier>)]
+        tier: Option<Tier>,
+    },
+    /// Acknowledge the incident's pending escalation.
+    Ack(Which),
+    /// Accept it: the incident moves to your tier and to you.
+    Accept(Which),
+    /// Decline it (needs a reason); the incident stays with the requesting tier.
+    Decline {
+        #[command(flatten)]
+        which: Which,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Send a pending escalation to another tier, queue or analyst (leads).
+    Assign {
+        #[command(flatten)]
+        which: Which,
+        #[arg(long, value_parser = parse::<Tier>)]
+        to_tier: Tier,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Set response targets for a severity (leads).
+    Targets {
+        #[arg(long, value_parser = parse::<Severity>)]
+        severity: Severity,
+        /// Minutes to acknowledge.
+        #[arg(long)]
+        ack: u32,
+        /// Minutes to accept or decline.
+        #[arg(long)]
+        accept: u32,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Which {
+    pub key: String,
+    /// Which escalation (id prefix), when the incident has several.
+    #[arg(long)]
+    pub escalation: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCmd {
+    /// Re-hash every event and check each device's hash chain and the database's integrity.
+    Verify,
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| e.to_string())
+}
+
+/// Times on the command line: RFC 3339 with a zone (`2026-11-20T10:04:00Z`, `…+02:00`), or `now`.
+pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(chrono::Utc::now());
+    }
+    let t = s.trim().replace(' ', "T");
+    chrono::DateTime::parse_from_rfc3339(&t).map(|d| d.with_timezone(&chrono::Utc)).map_err(|_| {
+        format!("`{s}` is not a time with a zone; write e.g. 2026-11-20T10:04:00Z or 2026-11-20T12:04:00+02:00")
+    })
+}

@@ -1,0 +1,297 @@
+//! One function per noun: translate the parsed command into one API call and print the result.
+
+mod escalation;
+mod evidence;
+mod incident;
+mod records;
+mod timeline;
+
+use casebook_api::Casebook;
+use casebook_core::metrics::human_duration;
+
+use crate::cli::{Command, LogCmd, UserCmd};
+use crate::output::{opt_time, progress, table, Out};
+
+pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Result<()> {
+    match command {
+        Command::Init { name, role, tier } => {
+            let me = cb.init(&name, role, tier)?;
+            out.show(&me, || {
+                format!(
+                    "Profile created for {} ({}{}) in {}.\nNext: casebook incident new \"Title\" --severity sev3",
+                    me.user.name,
+                    me.user.role,
+                    me.user.tier.map(|t| format!(", tier {t}")).unwrap_or_default(),
+                    me.data_dir.display()
+                )
+            })
+        }
+        Command::Whoami => {
+            let me = cb.me()?;
+            out.show(&me, || {
+                format!(
+                    "{} — {}{}\ndevice {}\ndata   {}",
+                    me.user.name,
+                    me.user.role,
+                    me.user
+                        .tier
+                        .map(|t| format!(", tier {t}"))
+                        .unwrap_or_default(),
+                    me.device,
+                    me.data_dir.display()
+                )
+            })
+        }
+        Command::User(UserCmd::Add { name, role, tier }) => {
+            let u = cb.add_user(&name, role, tier)?;
+            out.show(&u, || {
+                format!("Registered {} ({}) as {}", u.name, u.role, u.id)
+            })
+        }
+        Command::User(UserCmd::List) => {
+            let users = cb.users()?;
+            out.show(&users, || {
+                let rows: Vec<Vec<String>> = users
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.name.clone(),
+                            u.role.to_string(),
+                            u.tier.map(|t| t.to_string()).unwrap_or_default(),
+                            u.id.to_string(),
+                        ]
+                    })
+                    .collect();
+                table(&["NAME", "ROLE", "TIER", "ID"], &rows)
+            })
+        }
+        Command::Incident(c) => incident::run(cb, c, out),
+        Command::Timeline(c) => timeline::run(cb, c, out),
+        Command::Evidence(c) => evidence::run(cb, c, out),
+        Command::Observable(c) => records::observable(cb, c, out),
+        Command::Task(c) => records::task(cb, c, out),
+        Command::Comment(c) => records::comment(cb, c, out),
+        Command::Escalate {
+            key,
+            to_tier,
+            to,
+            reason,
+            handoff,
+        } => {
+            let s = cb.escalate(&key, to_tier, to.as_deref(), &reason, &handoff)?;
+            out.show(&s, || {
+                format!(
+                    "Escalation to {} requested for {} (acknowledge within {}, accept within {}).",
+                    s.escalation
+                        .assignee_name
+                        .clone()
+                        .unwrap_or_else(|| format!("the tier-{} queue", s.escalation.to_tier)),
+                    s.escalation.incident_key,
+                    human_duration(i64::from(s.acknowledge_target_minutes) * 60),
+                    human_duration(i64::from(s.accept_target_minutes) * 60),
+                )
+            })
+        }
+        Command::Escalation(c) => escalation::run(cb, c, out),
+        Command::Search { query, limit } => {
+            let hits = cb.search(&query, limit)?;
+            out.show(&hits, || {
+                if hits.is_empty() {
+                    return format!("No matches for `{query}`.");
+                }
+                let rows: Vec<Vec<String>> = hits
+                    .iter()
+                    .map(|h| {
+                        vec![
+                            h.incident_key.clone(),
+                            h.kind.clone(),
+                            crate::output::clip(&h.snippet, 100),
+                        ]
+                    })
+                    .collect();
+                table(&["INCIDENT", "IN", "MATCH"], &rows)
+            })
+        }
+        Command::Metrics => {
+            let m = cb.metrics()?;
+            out.show(&m, || {
+                let d = |s: &Option<casebook_api::metrics::Spread>| {
+                    s.map(|s| {
+                        format!(
+                            "{} / {}",
+                            human_duration(s.median_secs),
+                            human_duration(s.p90_secs)
+                        )
+                    })
+                    .unwrap_or_else(|| "—".into())
+                };
+                let rows: Vec<Vec<String>> = m
+                    .by_severity
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.severity.to_string(),
+                            s.incidents.to_string(),
+                            s.open.to_string(),
+                            d(&s.time_to_detect),
+                            d(&s.time_to_contain),
+                            d(&s.time_to_resolve),
+                        ]
+                    })
+                    .collect();
+                let mut text = String::from("Incidents (median / p90)\n");
+                text.push_str(&table(
+                    &[
+                        "SEVERITY",
+                        "INCIDENTS",
+                        "OPEN",
+                        "DETECT",
+                        "CONTAIN",
+                        "RESOLVE",
+                    ],
+                    &rows,
+                ));
+                let rows: Vec<Vec<String>> = m
+                    .escalations
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            format!("tier {}", e.to_tier),
+                            e.severity.to_string(),
+                            e.escalations.to_string(),
+                            e.pending.to_string(),
+                            e.breached.to_string(),
+                            d(&e.time_to_acknowledge),
+                            d(&e.time_to_accept),
+                        ]
+                    })
+                    .collect();
+                text.push_str("\nEscalations (median / p90)\n");
+                if rows.is_empty() {
+                    text.push_str("none yet\n");
+                } else {
+                    text.push_str(&table(
+                        &[
+                            "TO",
+                            "SEVERITY",
+                            "COUNT",
+                            "PENDING",
+                            "BREACHED",
+                            "ACKNOWLEDGE",
+                            "ACCEPT",
+                        ],
+                        &rows,
+                    ));
+                }
+                text
+            })
+        }
+        Command::Log(LogCmd::Verify) => {
+            let bar = progress(None, false, "checking events");
+            let r = cb.verify_log(&mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            out.show(&r, || {
+                let mut text = format!(
+                    "{} events on {} device(s); database integrity: {}\n",
+                    r.events,
+                    r.chains.len(),
+                    r.integrity_check
+                );
+                for c in &r.chains {
+                    let state = if c.broken.is_empty() {
+                        "intact".to_string()
+                    } else {
+                        format!("BROKEN ({})", c.broken.len())
+                    };
+                    text.push_str(&format!(
+                        "device {}: #{}..#{} {} events, {} missing, chain {}\n",
+                        c.device, c.first_seq, c.last_seq, c.events, c.gaps, state
+                    ));
+                    for b in &c.broken {
+                        text.push_str(&format!("  - {b}\n"));
+                    }
+                }
+                if r.forks > 0 {
+                    text.push_str(&format!(
+                        "{} forked event(s) kept aside (a device restored from a backup?)\n",
+                        r.forks
+                    ));
+                }
+                text
+            })?;
+            if r.ok() {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "the event log failed its checks (see above)"
+                ))
+            }
+        }
+        Command::Rebuild => {
+            let bar = progress(None, false, "re-applying events");
+            let r = cb.rebuild(&mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            out.show(&r, || {
+                format!(
+                    "Rebuilt every view from {} events: {}",
+                    r.events,
+                    if r.identical {
+                        "identical to before."
+                    } else {
+                        "DIFFERENT from before (the views had drifted; they now follow the log)."
+                    }
+                )
+            })
+        }
+        Command::Demo => {
+            let s = cb.demo()?;
+            out.show(&s, || {
+                format!(
+                    "Loaded the demo as {} (tier-1 responder): {}.\nTry: casebook incident show {}\n     casebook timeline list {}\n     casebook escalation list",
+                    s.profile,
+                    s.incidents.join(", "),
+                    s.incidents[0],
+                    s.incidents[0]
+                )
+            })
+        }
+        Command::Export { key, output } => {
+            let bar = progress(None, true, "exporting evidence");
+            let m = cb.export_bundle(&key, &output, &mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            out.show(&m, || {
+                format!(
+                    "Exported {} ({} events, {} evidence files) to {}",
+                    m.incident_key,
+                    m.events,
+                    m.blobs.len(),
+                    output.display()
+                )
+            })
+        }
+        Command::Import { file } => {
+            let bar = progress(None, true, "importing evidence");
+            let r = cb.import_bundle(&file, &mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            out.show(&r, || {
+                format!(
+                    "Imported {}: {} new events, {} already here, {} evidence files{}",
+                    r.incident_key,
+                    r.applied,
+                    r.already_present,
+                    r.blobs,
+                    if r.forks > 0 {
+                        format!(", {} forked events kept aside", r.forks)
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+        }
+    }
+}
+
+/// "—" for a missing time, for tables.
+pub(crate) fn when(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
+    opt_time(t)
+}

@@ -1,0 +1,230 @@
+//! `casebook timeline …`
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use casebook_api::timeline::EntryInput;
+use casebook_api::Casebook;
+use casebook_core::event::EntrySource;
+use casebook_core::EntryId;
+use casebook_import::Format;
+use casebook_store::read::{EntryFilter, EntryView};
+
+use crate::cli::{ExportFormat, FileFormat, TimelineCmd};
+use crate::output::{clip, progress, table, time, Out};
+
+pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
+    match c {
+        TimelineCmd::Add {
+            key,
+            summary,
+            at,
+            kind,
+            details,
+            key_event,
+            host,
+            tool,
+        } => {
+            let e = cb.add_entry(
+                &key,
+                EntryInput {
+                    summary,
+                    details,
+                    at,
+                    kind: Some(kind),
+                    source: EntrySource {
+                        host,
+                        tool,
+                        file: None,
+                    },
+                    key_event,
+                },
+            )?;
+            out.show(&e, || {
+                format!(
+                    "Added {} entry at {} ({}).",
+                    e.kind,
+                    time(&e.event_time),
+                    e.id
+                )
+            })
+        }
+        TimelineCmd::List {
+            key,
+            kind,
+            key_events,
+            hide_superseded,
+            grep,
+            offset,
+            limit,
+        } => {
+            let filter = EntryFilter {
+                kind,
+                key_events_only: key_events,
+                hide_superseded,
+                text: grep,
+            };
+            let (total, entries) = cb.entries(&key, &filter, offset, limit)?;
+            out.show(&entries, || render(&entries, total, offset))
+        }
+        TimelineCmd::Import {
+            key,
+            file,
+            format,
+            kind,
+        } => {
+            let format = match format {
+                Some(FileFormat::Csv) => Format::Csv,
+                Some(FileFormat::Jsonl) => Format::Jsonl,
+                None => Format::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
+                    anyhow::anyhow!("cannot tell the format of {} from its name; add --format csv or --format jsonl", file.display())
+                })?,
+            };
+            let f = File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+            let size = f.metadata().map(|m| m.len()).ok();
+            let bar = progress(size, true, "importing");
+            let reader = bar.wrap_read(f);
+            let label = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let s = cb.import_timeline(&key, reader, format, &label, kind, &mut |_| {})?;
+            bar.finish_and_clear();
+            out.show(&s, || {
+                format!(
+                    "Imported {} entries into {} ({} to {}).",
+                    s.entries,
+                    s.incident_key,
+                    s.first.as_ref().map(time).unwrap_or_default(),
+                    s.last.as_ref().map(time).unwrap_or_default()
+                )
+            })
+        }
+        TimelineCmd::Export {
+            key,
+            format,
+            output,
+        } => {
+            let format = match format {
+                ExportFormat::TimesketchCsv => Format::Csv,
+                ExportFormat::TimesketchJsonl => Format::Jsonl,
+            };
+            let n = match &output {
+                Some(path) => {
+                    let f = File::create(path)
+                        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+                    let mut w = BufWriter::new(f);
+                    let n = cb.export_timeline(&key, format, &mut w)?;
+                    w.flush()?;
+                    n
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = BufWriter::new(stdout.lock());
+                    let n = cb.export_timeline(&key, format, &mut w)?;
+                    w.flush()?;
+                    n
+                }
+            };
+            if let Some(path) = output {
+                eprintln!("Wrote {n} entries to {}", path.display());
+            }
+            Ok(())
+        }
+        TimelineCmd::Correct {
+            key,
+            entry,
+            summary,
+            at,
+            kind,
+            details,
+        } => {
+            let entry = entry_id(cb, &key, &entry)?;
+            let e = cb.correct_entry(
+                &key,
+                entry,
+                EntryInput {
+                    summary,
+                    details,
+                    at,
+                    kind,
+                    ..Default::default()
+                },
+            )?;
+            out.show(&e, || {
+                format!("Added correction {} (supersedes {entry}).", e.id)
+            })
+        }
+        TimelineCmd::Star { key, entry, off } => {
+            let entry = entry_id(cb, &key, &entry)?;
+            let e = cb.set_key_event(&key, entry, !off)?;
+            out.show(&e, || {
+                format!(
+                    "{} is {} key event.",
+                    e.id,
+                    if e.key_event { "now a" } else { "no longer a" }
+                )
+            })
+        }
+    }
+}
+
+/// Accepts a full entry id or a unique prefix of one (as `timeline list` shows).
+fn entry_id(cb: &Casebook, key: &str, given: &str) -> anyhow::Result<EntryId> {
+    if let Ok(id) = given.parse() {
+        return Ok(id);
+    }
+    let (_, all) = cb.entries(key, &EntryFilter::default(), 0, i64::MAX)?;
+    let hits: Vec<&EntryView> = all
+        .iter()
+        .filter(|e| e.id.to_string().starts_with(given))
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one.id),
+        [] => anyhow::bail!(
+            "no timeline entry starts with `{given}`; `casebook timeline list {key}` shows the ids"
+        ),
+        _ => anyhow::bail!("several entries start with `{given}`; give more of the id"),
+    }
+}
+
+fn render(entries: &[EntryView], total: i64, offset: i64) -> String {
+    if entries.is_empty() {
+        return if total == 0 {
+            "No timeline entries yet. Add one with `casebook timeline add KEY \"What happened\" --at TIME`.".into()
+        } else {
+            format!("No entries past #{offset} (there are {total}).")
+        };
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let mut flags = String::new();
+            if e.key_event {
+                flags.push('★');
+            }
+            if e.superseded_by.is_some() {
+                flags.push_str("(superseded)");
+            }
+            if e.supersedes.is_some() {
+                flags.push_str("(correction)");
+            }
+            vec![
+                e.event_time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+                e.kind.to_string(),
+                flags,
+                clip(&e.summary, 90),
+                e.id.to_string(),
+            ]
+        })
+        .collect();
+    let mut t = table(&["EVENT TIME (UTC)", "KIND", "", "SUMMARY", "ID"], &rows);
+    if (entries.len() as i64) < total {
+        t.push_str(&format!(
+            "({} of {total} entries; use --offset and --limit for more)\n",
+            entries.len()
+        ));
+    }
+    t
+}

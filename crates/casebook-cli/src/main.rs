@@ -1,0 +1,58 @@
+//! `casebook`: the command-line front end. It parses, calls one application-API method per command, and prints.
+//! Exit codes: 0 success, 1 error, 2 wrong usage (clap's own).
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use casebook_api::Casebook;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err, json);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    let dir = match cli.data_dir {
+        Some(d) => d,
+        None => Casebook::default_data_dir().ok_or_else(|| {
+            anyhow::anyhow!("cannot find a data directory for this user; pass --data-dir DIR")
+        })?,
+    };
+    let mut cb = Casebook::open(&dir)?;
+    if let Some(who) = &cli.act_as {
+        cb.act_as(who)?;
+    }
+    let out = output::Out { json: cli.json };
+    commands::dispatch(&mut cb, cli.command, &out)
+}
+
+/// Prints an error for a person (message, then its causes) or, with --json, as `{code, message}` on stderr.
+fn report(err: &anyhow::Error, json: bool) {
+    let api = err.downcast_ref::<casebook_api::Error>();
+    if json {
+        let value = match api {
+            Some(e) => e.to_json(),
+            None => serde_json::json!({ "code": "internal", "message": format!("{err:#}") }),
+        };
+        eprintln!("{value}");
+        return;
+    }
+    eprintln!("error: {err}");
+    // Causes add detail only for errors we did not word ourselves.
+    if api.is_none() {
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+}
