@@ -36,8 +36,8 @@ pub(crate) fn draw_document(
     let created = PdfDateTime::from_unix_timestamp(info.created_unix)
         .or_else(|_| PdfDateTime::from_unix_timestamp(0));
     if let Ok(created) = created {
-        doc.metadata.info.creation_date = created.clone();
-        doc.metadata.info.modification_date = created.clone();
+        doc.metadata.info.creation_date = created;
+        doc.metadata.info.modification_date = created;
         doc.metadata.info.metadata_date = created;
     }
     doc.metadata.info.author = info.author.clone();

@@ -4,7 +4,7 @@ use super::chart::activity_chart;
 use super::format;
 use super::sections_records as records;
 use super::table::{Column, Piece, Row, Table};
-use super::typesetter::{Colour, Typesetter, CONTENT_TOP, CONTENT_WIDTH, MARGIN_X};
+use super::typesetter::{Colour, Typesetter, CONTENT_BOTTOM, CONTENT_TOP, CONTENT_WIDTH, MARGIN_X};
 use super::wrap::wrap;
 use super::ReportLayout;
 use crate::fonts::{FontFace, FontSet};
@@ -26,6 +26,9 @@ pub(crate) fn compose(
     let technical = options.template == ReportTemplate::Technical;
     let contents_page = technical.then(|| {
         ts.new_page();
+        // Filled in at the end, once section pages are known; marking it full makes the first section start on the
+        // next page instead of on this reserved one.
+        ts.y = CONTENT_BOTTOM;
         ts.page_index()
     });
 

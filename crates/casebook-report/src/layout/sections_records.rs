@@ -461,6 +461,6 @@ pub(crate) fn sign_off(ts: &mut Typesetter<'_>, people: &[SignOff]) {
             Colour::MUTED,
             "Date",
         );
-        ts.y = line_y + 24.0;
+        ts.y = line_y + 36.0;
     }
 }

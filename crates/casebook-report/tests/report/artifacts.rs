@@ -31,6 +31,7 @@ fn cover_timeline_and_evidence_pages_render_to_png() {
     for (name, page) in [
         ("cover", 1),
         ("contents", 2),
+        ("summary", page_of("Executive summary")),
         ("metrics", page_of("Key metrics")),
         ("chart", page_of("Timeline overview")),
         ("timeline", page_of("Timeline") + 1),

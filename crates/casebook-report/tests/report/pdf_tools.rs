@@ -9,6 +9,10 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+fn flat_contains(haystack: &str, needle: &str) -> bool {
+    squeeze(haystack).contains(&squeeze(needle))
+}
+
 fn extracted_text(pdf: &[u8]) -> String {
     let file = temp_pdf(pdf);
     poppler(
