@@ -194,6 +194,8 @@ CREATE TABLE escalations (
     incident_id      TEXT NOT NULL,
     request_event    TEXT NOT NULL,
     from_tier        INTEGER NOT NULL,
+    requested_tier   INTEGER NOT NULL,  -- as requested; a lead's reassignment changes to_tier and assignee
+    requested_assignee TEXT,
     to_tier          INTEGER NOT NULL,
     assignee         TEXT,
     state            TEXT NOT NULL,

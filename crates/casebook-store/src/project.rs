@@ -314,9 +314,9 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             handoff,
         } => {
             tx.execute(
-                "INSERT OR IGNORE INTO escalations (id, incident_id, request_event, from_tier, to_tier, assignee, state, reason,
-                 handoff, requested_by, requested_hlc, clock_start_hlc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'requested', ?7, ?8, ?9, ?10, ?10)",
+                "INSERT OR IGNORE INTO escalations (id, incident_id, request_event, from_tier, requested_tier, requested_assignee,
+                 to_tier, assignee, state, reason, handoff, requested_by, requested_hlc, clock_start_hlc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6, 'requested', ?7, ?8, ?9, ?10, ?10)",
                 params![
                     escalation.to_string(),
                     inc,
@@ -612,7 +612,8 @@ fn system_entry(
 fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
     let request: Option<(String, String, String, String, u8, u8, Option<String>)> = tx
         .query_row(
-            "SELECT incident_id, request_event, requested_hlc, requested_by, from_tier, to_tier, assignee FROM escalations WHERE id = ?1",
+            "SELECT incident_id, request_event, requested_hlc, requested_by, from_tier, requested_tier, requested_assignee
+             FROM escalations WHERE id = ?1",
             [escalation],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
         )
