@@ -89,6 +89,16 @@ fn pdftotext_finds_sections_hashes_non_latin_text_and_every_entry_in_order() {
             "section title {title:?} must be extractable"
         );
     }
+    for sentence in [
+        "a finance clerk opened an invoice-themed attachment",
+        "attack surface reduction rules were in audit mode",
+        "Shorten EDR isolation approval",
+    ] {
+        assert!(
+            flat_contains(&text, sentence),
+            "prose {sentence:?} from summary, root cause and lessons must be in the PDF"
+        );
+    }
     for needle in [
         "Renée Dubois",
         "Jürgen Weiß",
