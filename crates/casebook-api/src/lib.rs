@@ -243,7 +243,7 @@ impl Casebook {
                 tier,
             }],
         )?;
-        Ok(read::user(self.store.conn(), user)?.ok_or_else(|| Error::not_found("the new user"))?)
+        read::user(self.store.conn(), user)?.ok_or_else(|| Error::not_found("the new user"))
     }
 
     /// Appends events as the acting person, in one transaction.

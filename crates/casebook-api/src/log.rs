@@ -47,8 +47,9 @@ impl Casebook {
     /// Re-hashes every event and checks each device's chain links.
     pub fn verify_log(&self, progress: &mut dyn FnMut(u64)) -> Result<LogReport> {
         let conn = self.store.conn();
-        let mut chains: BTreeMap<DeviceId, Vec<(u64, String, Option<String>, bool)>> =
-            BTreeMap::new();
+        // Per device: (sequence, hash, previous hash, whether the hash matches the content).
+        type Link = (u64, String, Option<String>, bool);
+        let mut chains: BTreeMap<DeviceId, Vec<Link>> = BTreeMap::new();
         let mut after = 0;
         let mut total = 0u64;
         loop {

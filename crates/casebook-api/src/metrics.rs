@@ -57,8 +57,9 @@ pub struct Metrics {
 impl Casebook {
     pub fn metrics(&self) -> Result<Metrics> {
         let rows = read::incidents(self.store.conn(), &IncidentFilter::default(), i64::MAX)?;
-        let mut by_sev: BTreeMap<Severity, (usize, usize, Vec<i64>, Vec<i64>, Vec<i64>)> =
-            BTreeMap::new();
+        // Per severity: incidents, open ones, and the detect / contain / resolve durations.
+        type Tally = (usize, usize, Vec<i64>, Vec<i64>, Vec<i64>);
+        let mut by_sev: BTreeMap<Severity, Tally> = BTreeMap::new();
         for r in rows {
             let d = read::incident(self.store.conn(), r.id)?;
             let k = KeyTimes {

@@ -53,7 +53,7 @@ pub fn dump(conn: &Connection) -> Result<String> {
                     out.push('|');
                 }
                 match row.get_ref(i)? {
-                    ValueRef::Null => out.push_str("∅"),
+                    ValueRef::Null => out.push('∅'),
                     ValueRef::Integer(v) => out.push_str(&v.to_string()),
                     ValueRef::Real(v) => out.push_str(&v.to_string()),
                     ValueRef::Text(t) => out.push_str(&String::from_utf8_lossy(t)),

@@ -37,7 +37,8 @@ fn op() -> impl Strategy<Value = Op> {
         any::<u8>().prop_map(Op::Severity),
         (0u8..4).prop_map(Op::AddTag),
         (0u8..4).prop_map(Op::RemoveTag),
-        (0u8..3, any::<u8>(), proptest::option::of(any::<u8>())).prop_map(|(f, t, b)| Op::Text(f, t, b)),
+        (0u8..3, any::<u8>(), proptest::option::of(any::<u8>()))
+            .prop_map(|(f, t, b)| Op::Text(f, t, b)),
         (any::<u8>(), proptest::option::of(any::<u8>())).prop_map(|(t, s)| Op::Entry(t, s)),
         (any::<u8>(), any::<bool>()).prop_map(|(e, k)| Op::KeyEvent(e, k)),
         Just(Op::Task),
@@ -62,37 +63,71 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
     let mut escalations: Vec<EscalationId> = Vec::new();
     let user = |d: u128| UserId(Uuid::from_u128(100 + d));
     let mut n: u128 = 0;
-    let mut push = |dev: u128, wall: u8, incident: Option<IncidentId>, payload: Payload, events: &mut Vec<Event>| -> EventId {
+    let mut push = |dev: u128,
+                    wall: u8,
+                    incident: Option<IncidentId>,
+                    payload: Payload,
+                    events: &mut Vec<Event>|
+     -> EventId {
         n += 1;
         let device = DeviceId(Uuid::from_u128(dev + 1));
         let i = dev as usize;
         seqs[i] += 1;
         let id = EventId(Uuid::from_u128(0x1000 + n));
-        let hlc = Hlc { wall_micros: i64::from(wall) * 60_000_000, counter: seqs[i] as u32, device };
-        let body = EventBody { id, incident, author: user(dev), device, device_seq: seqs[i], hlc, payload };
+        let hlc = Hlc {
+            wall_micros: i64::from(wall) * 60_000_000,
+            counter: seqs[i] as u32,
+            device,
+        };
+        let body = EventBody {
+            id,
+            incident,
+            author: user(dev),
+            device,
+            device_seq: seqs[i],
+            hlc,
+            payload,
+        };
         let e = Event::seal(body, heads[i].clone());
         heads[i] = Some(e.hash.clone());
         events.push(e);
         id
     };
     for d in 0..DEVICES {
-        push(d, 0, None, Payload::UserRegistered { user: user(d), name: format!("user {d}"), role: casebook_core::model::Role::Lead, tier: None }, &mut events);
+        push(
+            d,
+            0,
+            None,
+            Payload::UserRegistered {
+                user: user(d),
+                name: format!("user {d}"),
+                role: casebook_core::model::Role::Lead,
+                tier: None,
+            },
+            &mut events,
+        );
     }
-    let opened = push(0, 1, Some(INCIDENT), Payload::IncidentOpened {
-        key: "INC-TEST00".into(),
-        title: "first".into(),
-        summary: "initial summary".into(),
-        severity: Severity::Sev3,
-        tlp: Tlp::Amber,
-        category: "phishing".into(),
-        tier: Tier::ONE,
-        detection_source: String::new(),
-        affected_assets: vec![],
-        tags: vec!["t0".into()],
-        occurred_at: None,
-        detected_at: None,
-        reported_at: None,
-    }, &mut events);
+    let opened = push(
+        0,
+        1,
+        Some(INCIDENT),
+        Payload::IncidentOpened {
+            key: "INC-TEST00".into(),
+            title: "first".into(),
+            summary: "initial summary".into(),
+            severity: Severity::Sev3,
+            tlp: Tlp::Amber,
+            category: "phishing".into(),
+            tier: Tier::ONE,
+            detection_source: String::new(),
+            affected_assets: vec![],
+            tags: vec!["t0".into()],
+            occurred_at: None,
+            detected_at: None,
+            reported_at: None,
+        },
+        &mut events,
+    );
     texts.push(opened);
     tag_adds.push(("t0".into(), opened));
     for (dev, wall, op) in ops {
@@ -101,28 +136,71 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
         let pick = |len: usize, k: u8| (len > 0).then(|| usize::from(k) % len);
         match op {
             Op::Title(t) => {
-                push(dev, *wall, inc, Payload::FieldSet { change: FieldChange::Title(format!("title {t}")) }, &mut events);
+                push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::FieldSet {
+                        change: FieldChange::Title(format!("title {t}")),
+                    },
+                    &mut events,
+                );
             }
             Op::Severity(s) => {
                 let sev = Severity::ALL[usize::from(*s) % 4];
-                push(dev, *wall, inc, Payload::FieldSet { change: FieldChange::Severity(sev) }, &mut events);
+                push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::FieldSet {
+                        change: FieldChange::Severity(sev),
+                    },
+                    &mut events,
+                );
             }
             Op::AddTag(t) => {
                 let tag = format!("t{t}");
-                let id = push(dev, *wall, inc, Payload::TagAdded { tag: tag.clone() }, &mut events);
+                let id = push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::TagAdded { tag: tag.clone() },
+                    &mut events,
+                );
                 tag_adds.push((tag, id));
             }
             Op::RemoveTag(t) => {
                 let tag = format!("t{t}");
-                let removes: Vec<EventId> = tag_adds.iter().filter(|(g, _)| *g == tag).map(|(_, id)| *id).collect();
+                let removes: Vec<EventId> = tag_adds
+                    .iter()
+                    .filter(|(g, _)| *g == tag)
+                    .map(|(_, id)| *id)
+                    .collect();
                 if !removes.is_empty() {
-                    push(dev, *wall, inc, Payload::TagRemoved { tag, removes }, &mut events);
+                    push(
+                        dev,
+                        *wall,
+                        inc,
+                        Payload::TagRemoved { tag, removes },
+                        &mut events,
+                    );
                 }
             }
             Op::Text(f, t, base) => {
                 let field = TextField::ALL[usize::from(*f) % 3];
                 let base = base.and_then(|b| pick(texts.len(), b)).map(|i| texts[i]);
-                let id = push(dev, *wall, inc, Payload::TextEdited { field, text: format!("text {t}"), base, resolves: vec![] }, &mut events);
+                let id = push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::TextEdited {
+                        field,
+                        text: format!("text {t}"),
+                        base,
+                        resolves: vec![],
+                    },
+                    &mut events,
+                );
                 texts.push(id);
             }
             Op::Entry(t, sup) => {
@@ -130,7 +208,11 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
                 let supersedes = sup.and_then(|s| pick(entries.len(), s)).map(|i| entries[i]);
                 let e = NewEntry {
                     entry,
-                    event_time: chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(*t) * 60, 0).unwrap_or_default(),
+                    event_time: chrono::DateTime::from_timestamp(
+                        1_800_000_000 + i64::from(*t) * 60,
+                        0,
+                    )
+                    .unwrap_or_default(),
                     time_zone: None,
                     kind: EntryKind::Finding,
                     summary: format!("entry {t}"),
@@ -147,35 +229,79 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
             }
             Op::KeyEvent(e, k) => {
                 if let Some(i) = pick(entries.len(), *e) {
-                    push(dev, *wall, inc, Payload::EntryKeyEventSet { entry: entries[i], key_event: *k }, &mut events);
+                    push(
+                        dev,
+                        *wall,
+                        inc,
+                        Payload::EntryKeyEventSet {
+                            entry: entries[i],
+                            key_event: *k,
+                        },
+                        &mut events,
+                    );
                 }
             }
             Op::Task => {
                 let task = TaskId(Uuid::from_u128(0x7000 + events.len() as u128));
-                push(dev, *wall, inc, Payload::TaskAdded { task, title: "do it".into(), owner: None, due: None }, &mut events);
+                push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::TaskAdded {
+                        task,
+                        title: "do it".into(),
+                        owner: None,
+                        due: None,
+                    },
+                    &mut events,
+                );
                 tasks.push(task);
             }
             Op::TaskStatus(t, s) => {
                 if let Some(i) = pick(tasks.len(), *t) {
                     let status = TaskStatus::ALL[usize::from(*s) % 4];
-                    push(dev, *wall, inc, Payload::TaskStatusSet { task: tasks[i], status }, &mut events);
+                    push(
+                        dev,
+                        *wall,
+                        inc,
+                        Payload::TaskStatusSet {
+                            task: tasks[i],
+                            status,
+                        },
+                        &mut events,
+                    );
                 }
             }
             Op::Comment => {
                 let comment = CommentId(Uuid::from_u128(0x5000 + events.len() as u128));
-                push(dev, *wall, inc, Payload::CommentAdded { comment, body: format!("comment {}", events.len()) }, &mut events);
+                push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::CommentAdded {
+                        comment,
+                        body: format!("comment {}", events.len()),
+                    },
+                    &mut events,
+                );
             }
             Op::Escalate(to) => {
                 let escalation = EscalationId(Uuid::from_u128(0x3000 + events.len() as u128));
                 let to_tier = Tier::new(*to).unwrap_or(Tier::TWO);
-                push(dev, *wall, inc, Payload::EscalationRequested {
-                    escalation,
-                    from_tier: Tier::ONE,
-                    to_tier,
-                    assignee: None,
-                    reason: "why".into(),
-                    handoff: String::new(),
-                }, &mut events);
+                push(
+                    dev,
+                    *wall,
+                    inc,
+                    Payload::EscalationRequested {
+                        escalation,
+                        from_tier: Tier::ONE,
+                        to_tier,
+                        assignee: None,
+                        reason: "why".into(),
+                        handoff: String::new(),
+                    },
+                    &mut events,
+                );
                 escalations.push(escalation);
             }
             Op::Transition(e, t) => {
@@ -184,8 +310,16 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
                     let payload = match t {
                         0 => Payload::EscalationAcknowledged { escalation },
                         1 => Payload::EscalationAccepted { escalation },
-                        2 => Payload::EscalationDeclined { escalation, reason: "no".into() },
-                        _ => Payload::EscalationAssigned { escalation, to_tier: Tier::THREE, assignee: None, note: String::new() },
+                        2 => Payload::EscalationDeclined {
+                            escalation,
+                            reason: "no".into(),
+                        },
+                        _ => Payload::EscalationAssigned {
+                            escalation,
+                            to_tier: Tier::THREE,
+                            assignee: None,
+                            note: String::new(),
+                        },
                     };
                     push(dev, *wall, inc, payload, &mut events);
                 }
@@ -289,27 +423,65 @@ fn a_late_earlier_decline_takes_the_incident_back_from_an_accept() {
                 author: UserId(Uuid::from_u128(100 + dev)),
                 device: device(dev + 10),
                 device_seq: 1,
-                hlc: Hlc { wall_micros: wall * 60_000_000, counter: 0, device: device(dev + 10) },
+                hlc: Hlc {
+                    wall_micros: wall * 60_000_000,
+                    counter: 0,
+                    device: device(dev + 10),
+                },
                 payload,
             },
             None,
         )
     };
     let accept = seal(0xA1, 1, 20, Payload::EscalationAccepted { escalation });
-    let decline = seal(0xD1, 2, 10, Payload::EscalationDeclined { escalation, reason: "benign".into() });
+    let decline = seal(
+        0xD1,
+        2,
+        10,
+        Payload::EscalationDeclined {
+            escalation,
+            reason: "benign".into(),
+        },
+    );
     events.push(accept);
     let (_d, mut store) = store_with(events.clone());
-    let tier_after_accept: i64 = store.conn().query_row("SELECT tier FROM incidents", [], |r| r.get(0)).unwrap();
-    assert_eq!(tier_after_accept, 2, "an accepted escalation moves the incident to the target tier");
+    let tier_after_accept: i64 = store
+        .conn()
+        .query_row("SELECT tier FROM incidents", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        tier_after_accept, 2,
+        "an accepted escalation moves the incident to the target tier"
+    );
     let tx = store.write().unwrap();
     assert_eq!(append_remote(&tx, &decline).unwrap(), Arrival::Applied);
     tx.commit().unwrap();
-    let (tier, state): (i64, String) =
-        store.conn().query_row("SELECT i.tier, e.state FROM incidents i JOIN escalations e ON e.incident_id = i.id", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    assert_eq!(state, EscalationState::Declined.as_str(), "the earlier decline wins by HLC even though it arrived later");
+    let (tier, state): (i64, String) = store
+        .conn()
+        .query_row(
+            "SELECT i.tier, e.state FROM incidents i JOIN escalations e ON e.incident_id = i.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        state,
+        EscalationState::Declined.as_str(),
+        "the earlier decline wins by HLC even though it arrived later"
+    );
     assert_eq!(tier, 1, "the losing accept must give its tier claim back");
-    let conflicts: i64 = store.conn().query_row("SELECT count(*) FROM escalation_transitions WHERE conflict IS NOT NULL", [], |r| r.get(0)).unwrap();
-    assert_eq!(conflicts, 1, "the losing accept is kept as a conflict, not dropped");
+    let conflicts: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM escalation_transitions WHERE conflict IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        conflicts, 1,
+        "the losing accept is kept as a conflict, not dropped"
+    );
 }
 
 #[test]
@@ -319,13 +491,23 @@ fn a_forked_device_sequence_is_kept_aside_and_reported() {
     let original = events.last().cloned().unwrap();
     let mut body = original.body.clone();
     body.id = EventId(Uuid::from_u128(0xF00D));
-    body.payload = Payload::CommentAdded { comment: CommentId(Uuid::from_u128(0xF00E)), body: "restored from backup".into() };
+    body.payload = Payload::CommentAdded {
+        comment: CommentId(Uuid::from_u128(0xF00E)),
+        body: "restored from backup".into(),
+    };
     let fork = Event::seal(body, original.prev_hash.clone());
     let tx = store.write().unwrap();
     let arrival = append_remote(&tx, &fork).unwrap();
     tx.commit().unwrap();
-    assert!(matches!(arrival, Arrival::Fork { .. }), "same device sequence with another hash is a fork: {arrival:?}");
-    assert_eq!(casebook_store::read::fork_count(store.conn()).unwrap(), 1, "the fork must be kept, not dropped");
+    assert!(
+        matches!(arrival, Arrival::Fork { .. }),
+        "same device sequence with another hash is a fork: {arrival:?}"
+    );
+    assert_eq!(
+        casebook_store::read::fork_count(store.conn()).unwrap(),
+        1,
+        "the fork must be kept, not dropped"
+    );
 }
 
 #[test]
@@ -336,6 +518,12 @@ fn a_tampered_event_from_elsewhere_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
     let tx = store.write().unwrap();
-    let refused = events.iter().map(|e| append_remote(&tx, e)).find_map(|r| r.err());
-    assert!(refused.is_some_and(|e| e.to_string().contains("does not match its hash")), "a changed payload must be refused");
+    let refused = events
+        .iter()
+        .map(|e| append_remote(&tx, e))
+        .find_map(|r| r.err());
+    assert!(
+        refused.is_some_and(|e| e.to_string().contains("does not match its hash")),
+        "a changed payload must be refused"
+    );
 }

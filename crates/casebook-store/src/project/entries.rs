@@ -1,0 +1,148 @@
+//! Append-only texts: timeline entries (with corrections and key-event flags), long-text versions, and the full-text
+//! index.
+
+use casebook_core::event::NewEntry;
+use casebook_core::model::TextField;
+use casebook_core::{EventId, UserId};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::sql::micros;
+use crate::Result;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_text_version(
+    tx: &Transaction,
+    incident: &str,
+    field: TextField,
+    hlc: &str,
+    author: UserId,
+    base: Option<EventId>,
+    resolves: &[EventId],
+    body: &str,
+    event: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO text_versions (event_id, incident_id, field, hlc, author, base, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![event, incident, field.as_str(), hlc, author.to_string(), base.map(|b| b.to_string()), body],
+    )?;
+    for settled in base.iter().chain(resolves) {
+        tx.execute(
+            "INSERT OR IGNORE INTO text_settles (event_id, settled) VALUES (?1, ?2)",
+            params![event, settled.to_string()],
+        )?;
+    }
+    let column = match field {
+        TextField::Summary => "summary",
+        TextField::RootCause => "root_cause",
+        TextField::Lessons => "lessons",
+    };
+    // `column` is one of three constants above.
+    let sql = format!(
+        "UPDATE incidents SET {column} = (SELECT text FROM text_versions WHERE incident_id = ?1 AND field = ?2
+         ORDER BY hlc DESC, event_id DESC LIMIT 1) WHERE id = ?1"
+    );
+    tx.execute(&sql, params![incident, field.as_str()])?;
+    Ok(())
+}
+
+pub(super) fn insert_entry(
+    tx: &Transaction,
+    incident: &str,
+    event: &str,
+    hlc: &str,
+    author: UserId,
+    n: &NewEntry,
+) -> Result<()> {
+    let entry = n.entry.to_string();
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO timeline_entries (id, incident_id, event_id, event_time_us, time_zone, recorded_hlc, author,
+             kind, summary, details, source_host, source_tool, source_file, key_event, key_event_hlc, evidence, observables,
+             attributes, supersedes, superseded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?6, ?15, ?16, ?17, ?18,
+                     (SELECT max(id) FROM timeline_entries WHERE supersedes = ?1))",
+        )?
+        .execute(params![
+            entry,
+            incident,
+            event,
+            micros(n.event_time),
+            n.time_zone,
+            hlc,
+            author.to_string(),
+            n.kind.as_str(),
+            n.summary,
+            n.details,
+            n.source.host,
+            n.source.tool,
+            n.source.file,
+            n.key_event,
+            serde_json::to_string(&n.evidence)?,
+            serde_json::to_string(&n.observables)?,
+            serde_json::to_string(&n.attributes)?,
+            n.supersedes.map(|s| s.to_string()),
+        ])?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    if let Some(target) = n.supersedes {
+        tx.prepare_cached(
+            "UPDATE timeline_entries SET superseded_by = ?2 WHERE id = ?1 AND (superseded_by IS NULL OR superseded_by < ?2)",
+        )?
+        .execute(params![target.to_string(), entry])?;
+    }
+    // A key-event flag set elsewhere may have arrived before the entry itself.
+    tx.prepare_cached(
+        "UPDATE timeline_entries SET (key_event, key_event_hlc) = (SELECT value, hlc FROM field_claims
+         WHERE entity_id = ?1 AND field = 'key_event' ORDER BY hlc DESC, event_id DESC LIMIT 1)
+         WHERE id = ?1 AND EXISTS (SELECT 1 FROM field_claims WHERE entity_id = ?1 AND field = 'key_event' AND hlc > key_event_hlc)",
+    )?
+    .execute([&entry])?;
+    let source = [
+        n.source.host.as_deref(),
+        n.source.tool.as_deref(),
+        n.source.file.as_deref(),
+    ];
+    let mut body = format!("{} {}", n.summary, n.details);
+    for s in source.into_iter().flatten() {
+        body.push(' ');
+        body.push_str(s);
+    }
+    index_doc(tx, "entry", &entry, incident, &body)
+}
+
+pub(super) fn index_doc(
+    tx: &Transaction,
+    kind: &str,
+    id: &str,
+    incident: &str,
+    body: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO search_index (doc_kind, doc_id, incident_id, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![kind, id, incident, body])?;
+    Ok(())
+}
+
+/// Rewrites an incident's own search row (key, title, texts, tags, category) after any of them changed.
+pub(super) fn refresh_incident_search(tx: &Transaction, incident: &str) -> Result<()> {
+    let row: Option<(i64, Option<String>, String)> = tx
+        .query_row(
+            "SELECT rowid, key, title || ' ' || summary || ' ' || root_cause || ' ' || lessons || ' ' || category
+             || ' ' || COALESCE((SELECT group_concat(tag, ' ') FROM (SELECT DISTINCT tag FROM tag_adds a WHERE a.incident_id = ?1
+                AND NOT EXISTS (SELECT 1 FROM tag_removals r WHERE r.removed_event_id = a.event_id AND r.tag = a.tag))), '')
+             FROM incidents WHERE id = ?1",
+            [incident],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((rowid, key, body)) = row {
+        tx.execute("DELETE FROM incident_search WHERE rowid = ?1", [rowid])?;
+        tx.execute(
+            "INSERT INTO incident_search (rowid, key, body) VALUES (?1, ?2, ?3)",
+            params![rowid, key, body],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Escalations: every transition is kept and the state refolded in HLC order by the core whenever one arrives; the
+//! outcome moves the incident's tier and assignee claims and shows on the timeline as system entries.
+
+use casebook_core::escalation::{self, Recorded, Request, Transition};
+use casebook_core::event::NewEntry;
+use casebook_core::{EntryId, Event, Hlc, Payload};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::claims::settle_field;
+use super::entries::insert_entry;
+use crate::sql::parse;
+use crate::Result;
+
+/// The system timeline entry's text for an escalation transition. It names no person: names are looked up when
+/// shown, so the text is the same whichever events arrived first.
+pub(super) fn transition_summary(p: &Payload) -> (String, String) {
+    match p {
+        Payload::EscalationAcknowledged { .. } => ("Escalation acknowledged".into(), String::new()),
+        Payload::EscalationAccepted { .. } => ("Escalation accepted".into(), String::new()),
+        Payload::EscalationDeclined { reason, .. } => (
+            format!("Escalation declined. Reason: {reason}"),
+            String::new(),
+        ),
+        Payload::EscalationAssigned { to_tier, note, .. } => (
+            format!("Escalation reassigned to tier {to_tier}"),
+            note.clone(),
+        ),
+        other => (
+            format!("Escalation changed ({})", other.kind()),
+            String::new(),
+        ),
+    }
+}
+
+/// Escalation changes also appear on the incident's timeline, as system entries named after their event.
+pub(super) fn system_entry(
+    tx: &Transaction,
+    e: &Event,
+    incident: &str,
+    summary: String,
+    details: String,
+) -> Result<()> {
+    let entry = NewEntry {
+        entry: EntryId(e.body.id.0),
+        event_time: e.body.hlc.wall_time(),
+        time_zone: None,
+        kind: casebook_core::model::EntryKind::System,
+        summary,
+        details,
+        source: Default::default(),
+        key_event: false,
+        evidence: vec![],
+        observables: vec![],
+        attributes: Default::default(),
+        supersedes: None,
+    };
+    insert_entry(
+        tx,
+        incident,
+        &e.body.id.to_string(),
+        &e.body.hlc.encode(),
+        e.body.author,
+        &entry,
+    )
+}
+
+/// Recomputes an escalation from its request and every transition recorded for it, in HLC order, and moves the
+/// incident's tier and assignee claims to follow the outcome.
+pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
+    type RequestRow = (String, String, String, String, u8, u8, Option<String>);
+    let request: Option<RequestRow> = tx
+        .query_row(
+            "SELECT incident_id, request_event, requested_hlc, requested_by, from_tier, requested_tier, requested_assignee
+             FROM escalations WHERE id = ?1",
+            [escalation],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .optional()?;
+    // Transitions that arrive before their request wait for it.
+    let Some((incident, req_event, req_hlc, req_by, from_tier, to_tier, assignee)) = request else {
+        return Ok(());
+    };
+    let tier = |n: u8| {
+        casebook_core::model::Tier::new(n).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+    };
+    let request = Request {
+        event: parse("event id", &req_event)?,
+        hlc: parse("hlc", &req_hlc)?,
+        by: parse("user id", &req_by)?,
+        from_tier: tier(from_tier)?,
+        to_tier: tier(to_tier)?,
+        assignee: crate::sql::opt_parse("user id", assignee)?,
+    };
+    let mut stmt = tx.prepare_cached("SELECT event_id, hlc, by_user, transition FROM escalation_transitions WHERE escalation_id = ?1")?;
+    let rows: Vec<(String, String, String, String)> = stmt
+        .query_map([escalation], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut recorded = Vec::with_capacity(rows.len());
+    for (event, hlc, by, payload) in rows {
+        let transition = match serde_json::from_str::<Payload>(&payload)? {
+            Payload::EscalationAcknowledged { .. } => Transition::Acknowledge,
+            Payload::EscalationAccepted { .. } => Transition::Accept,
+            Payload::EscalationDeclined { reason, .. } => Transition::Decline { reason },
+            Payload::EscalationAssigned {
+                to_tier, assignee, ..
+            } => Transition::Assign { to_tier, assignee },
+            other => {
+                return Err(crate::StoreError::Corrupt(format!(
+                    "{} recorded as an escalation transition",
+                    other.kind()
+                )))
+            }
+        };
+        recorded.push(Recorded {
+            event: parse("event id", &event)?,
+            hlc: parse::<Hlc>("hlc", &hlc)?,
+            by: parse("user id", &by)?,
+            transition,
+        });
+    }
+    let f = escalation::fold(&request, &recorded);
+    tx.execute(
+        "UPDATE escalations SET state = ?2, to_tier = ?3, assignee = ?4, clock_start_hlc = ?5, acknowledged_hlc = ?6,
+         acknowledged_by = ?7, settled_hlc = ?8, settled_by = ?9, decline_reason = ?10 WHERE id = ?1",
+        params![
+            escalation,
+            f.state.as_str(),
+            f.to_tier.get(),
+            f.assignee.map(|a| a.to_string()),
+            f.clock_start.encode(),
+            f.acknowledged.map(|(h, _)| h.encode()),
+            f.acknowledged.map(|(_, u)| u.to_string()),
+            f.settled.map(|(h, _, _)| h.encode()),
+            f.settled.map(|(_, u, _)| u.to_string()),
+            f.decline_reason,
+        ],
+    )?;
+    tx.execute(
+        "UPDATE escalation_transitions SET conflict = NULL WHERE escalation_id = ?1",
+        [escalation],
+    )?;
+    for c in &f.conflicts {
+        tx.execute(
+            "UPDATE escalation_transitions SET conflict = ?2 WHERE event_id = ?1",
+            params![c.event.to_string(), c.reason],
+        )?;
+    }
+    // Only the winning accept moves the incident; an accept that lost a race gives up its claim.
+    tx.execute(
+        "DELETE FROM field_claims WHERE entity_id = ?1 AND field IN ('tier', 'assignee')
+         AND event_id IN (SELECT event_id FROM escalation_transitions WHERE escalation_id = ?2)",
+        params![incident, escalation],
+    )?;
+    if let (escalation::EscalationState::Accepted, Some((hlc, by, event))) = (f.state, f.settled) {
+        let (hlc, event) = (hlc.encode(), event.to_string());
+        tx.execute(
+            "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'tier', ?2, ?3, ?4)",
+            params![incident, hlc, event, f.to_tier.get()],
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'assignee', ?2, ?3, ?4)",
+            params![incident, hlc, event, by.to_string()],
+        )?;
+    }
+    settle_field(tx, &incident, "tier")?;
+    settle_field(tx, &incident, "assignee")?;
+    Ok(())
+}
