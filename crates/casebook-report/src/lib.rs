@@ -13,6 +13,8 @@
 //! that: it re-renders the report from the attached bundle and compares byte for byte, so any edit of a page shows.
 //! This proves integrity against the recorded data, not authorship: the report is not signed.
 
+#![warn(missing_docs)]
+
 pub mod bundle;
 mod fonts;
 pub mod layout;

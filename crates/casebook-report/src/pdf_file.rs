@@ -99,6 +99,9 @@ pub(crate) fn finish(
     Ok(out)
 }
 
+/// Largest bundle verification will inflate: far above any real case, far below what would exhaust memory.
+const MAX_BUNDLE_BYTES: usize = 512 * 1024 * 1024;
+
 /// What verification reads back from a report.
 pub(crate) struct ReadBack {
     pub(crate) bundle: Option<Vec<u8>>,
@@ -145,8 +148,8 @@ fn attachment(doc: &Document, name: &str) -> Option<Vec<u8>> {
     let filespec = resolve(doc, filespec_ref)?.as_dict().ok()?;
     let ef = resolve(doc, filespec.get(b"EF").ok()?)?.as_dict().ok()?;
     let stream = resolve(doc, ef.get(b"F").ok()?)?.as_stream().ok()?;
+    // Reports come from outside (mail, shares): cap inflation so a crafted attachment cannot exhaust memory.
     stream
-        .decompressed_content()
+        .decompressed_content_with_limit(MAX_BUNDLE_BYTES)
         .ok()
-        .or_else(|| Some(stream.content.clone()))
 }

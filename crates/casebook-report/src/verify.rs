@@ -48,47 +48,82 @@ pub enum FindingSeverity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// The PDF could not be parsed at all.
-    Unreadable { reason: String },
+    Unreadable {
+        /// Parser error.
+        reason: String,
+    },
     /// The PDF carries no case bundle; it was not made by Casebook or the attachment was removed.
     BundleMissing,
     /// The bundle is there but is not a readable Casebook bundle.
-    BundleUnreadable { reason: String },
+    BundleUnreadable {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The bundle is intact: its bytes and case data hash to what the PDF records.
-    BundleIntact { content_digest: String },
+    BundleIntact {
+        /// The content digest of the attached case.
+        content_digest: String,
+    },
     /// The attachment was changed after export.
-    AttachmentTampered { detail: String },
+    AttachmentTampered {
+        /// Which hash disagrees with which record.
+        detail: String,
+    },
     /// The digest stored in the PDF metadata matches the bundle.
     DigestMatches,
     /// The digest stored in the PDF metadata does not match the attached data.
     DigestMismatch {
+        /// Digest found in the PDF info dictionary, if any.
         recorded: Option<String>,
+        /// Digest of the attached case data.
         computed: String,
     },
     /// Re-rendering from the bundle gave exactly the same bytes.
     RerenderIdentical,
     /// Re-rendering gave different bytes: some part of the PDF was changed after export.
     PdfModified {
+        /// Offset of the first differing byte.
         first_difference_at: usize,
+        /// Size of the checked file.
         report_len: usize,
+        /// Size of the re-rendered file.
         rerender_len: usize,
     },
     /// The exact re-render was not attempted.
-    RerenderSkipped { reason: String },
+    RerenderSkipped {
+        /// Why, in words for the reader.
+        reason: String,
+    },
     /// An evidence file still has its recorded hash.
-    EvidenceMatches { name: String, sha256: String },
+    EvidenceMatches {
+        /// Evidence name.
+        name: String,
+        /// Its SHA-256.
+        sha256: String,
+    },
     /// An evidence file changed since the report.
     EvidenceChanged {
+        /// Evidence name.
         name: String,
+        /// SHA-256 recorded in the report.
         recorded: String,
+        /// SHA-256 of the stored file now.
         actual: String,
     },
     /// An evidence file is no longer stored.
-    EvidenceMissing { name: String, sha256: String },
+    EvidenceMissing {
+        /// Evidence name.
+        name: String,
+        /// SHA-256 recorded in the report.
+        sha256: String,
+    },
     /// The live case is the same as the reported one.
     CaseUnchanged,
     /// The live case changed since the report was exported.
     CaseChangedSinceReport {
+        /// Content digest in the report.
         report_digest: String,
+        /// Content digest of the live case.
         live_digest: String,
     },
 }
