@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Architecture invariants that the compiler cannot see (see ARCHITECTURE.md): the dependency arrows point inward.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail=0
+forbid() { # crate, regex of forbidden dependencies, why
+  local found
+  found=$(cargo tree -p "$1" -e normal --prefix none --format '{p}' --locked 2>/dev/null | awk '{print $1}' | grep -E "^($2)$" | sort -u || true)
+  if [ -n "$found" ]; then
+    echo "architecture: $1 must not depend on $(echo "$found" | tr '\n' ' ')— $3"
+    fail=1
+  fi
+}
+
+forbid casebook-core 'rusqlite|tokio|tauri|printpdf|lopdf|axum|reqwest|casebook-store|casebook-api|casebook-import|casebook-report' \
+  "the core is pure: no I/O, no database, no runtime, no UI, no PDF"
+forbid casebook-import 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the importer only parses and writes streams"
+forbid casebook-store 'tokio|tauri|printpdf|casebook-api|casebook-cli' "the store knows SQLite and files, nothing above it"
+forbid casebook-report 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the report renders a model it is given"
+forbid casebook-api 'tauri|clap|indicatif' "the application API serves every front end and belongs to none"
+
+# Business rules stay out of the front ends: no SQL in the CLI.
+if grep -rnE '\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b' crates/casebook-cli/src; then
+  echo "architecture: SQL found in the CLI; queries belong in casebook-store"
+  fail=1
+fi
+
+if [ "$fail" -eq 0 ]; then echo "architecture: invariants hold"; fi
+exit "$fail"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that Casebook's build and tests need. Idempotent: installs only what is missing,
+# and runs `apt-get update` only when something is.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config   # the bundled SQLite and other C parts
+  qpdf poppler-utils           # report tests check real PDFs with qpdf, pdftotext, pdffonts, pdfinfo, pdftoppm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
