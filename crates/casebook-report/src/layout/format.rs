@@ -7,9 +7,19 @@ pub(crate) fn time(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// `2024-03-05 14:22:10`, for table columns whose header already says UTC.
+pub(crate) fn utc(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// An optional time, or an em dash.
 pub(crate) fn maybe_time(at: Option<&DateTime<Utc>>) -> String {
     at.map(time).unwrap_or_else(|| "—".to_string())
+}
+
+/// An optional time without the zone suffix, or an em dash.
+pub(crate) fn maybe_utc(at: Option<&DateTime<Utc>>) -> String {
+    at.map(utc).unwrap_or_else(|| "—".to_string())
 }
 
 /// `2 d 4 h`, `3 h 15 min`, `45 s`; negative durations (clock skew in the source data) keep their sign.

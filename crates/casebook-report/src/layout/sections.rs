@@ -422,7 +422,7 @@ fn metrics(ts: &mut Typesetter<'_>, case: &ReportCase) {
             ts,
             &Row::new(vec![
                 vec![Piece::plain(format!("{} → {}", e.from_tier, e.to_tier))],
-                vec![Piece::plain(format::time(&e.requested_at))],
+                vec![Piece::plain(format::utc(&e.requested_at))],
                 vec![Piece::plain(format::maybe_duration(e.ack_secs))],
                 vec![Piece::plain(format::maybe_duration(e.accept_secs))],
                 vec![sla],

@@ -39,7 +39,7 @@ pub(crate) fn evidence_register(ts: &mut Typesetter<'_>, evidence: &[EvidenceIte
     );
     for item in evidence {
         let mut origin = vec![
-            Piece::plain(format::time(&item.acquired_at)),
+            Piece::plain(format::utc(&item.acquired_at)),
             Piece::new(item.acquired_by.clone(), FontFace::Regular, Colour::INK),
         ];
         if let Some(host) = &item.source_host {
@@ -111,7 +111,7 @@ fn custody(ts: &mut Typesetter<'_>, item: &EvidenceItem) {
         table.row(
             ts,
             &Row::new(vec![
-                vec![Piece::plain(format::time(&record.at))],
+                vec![Piece::plain(format::utc(&record.at))],
                 vec![Piece::plain(record.action.clone())],
                 vec![Piece::plain(record.who.clone())],
                 vec![Piece::plain(record.location.clone())],
@@ -322,7 +322,7 @@ pub(crate) fn escalations(ts: &mut Typesetter<'_>, escalations: &[Escalation]) {
             table.row(
                 ts,
                 &Row::new(vec![
-                    vec![Piece::plain(format::time(&step.at))],
+                    vec![Piece::plain(format::utc(&step.at))],
                     vec![Piece::plain(step.state.clone())],
                     vec![Piece::plain(step.by.clone())],
                     vec![Piece::plain(step.note.clone())],
@@ -368,7 +368,7 @@ pub(crate) fn tasks(ts: &mut Typesetter<'_>, tasks: &[CaseTask]) {
                     task.owner.clone().unwrap_or_else(|| "—".into()),
                 )],
                 vec![Piece::plain(task.status.clone())],
-                vec![Piece::plain(format::maybe_time(task.due.as_ref()))],
+                vec![Piece::plain(format::maybe_utc(task.due.as_ref()))],
             ]),
         );
     }
