@@ -1,0 +1,127 @@
+//! Durable append of one timeline entry: `Casebook::add_entry`, one committed transaction each, with the store's
+//! `synchronous=FULL`, timed call by call.
+//!
+//! A second series appends the same kind of entry straight through the store (`append_local` and commit, on its own
+//! connection to the same file): it shows how much of an `add_entry` is the durable write itself and how much is the
+//! API's work around it (authorization, reading the new entry back).
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use casebook_api::timeline::EntryInput;
+use casebook_api::{Clock, SystemClock};
+use casebook_core::event::{EntrySource, NewEntry};
+use casebook_core::model::EntryKind;
+use casebook_core::{EntryId, EventId, Payload};
+use casebook_store::append::{append_local, Origin};
+use casebook_store::Store;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::corpus::TimelineWriter;
+use crate::stats::{Samples, Summary};
+use crate::Progress;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppendFigures {
+    /// Entries appended through the API (and as many again through the store).
+    pub appends: usize,
+    /// `Casebook::add_entry`, end to end.
+    pub api: Summary,
+    /// `append_local` + commit only.
+    pub store: Summary,
+    /// Entries in the incident at the end, read back through the API.
+    pub entries_after: i64,
+}
+
+pub fn measure(dir: &Path, appends: usize, progress: Progress) -> Result<AppendFigures> {
+    let mut cb = crate::fresh_casebook(dir)?;
+    let key = crate::new_incident(&mut cb, "Append benchmark")?;
+    let mut timeline = TimelineWriter::new(11);
+    let bar = progress.bar(2 * appends as u64, "durable appends");
+    let mut api = Samples::default();
+    for i in 0..appends {
+        let row = timeline.row();
+        let input = EntryInput {
+            summary: text(&row, "message"),
+            details: String::new(),
+            at: None,
+            kind: Some(EntryKind::Action),
+            source: EntrySource {
+                host: Some(text(&row, "hostname")),
+                tool: Some("casebook-bench".into()),
+                file: None,
+            },
+            key_event: i % 50 == 0,
+        };
+        let started = Instant::now();
+        cb.add_entry(&key, input)
+            .context("adding a timeline entry")?;
+        api.push(started.elapsed());
+        bar.inc(1);
+    }
+    let incident = cb.incident(&key)?.row.id;
+    let db = cb.store().path().to_path_buf();
+    drop(cb);
+
+    let mut store = Store::open(&db).context("opening the store directly")?;
+    let (device, user) = casebook_store::read::profile(store.conn())?
+        .context("the bench profile was created above")?;
+    let origin = Origin { user, device };
+    let mut direct = Samples::default();
+    for _ in 0..appends {
+        let row = timeline.row();
+        let entry = NewEntry {
+            entry: EntryId(Uuid::now_v7()),
+            event_time: SystemClock.now(),
+            time_zone: None,
+            kind: EntryKind::Action,
+            summary: text(&row, "message"),
+            details: String::new(),
+            source: EntrySource {
+                host: Some(text(&row, "hostname")),
+                tool: Some("casebook-bench".into()),
+                file: None,
+            },
+            key_event: false,
+            evidence: vec![],
+            observables: vec![],
+            attributes: Map::new(),
+            supersedes: None,
+        };
+        let started = Instant::now();
+        let tx = store.write()?;
+        append_local(
+            &tx,
+            origin,
+            EventId(Uuid::now_v7()),
+            Some(incident),
+            Payload::EntryAdded(entry),
+            SystemClock.now().timestamp_micros(),
+        )?;
+        tx.commit().context("committing an append")?;
+        direct.push(started.elapsed());
+        bar.inc(1);
+    }
+    drop(store);
+    bar.finish_and_clear();
+
+    let cb = casebook_api::Casebook::open(dir)?;
+    let (entries_after, _) =
+        cb.entries(&key, &casebook_store::read::EntryFilter::default(), 0, 1)?;
+    Ok(AppendFigures {
+        appends,
+        api: api.summary(),
+        store: direct.summary(),
+        entries_after,
+    })
+}
+
+fn text(row: &Map<String, Value>, field: &str) -> String {
+    row.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}

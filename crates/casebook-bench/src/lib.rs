@@ -1,0 +1,160 @@
+//! Casebook's benchmark: measures the store targets of DESIGN.md ("Targets") on real SQLite files in a temporary
+//! directory, through the same application API the CLI and the app call.
+//!
+//! The phases run in order and share their data where that saves time without changing what is measured:
+//! 1. [`append`]: durable appends of one timeline entry, each its own committed transaction;
+//! 2. [`import`]: a bulk Timesketch import against a bare rusqlite insert of the same rows, in the same run;
+//! 3. [`first_screen`]: opening the imported incident (100,000 entries at full size) and reading its first page;
+//! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape.
+//!
+//! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
+//! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
+
+pub mod append;
+pub mod corpus;
+pub mod first_screen;
+pub mod import;
+pub mod machine;
+pub mod report;
+pub mod search;
+pub mod stats;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// How much work each phase does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sizes {
+    /// Timeline entries appended one by one.
+    pub appends: usize,
+    /// Rows of the bulk import, and so the entries of the incident whose first screen is opened.
+    pub import_rows: usize,
+    /// Fresh opens of that incident.
+    pub first_screen_runs: usize,
+    /// Entries in the data directory that is searched (the import's incident plus more of the same size).
+    pub search_entries: usize,
+    /// How many times every query of the mix runs (after one unmeasured warm-up round).
+    pub search_rounds: usize,
+}
+
+impl Sizes {
+    /// The sizes the targets are stated for.
+    pub const FULL: Sizes = Sizes {
+        appends: 2_000,
+        import_rows: 100_000,
+        first_screen_runs: 30,
+        search_entries: 1_000_000,
+        search_rounds: 20,
+    };
+
+    /// A smoke run for CI: every phase, small enough for a debug build.
+    pub const QUICK: Sizes = Sizes {
+        appends: 200,
+        import_rows: 5_000,
+        first_screen_runs: 5,
+        search_entries: 20_000,
+        search_rounds: 3,
+    };
+}
+
+/// Progress bars on standard error while it is a terminal; hidden otherwise, so piped output stays clean.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    visible: bool,
+}
+
+impl Progress {
+    pub fn on_terminal() -> Progress {
+        Progress {
+            visible: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn hidden() -> Progress {
+        Progress { visible: false }
+    }
+
+    pub fn bar(&self, len: u64, message: &'static str) -> ProgressBar {
+        if !self.visible {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len).with_message(message);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] {human_pos}/{human_len} {elapsed_precise} (eta {eta})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    }
+}
+
+/// Every phase's figures, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub append: append::AppendFigures,
+    pub import: import::ImportFigures,
+    pub first_screen: first_screen::FirstScreenFigures,
+    pub search: search::SearchFigures,
+}
+
+/// Runs every phase with data under `root` (which must exist and should be empty).
+pub fn run(sizes: &Sizes, root: &Path, progress: Progress) -> Result<Figures> {
+    let append = append::measure(&root.join("append"), sizes.appends, progress)
+        .context("measuring durable appends")?;
+    let cases = root.join("cases");
+    let (import, key) = import::measure(
+        &cases,
+        &root.join("baseline.db"),
+        sizes.import_rows,
+        progress,
+    )
+    .context("measuring the bulk import")?;
+    let first_screen = first_screen::measure(
+        &cases,
+        &key,
+        sizes.import_rows as i64,
+        sizes.first_screen_runs,
+        progress,
+    )
+    .context("measuring an incident's first screen")?;
+    let search = search::measure(
+        &cases,
+        sizes.import_rows,
+        sizes.search_entries,
+        sizes.search_rounds,
+        progress,
+    )
+    .context("measuring full-text search")?;
+    Ok(Figures {
+        append,
+        import,
+        first_screen,
+        search,
+    })
+}
+
+/// Opens a data directory and makes a lead its owner (a lead may edit every incident).
+pub(crate) fn fresh_casebook(dir: &Path) -> Result<casebook_api::Casebook> {
+    let mut cb = casebook_api::Casebook::open(dir)
+        .with_context(|| format!("opening a data directory in {}", dir.display()))?;
+    cb.init("Bench Lead", casebook_core::model::Role::Lead, None)
+        .context("creating the bench profile")?;
+    Ok(cb)
+}
+
+/// Opens a new incident and returns its key.
+pub(crate) fn new_incident(cb: &mut casebook_api::Casebook, title: &str) -> Result<String> {
+    use casebook_core::model::{Severity, Tlp};
+    let detail = cb
+        .new_incident(casebook_api::incidents::NewIncident::titled(
+            title,
+            Severity::Sev2,
+            Tlp::Amber,
+        ))
+        .context("opening an incident")?;
+    Ok(detail.row.key)
+}

@@ -1,0 +1,111 @@
+//! Keeps the benchmark working: every phase runs at tiny sizes and produces finite, positive figures whose counts add
+//! up. No timing is asserted here; timings belong to the benchmark's own report.
+
+use casebook_bench::report::{self, Report};
+use casebook_bench::{machine::Machine, Progress, Sizes};
+
+const TINY: Sizes = Sizes {
+    appends: 12,
+    import_rows: 300,
+    first_screen_runs: 2,
+    search_entries: 900,
+    search_rounds: 1,
+};
+
+fn positive(x: f64, what: &str) {
+    assert!(
+        x.is_finite() && x > 0.0,
+        "{what} must be a positive, finite figure, got {x}"
+    );
+}
+
+#[test]
+fn every_phase_produces_figures_and_the_counts_add_up() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let f =
+        casebook_bench::run(&TINY, root.path(), Progress::hidden()).expect("the benchmark runs");
+
+    assert_eq!(f.append.api.count, TINY.appends, "one sample per add_entry");
+    assert_eq!(
+        f.append.store.count, TINY.appends,
+        "one sample per direct append"
+    );
+    assert_eq!(
+        f.append.entries_after,
+        2 * TINY.appends as i64,
+        "every append is in the incident"
+    );
+    positive(f.append.api.p99_ms, "append p99");
+    positive(f.append.store.p50_ms, "direct append p50");
+
+    let i = &f.import;
+    assert_eq!(
+        i.imported_entries, TINY.import_rows as u64,
+        "the import reports every row"
+    );
+    assert_eq!(
+        i.stored_entries, TINY.import_rows as i64,
+        "the incident holds every row"
+    );
+    assert_eq!(
+        i.baseline_rows, TINY.import_rows as i64,
+        "the baseline inserts every row"
+    );
+    for (x, what) in [
+        (i.import_rows_per_sec, "import rate"),
+        (i.baseline_rows_per_sec, "baseline rate"),
+        (i.ratio, "ratio"),
+        (i.parse_rows_per_sec, "parse rate"),
+    ] {
+        positive(x, what);
+    }
+
+    let s = &f.first_screen;
+    assert_eq!(
+        s.first_screen.count, TINY.first_screen_runs,
+        "one sample per open"
+    );
+    assert_eq!(s.page_len, 100, "the first screen shows a full page");
+    positive(s.first_screen.p95_ms, "first screen p95");
+
+    let q = &f.search;
+    assert_eq!(
+        q.entries, TINY.search_entries as i64,
+        "the search corpus has the asked size"
+    );
+    assert_eq!(q.incidents, 3, "900 entries in incidents of 300");
+    assert_eq!(
+        q.built_entries, 600,
+        "the import phase's incident is reused"
+    );
+    assert_eq!(
+        q.overall.count,
+        casebook_bench::search::QUERIES.len(),
+        "one round of every query"
+    );
+    positive(q.overall.p95_ms, "search p95");
+    assert!(
+        q.queries.iter().any(|x| x.hits > 0),
+        "common words of the corpus must be found"
+    );
+
+    let report = Report::new(
+        Machine::detect(),
+        true,
+        TINY,
+        f,
+        "2026-11-22T00:00:00Z".into(),
+    );
+    assert_eq!(report.checks.len(), 4, "one check per store target");
+    let text = report::text(&report);
+    assert!(
+        text.contains("PASS") || text.contains("MISS"),
+        "the text names the verdicts"
+    );
+    let json = serde_json::to_value(&report).expect("the report serializes");
+    assert_eq!(
+        json["checks"].as_array().map(Vec::len),
+        Some(4),
+        "JSON carries the checks"
+    );
+}
