@@ -1,6 +1,6 @@
 //! How results reach the terminal: aligned tables for people, JSON for scripts, progress bars only on a terminal.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -16,15 +16,21 @@ impl Out {
         value: &T,
         human: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        let text = if self.json {
+            serde_json::to_string_pretty(value)?
         } else {
-            let text = human();
-            if !text.is_empty() {
-                println!("{}", text.trim_end());
-            }
+            human().trim_end().to_string()
+        };
+        if text.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let mut stdout = std::io::stdout().lock();
+        match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+            // The reader stopped early (`casebook … | head`): what it wanted is delivered; `println!` would panic.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(e.into()),
+            Ok(()) => Ok(()),
+        }
     }
 }
 
