@@ -1,0 +1,1 @@
+//! Intentionally empty: this package exists for its `stories` integration test, which drives the `casebook` binary.

@@ -1,0 +1,11 @@
+//! Stories that cross crates, told through the real `casebook` binary on real SQLite files in temporary directories:
+//! the invocations scripts rely on, a team escalating a case, Timesketch files, bad input, and kill -9 at random
+//! moments. Each module is one story; `cli` finds and runs the binary.
+
+mod bad_input;
+mod cli;
+mod escalation_story;
+#[cfg(unix)]
+mod kill_reliability;
+mod scripted_invocations;
+mod timesketch_fixtures;
