@@ -23,6 +23,7 @@ const PROXY_LOG: &[u8] = include_bytes!("../../../assets/demo/proxy-excerpt.log"
 
 /// What the demo created.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DemoSummary {
     pub profile: String,
     pub incidents: Vec<String>,

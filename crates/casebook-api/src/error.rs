@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// What kind of failure, for code to branch on (the CLI's exit code, the UI's error style, HTTP status later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// This data directory has no local profile yet (`casebook init`).

@@ -12,6 +12,7 @@ use crate::{Casebook, Error, Result};
 
 /// An escalation with its response clocks evaluated now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EscalationStatus {
     #[serde(flatten)]
     pub escalation: EscalationView,

@@ -43,6 +43,7 @@ pub struct CustodyInput {
 
 /// The verdict on one evidence item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EvidenceVerdict {
     pub id: EvidenceId,
     pub incident_key: String,

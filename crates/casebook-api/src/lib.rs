@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod log;
 pub mod metrics;
 pub mod records;
+pub mod report;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub struct Casebook {
 
 /// Who is acting, as shown to them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Me {
     pub user: UserView,
     pub device: DeviceId,

@@ -12,6 +12,7 @@ use crate::{Casebook, Result};
 
 /// Median and 90th percentile of a set of durations, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Spread {
     pub count: usize,
     pub median_secs: i64,
@@ -28,6 +29,7 @@ fn spread(mut v: Vec<i64>) -> Option<Spread> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SeverityMetrics {
     pub severity: Severity,
     pub incidents: usize,
@@ -38,6 +40,7 @@ pub struct SeverityMetrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EscalationMetrics {
     pub to_tier: Tier,
     pub severity: Severity,
@@ -49,6 +52,7 @@ pub struct EscalationMetrics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Metrics {
     pub by_severity: Vec<SeverityMetrics>,
     pub escalations: Vec<EscalationMetrics>,

@@ -29,6 +29,7 @@ pub struct EntryInput {
 
 /// How an import went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportSummary {
     pub incident_key: String,
     pub entries: u64,

@@ -100,6 +100,23 @@ pub enum Command {
     Rebuild,
     /// Load a realistic sample case into an empty data directory.
     Demo,
+    /// Write the post-incident report as a verifiable PDF.
+    Report {
+        key: String,
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// technical (everything) or executive (cover, summary, metrics, key events, evidence totals).
+        #[arg(long, value_enum, default_value = "technical")]
+        template: Template,
+        /// Show only key events in the timeline.
+        #[arg(long)]
+        key_events: bool,
+    },
+    /// Check a report PDF: untouched since export, digest right, evidence unchanged, case unchanged since.
+    Verify {
+        #[arg(value_name = "REPORT.pdf")]
+        file: PathBuf,
+    },
     /// Export one incident as a case bundle (events + evidence files) for another Casebook.
     Export {
         key: String,
@@ -325,6 +342,12 @@ pub enum TimelineCmd {
         #[arg(long)]
         off: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Template {
+    Technical,
+    Executive,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

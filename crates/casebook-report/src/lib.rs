@@ -32,7 +32,9 @@ pub use layout::{layout_report, ReportLayout};
 pub use model::*;
 pub use options::{ReportOptions, ReportProgress, ReportStage, ReportTemplate};
 pub use pdf_file::{INFO_BUNDLE_DIGEST, INFO_CONTENT_DIGEST};
-pub use verify::{verify, EvidenceCheck, Finding, FindingSeverity, VerifyInputs, VerifyOutcome};
+pub use verify::{
+    attached_bundle, verify, EvidenceCheck, Finding, FindingSeverity, VerifyInputs, VerifyOutcome,
+};
 
 use crate::fonts::FontSet;
 use crate::render::DocumentInfo;

@@ -23,6 +23,8 @@ pub enum EvidenceCheck {
     },
     /// No file is stored under this hash.
     Missing,
+    /// This evidence store does not hold the case (the report is checked away from its data directory).
+    NotAvailable,
 }
 
 /// Inputs to [`verify`] besides the PDF.
@@ -117,6 +119,11 @@ pub enum Finding {
         /// SHA-256 recorded in the report.
         sha256: String,
     },
+    /// The evidence store of the case is not at hand, so the evidence hash was not re-checked.
+    EvidenceNotChecked {
+        /// Evidence name.
+        name: String,
+    },
     /// The live case is the same as the reported one.
     CaseUnchanged,
     /// The live case changed since the report was exported.
@@ -137,7 +144,9 @@ impl Finding {
             | Finding::RerenderIdentical
             | Finding::EvidenceMatches { .. }
             | Finding::CaseUnchanged => FindingSeverity::Ok,
-            Finding::RerenderSkipped { .. } => FindingSeverity::Notice,
+            Finding::RerenderSkipped { .. } | Finding::EvidenceNotChecked { .. } => {
+                FindingSeverity::Notice
+            }
             _ => FindingSeverity::Failure,
         }
     }
@@ -184,6 +193,10 @@ impl fmt::Display for Finding {
             Finding::EvidenceMissing { name, sha256 } => {
                 write!(f, "Evidence “{name}” (SHA-256 {sha256}) is no longer in the evidence store.")
             }
+            Finding::EvidenceNotChecked { name } => write!(
+                f,
+                "Evidence “{name}” was not re-hashed: this data directory does not hold the case's evidence."
+            ),
             Finding::CaseUnchanged => write!(f, "The case has not changed since the report was exported."),
             Finding::CaseChangedSinceReport { report_digest, live_digest } => write!(
                 f,
@@ -213,6 +226,13 @@ impl VerifyOutcome {
             .iter()
             .filter(|f| f.severity() == FindingSeverity::Failure)
     }
+}
+
+/// The case bundle attached to a report, if it has a readable one: tells the application which case a report is
+/// about, before it gathers the inputs of [`verify`]. Trust nothing in it until [`verify`] has passed.
+pub fn attached_bundle(pdf: &[u8]) -> Option<ReportBundle> {
+    let bytes = read_back(pdf).ok()?.bundle?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Checks a report PDF; see the module documentation for what each check means.
@@ -319,6 +339,9 @@ fn verify_with_renderer(
             EvidenceCheck::Missing => Finding::EvidenceMissing {
                 name: item.name.clone(),
                 sha256: item.sha256.clone(),
+            },
+            EvidenceCheck::NotAvailable => Finding::EvidenceNotChecked {
+                name: item.name.clone(),
             },
         });
     }

@@ -2,6 +2,7 @@
 //! authorization through the API, escalation flows and the error messages people see.
 
 mod merge;
+mod report;
 mod rules;
 
 use std::path::Path;

@@ -7,21 +7,37 @@ use crate::{at, open};
 
 #[test]
 fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
-    let (a_dir, b_dir, x) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a_dir, b_dir, x) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     let (mut a, a_clock) = open(a_dir.path(), "2026-11-20T10:00:00Z");
     let (mut b, b_clock) = open(b_dir.path(), "2026-11-20T10:00:00Z");
-    a.init("Ana Silva", Role::Responder, Some(Tier::ONE)).unwrap();
-    b.init("Ben Okafor", Role::Responder, Some(Tier::ONE)).unwrap();
-    let key = a.new_incident(NewIncident::titled("Phishing wave", Severity::Sev2, Tlp::Amber)).unwrap().row.key;
+    a.init("Ana Silva", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    b.init("Ben Okafor", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    let key = a
+        .new_incident(NewIncident::titled(
+            "Phishing wave",
+            Severity::Sev2,
+            Tlp::Amber,
+        ))
+        .unwrap()
+        .row
+        .key;
     let bundle = x.path().join("one.bundle");
     a.export_bundle(&key, &bundle, &mut |_| {}).unwrap();
     b.import_bundle(&bundle, &mut |_| {}).unwrap();
 
     // Both edit the summary offline, neither seeing the other's text.
     a_clock.set(at("2026-11-20T10:05:00Z"));
-    a.edit_text(&key, TextField::Summary, "Ana's summary", vec![]).unwrap();
+    a.edit_text(&key, TextField::Summary, "Ana's summary", vec![])
+        .unwrap();
     b_clock.set(at("2026-11-20T10:06:00Z"));
-    b.edit_text(&key, TextField::Summary, "Ben's summary", vec![]).unwrap();
+    b.edit_text(&key, TextField::Summary, "Ben's summary", vec![])
+        .unwrap();
     a.add_tag(&key, "finance").unwrap();
     b.add_tag(&key, "payroll").unwrap();
 
@@ -32,21 +48,45 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
     b.import_bundle(&to_b, &mut |_| {}).unwrap();
 
     let (da, db) = (a.incident(&key).unwrap(), b.incident(&key).unwrap());
-    assert_eq!(da.summary, "Ben's summary", "the later edit by HLC is shown");
+    assert_eq!(
+        da.summary, "Ben's summary",
+        "the later edit by HLC is shown"
+    );
     assert_eq!(da.summary, db.summary, "both laptops show the same text");
-    assert_eq!(da.conflicts.len(), 1, "the concurrent edit is kept as a conflict, not silently overwritten");
+    assert_eq!(
+        da.conflicts.len(),
+        1,
+        "the concurrent edit is kept as a conflict, not silently overwritten"
+    );
     assert_eq!(da.conflicts[0].text, "Ana's summary");
-    assert_eq!(da.row.tags, vec!["finance".to_string(), "payroll".to_string()], "tags from both sides survive");
+    assert_eq!(
+        da.row.tags,
+        vec!["finance".to_string(), "payroll".to_string()],
+        "tags from both sides survive"
+    );
     assert_eq!(da.row.tags, db.row.tags);
 
     // Ana settles the conflict; once Ben has her edit, the conflict is gone on both sides.
     a_clock.set(at("2026-11-20T10:10:00Z"));
-    let settled = a.edit_text(&key, TextField::Summary, "Merged summary", vec![da.conflicts[0].event]).unwrap();
-    assert!(settled.conflicts.is_empty(), "resolving names the conflicting version");
+    let settled = a
+        .edit_text(
+            &key,
+            TextField::Summary,
+            "Merged summary",
+            vec![da.conflicts[0].event],
+        )
+        .unwrap();
+    assert!(
+        settled.conflicts.is_empty(),
+        "resolving names the conflicting version"
+    );
     let to_b2 = x.path().join("a2.bundle");
     a.export_bundle(&key, &to_b2, &mut |_| {}).unwrap();
     let report = b.import_bundle(&to_b2, &mut |_| {}).unwrap();
-    assert!(report.already_present > 0, "events Ben already had are recognised, not duplicated");
+    assert!(
+        report.already_present > 0,
+        "events Ben already had are recognised, not duplicated"
+    );
     let db = b.incident(&key).unwrap();
     assert_eq!(db.summary, "Merged summary");
     assert!(db.conflicts.is_empty());
@@ -59,11 +99,17 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
 
 #[test]
 fn a_removed_tag_survives_a_concurrent_addition_elsewhere() {
-    let (a_dir, b_dir, x) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a_dir, b_dir, x) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     let (mut a, _) = open(a_dir.path(), "2026-11-20T10:00:00Z");
     let (mut b, _) = open(b_dir.path(), "2026-11-20T10:00:00Z");
-    a.init("Ana Silva", Role::Responder, Some(Tier::ONE)).unwrap();
-    b.init("Ben Okafor", Role::Responder, Some(Tier::ONE)).unwrap();
+    a.init("Ana Silva", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    b.init("Ben Okafor", Role::Responder, Some(Tier::ONE))
+        .unwrap();
     let mut n = NewIncident::titled("Malware on WKS-7", Severity::Sev3, Tlp::Green);
     n.tags = vec!["malware".into()];
     let key = a.new_incident(n).unwrap().row.key;
@@ -77,6 +123,13 @@ fn a_removed_tag_survives_a_concurrent_addition_elsewhere() {
     b.export_bundle(&key, &h, &mut |_| {}).unwrap();
     a.import_bundle(&h, &mut |_| {}).unwrap();
     b.import_bundle(&g, &mut |_| {}).unwrap();
-    assert_eq!(a.incident(&key).unwrap().row.tags, vec!["malware".to_string()], "add wins over a concurrent removal");
-    assert_eq!(b.incident(&key).unwrap().row.tags, vec!["malware".to_string()]);
+    assert_eq!(
+        a.incident(&key).unwrap().row.tags,
+        vec!["malware".to_string()],
+        "add wins over a concurrent removal"
+    );
+    assert_eq!(
+        b.incident(&key).unwrap().row.tags,
+        vec!["malware".to_string()]
+    );
 }

@@ -10,47 +10,109 @@ use casebook_core::model::{Resolution, Role, Severity, Status, Tier, Tlp};
 
 use crate::{at, open};
 
-fn team() -> (tempfile::TempDir, casebook_api::Casebook, std::sync::Arc<casebook_api::FixedClock>, String) {
+fn team() -> (
+    tempfile::TempDir,
+    casebook_api::Casebook,
+    std::sync::Arc<casebook_api::FixedClock>,
+    String,
+) {
     let dir = tempfile::tempdir().unwrap();
     let (mut cb, clock) = open(dir.path(), "2026-11-20T10:00:00Z");
     cb.init("Root Admin", Role::Admin, None).unwrap();
-    cb.add_user("Ana Silva", Role::Responder, Some(Tier::ONE)).unwrap();
-    cb.add_user("Ben Okafor", Role::Responder, Some(Tier::TWO)).unwrap();
+    cb.add_user("Ana Silva", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    cb.add_user("Ben Okafor", Role::Responder, Some(Tier::TWO))
+        .unwrap();
     cb.add_user("Grace Lee", Role::Lead, None).unwrap();
     cb.add_user("Ines Duarte", Role::Auditor, None).unwrap();
     cb.act_as("Ana Silva").unwrap();
-    let key = cb.new_incident(NewIncident::titled("Credential theft", Severity::Sev1, Tlp::Red)).unwrap().row.key;
+    let key = cb
+        .new_incident(NewIncident::titled(
+            "Credential theft",
+            Severity::Sev1,
+            Tlp::Red,
+        ))
+        .unwrap()
+        .row
+        .key;
     (dir, cb, clock, key)
 }
 
 #[test]
 fn an_escalation_moves_the_incident_only_when_accepted_and_its_clock_runs_per_tier() {
     let (_d, mut cb, clock, key) = team();
-    cb.escalate(&key, Tier::TWO, None, "Credential theft confirmed", "Accounts reset").unwrap();
-    assert_eq!(cb.incident(&key).unwrap().row.tier, Tier::ONE, "a request alone leaves the incident with tier 1");
+    cb.escalate(
+        &key,
+        Tier::TWO,
+        None,
+        "Credential theft confirmed",
+        "Accounts reset",
+    )
+    .unwrap();
+    assert_eq!(
+        cb.incident(&key).unwrap().row.tier,
+        Tier::ONE,
+        "a request alone leaves the incident with tier 1"
+    );
 
     clock.set(at("2026-11-20T10:20:00Z"));
     let board = cb.pending_escalations(Some(Tier::TWO)).unwrap();
     assert_eq!(board.len(), 1);
-    assert_eq!(board[0].acknowledge_clock, ClockState::Breached, "SEV1 must be acknowledged within 15 minutes by default");
+    assert_eq!(
+        board[0].acknowledge_clock,
+        ClockState::Breached,
+        "SEV1 must be acknowledged within 15 minutes by default"
+    );
 
     cb.act_as("Ben Okafor").unwrap();
     cb.answer_escalation(&key, None, Answer::Accept).unwrap();
     let d = cb.incident(&key).unwrap();
-    assert_eq!(d.row.tier, Tier::TWO, "accepting moves the incident to the target tier");
-    assert_eq!(d.row.assignee_name.as_deref(), Some("Ben Okafor"), "and to whoever accepted");
+    assert_eq!(
+        d.row.tier,
+        Tier::TWO,
+        "accepting moves the incident to the target tier"
+    );
+    assert_eq!(
+        d.row.assignee_name.as_deref(),
+        Some("Ben Okafor"),
+        "and to whoever accepted"
+    );
 
     cb.act_as("Ana Silva").unwrap();
-    let err = cb.add_entry(&key, EntryInput { summary: "late note".into(), ..Default::default() }).unwrap_err();
-    assert_eq!(err.code, ErrorCode::Forbidden, "a tier-1 responder no longer edits a tier-2 incident: {err}");
+    let err = cb
+        .add_entry(
+            &key,
+            EntryInput {
+                summary: "late note".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::Forbidden,
+        "a tier-1 responder no longer edits a tier-2 incident: {err}"
+    );
 
     cb.act_as("Grace Lee").unwrap();
-    let s = cb.escalate(&key, Tier::ONE, None, "De-escalate: contained", "").unwrap();
-    let s = cb.reassign_escalation(&key, Some(&s.escalation.id.to_string()), Tier::ONE, Some("Ana Silva"), "yours again").unwrap();
+    let s = cb
+        .escalate(&key, Tier::ONE, None, "De-escalate: contained", "")
+        .unwrap();
+    let s = cb
+        .reassign_escalation(
+            &key,
+            Some(&s.escalation.id.to_string()),
+            Tier::ONE,
+            Some("Ana Silva"),
+            "yours again",
+        )
+        .unwrap();
     assert_eq!(s.escalation.assignee_name.as_deref(), Some("Ana Silva"));
     let timeline = cb.entries(&key, &Default::default(), 0, 100).unwrap().1;
     assert!(
-        timeline.iter().any(|e| e.summary.starts_with("Escalation accepted")),
+        timeline
+            .iter()
+            .any(|e| e.summary.starts_with("Escalation accepted")),
         "every escalation change appears on the timeline as a system entry"
     );
 }
@@ -60,14 +122,37 @@ fn declined_escalations_cannot_be_accepted_and_say_why() {
     let (_d, mut cb, _clock, key) = team();
     cb.escalate(&key, Tier::TWO, None, "Looks bad", "").unwrap();
     cb.act_as("Ben Okafor").unwrap();
-    let err = cb.answer_escalation(&key, None, Answer::Decline { reason: " ".into() }).unwrap_err();
-    assert_eq!(err.code, ErrorCode::InvalidInput, "declining needs a reason");
-    let s = cb.answer_escalation(&key, None, Answer::Decline { reason: "Benign admin activity".into() }).unwrap();
+    let err = cb
+        .answer_escalation(&key, None, Answer::Decline { reason: " ".into() })
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::InvalidInput,
+        "declining needs a reason"
+    );
+    let s = cb
+        .answer_escalation(
+            &key,
+            None,
+            Answer::Decline {
+                reason: "Benign admin activity".into(),
+            },
+        )
+        .unwrap();
     assert_eq!(s.state(), EscalationState::Declined);
-    assert_eq!(cb.incident(&key).unwrap().row.tier, Tier::ONE, "a declined escalation leaves the incident with the requester");
-    let err = cb.answer_escalation(&key, None, Answer::Accept).unwrap_err();
+    assert_eq!(
+        cb.incident(&key).unwrap().row.tier,
+        Tier::ONE,
+        "a declined escalation leaves the incident with the requester"
+    );
+    let err = cb
+        .answer_escalation(&key, None, Answer::Accept)
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert_eq!(err.message, "cannot accept an escalation that is already declined; request a new escalation instead");
+    assert_eq!(
+        err.message,
+        "cannot accept an escalation that is already declined; request a new escalation instead"
+    );
 }
 
 #[test]
@@ -76,31 +161,54 @@ fn auditors_read_everything_and_change_nothing() {
     cb.act_as("Ines Duarte").unwrap();
     let before = casebook_store::dump::dump(cb.store().conn()).unwrap();
     let attempts = [
-        cb.add_entry(&key, EntryInput { summary: "x".into(), ..Default::default() }).map(|_| ()),
-        cb.set_fields(&key, vec![FieldChange::Severity(Severity::Sev4)]).map(|_| ()),
+        cb.add_entry(
+            &key,
+            EntryInput {
+                summary: "x".into(),
+                ..Default::default()
+            },
+        )
+        .map(|_| ()),
+        cb.set_fields(&key, vec![FieldChange::Severity(Severity::Sev4)])
+            .map(|_| ()),
         cb.add_comment(&key, "hello").map(|_| ()),
         cb.close(&key, Resolution::Benign, "").map(|_| ()),
-        cb.new_incident(NewIncident::titled("x", Severity::Sev4, Tlp::Clear)).map(|_| ()),
+        cb.new_incident(NewIncident::titled("x", Severity::Sev4, Tlp::Clear))
+            .map(|_| ()),
         cb.escalate(&key, Tier::TWO, None, "x", "").map(|_| ()),
     ];
     for a in attempts {
         let err = a.expect_err("an auditor's write must be refused");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err}");
     }
-    assert_eq!(before, casebook_store::dump::dump(cb.store().conn()).unwrap(), "refused writes change nothing");
+    assert_eq!(
+        before,
+        casebook_store::dump::dump(cb.store().conn()).unwrap(),
+        "refused writes change nothing"
+    );
     assert_eq!(cb.incident(&key).unwrap().row.key, key, "auditors read");
 }
 
 #[test]
 fn closing_needs_a_resolution_and_tier_1_closes_only_false_positives() {
     let (_d, mut cb, _clock, key) = team();
-    let err = cb.set_fields(&key, vec![FieldChange::Status(Status::Closed)]).unwrap_err();
+    let err = cb
+        .set_fields(&key, vec![FieldChange::Status(Status::Closed)])
+        .unwrap_err();
     assert!(err.message.contains("closing needs a resolution"), "{err}");
     let err = cb.close(&key, Resolution::TruePositive, "").unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err}");
-    let d = cb.close(&key, Resolution::FalsePositive, "Test alert").unwrap();
-    assert_eq!((d.row.status, d.row.resolution), (Status::Closed, Some(Resolution::FalsePositive)));
-    assert!(d.resolved_at.is_some(), "closing stamps the resolved time for time-to-resolve");
+    let d = cb
+        .close(&key, Resolution::FalsePositive, "Test alert")
+        .unwrap();
+    assert_eq!(
+        (d.row.status, d.row.resolution),
+        (Status::Closed, Some(Resolution::FalsePositive))
+    );
+    assert!(
+        d.resolved_at.is_some(),
+        "closing stamps the resolved time for time-to-resolve"
+    );
 }
 
 #[test]
@@ -108,9 +216,22 @@ fn unknown_keys_and_missing_files_get_plain_errors() {
     let (_d, mut cb, _clock, key) = team();
     let err = cb.incident("INC-ZZZZZZ").unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
-    assert!(err.message.contains("casebook incident list"), "the message says how to find what exists: {err}");
-    let err = cb.add_evidence(&key, std::path::Path::new("/nonexistent/mail.eml"), Default::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        err.message.contains("casebook incident list"),
+        "the message says how to find what exists: {err}"
+    );
+    let err = cb
+        .add_evidence(
+            &key,
+            std::path::Path::new("/nonexistent/mail.eml"),
+            Default::default(),
+            &mut |_| {},
+        )
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    assert!(err.message.contains("there is no file") && err.message.contains("nothing was added"), "{err}");
+    assert!(
+        err.message.contains("there is no file") && err.message.contains("nothing was added"),
+        "{err}"
+    );
     assert!(cb.evidence(&key).unwrap().is_empty());
 }

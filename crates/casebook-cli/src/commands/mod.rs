@@ -9,7 +9,7 @@ mod timeline;
 use casebook_api::Casebook;
 use casebook_core::metrics::human_duration;
 
-use crate::cli::{Command, LogCmd, UserCmd};
+use crate::cli::{Command, LogCmd, Template, UserCmd};
 use crate::output::{opt_time, progress, table, Out};
 
 pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Result<()> {
@@ -254,6 +254,64 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                     s.incidents[0]
                 )
             })
+        }
+        Command::Report {
+            key,
+            output,
+            template,
+            key_events,
+        } => {
+            let template = match template {
+                Template::Technical => casebook_report::ReportTemplate::Technical,
+                Template::Executive => casebook_report::ReportTemplate::Executive,
+            };
+            let bar = progress(Some(1), false, "rendering report");
+            let r = cb.export_report(&key, &output, template, key_events, &mut |p| {
+                bar.set_length(p.total.max(1) as u64);
+                bar.set_position(p.done as u64);
+            })?;
+            bar.finish_and_clear();
+            out.show(&r, || {
+                format!(
+                    "Wrote {} ({} pages, {} bytes)
+content digest sha256:{}",
+                    r.path.display(),
+                    r.pages,
+                    r.bytes,
+                    r.content_digest
+                )
+            })
+        }
+        Command::Verify { file } => {
+            let v = cb.verify_report(&file)?;
+            out.show(&v, || {
+                let mut t = String::new();
+                for c in &v.checks {
+                    let mark = match c.result {
+                        "ok" => "ok     ",
+                        "notice" => "notice ",
+                        _ => "FAILED ",
+                    };
+                    t.push_str(&format!(
+                        "{mark} {}
+",
+                        c.message
+                    ));
+                }
+                t.push_str(if v.verified {
+                    "
+The report is verified: it is exactly what Casebook exported from its data."
+                } else {
+                    "
+The report FAILED verification (see above)."
+                });
+                t
+            })?;
+            if v.verified {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("{} does not verify", file.display()))
+            }
         }
         Command::Export { key, output } => {
             let bar = progress(None, true, "exporting evidence");
