@@ -4,7 +4,7 @@ use casebook_core::authz::Action;
 use casebook_core::event::FieldChange;
 use casebook_core::key::incident_key;
 use casebook_core::model::{KeyTime, Resolution, Severity, Status, TextField, Tier, Tlp};
-use casebook_core::{EventId, IncidentId, Payload};
+use casebook_core::{EventId, IncidentId, Payload, TaskId};
 use casebook_store::read::{self, IncidentDetail, IncidentFilter, IncidentRow};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -52,6 +52,18 @@ impl NewIncident {
 /// A field change as a person asks for it (status changes that close go through [`Casebook::close`]).
 pub type FieldEdit = FieldChange;
 
+/// Case templates (playbooks): tasks created with an incident of a category, from `assets/playbooks/`.
+const PLAYBOOKS: &str = include_str!("../../../assets/playbooks/playbooks.json");
+
+/// The tasks a playbook prescribes for a category (none for an unknown one).
+pub fn playbook_tasks(category: &str) -> Vec<String> {
+    let all: serde_json::Map<String, serde_json::Value> = serde_json::from_str(PLAYBOOKS).unwrap_or_default();
+    all.get(&category.trim().to_lowercase())
+        .and_then(|v| v.as_array())
+        .map(|tasks| tasks.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
 fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = tags
         .iter()
@@ -73,6 +85,7 @@ impl Casebook {
         }
         let id = IncidentId(Uuid::now_v7());
         let tier = n.tier.or(actor.tier).unwrap_or(Tier::ONE);
+        let tasks = playbook_tasks(&n.category);
         let payload = Payload::IncidentOpened {
             key: incident_key(id),
             title: title.to_string(),
@@ -88,7 +101,9 @@ impl Casebook {
             detected_at: Some(n.detected_at.unwrap_or_else(|| self.now())),
             reported_at: n.reported_at,
         };
-        self.commit(Some(id), vec![payload])?;
+        let mut payloads = vec![payload];
+        payloads.extend(tasks.into_iter().map(|title| Payload::TaskAdded { task: TaskId(Uuid::now_v7()), title, owner: None, due: None }));
+        self.commit(Some(id), payloads)?;
         self.incident_by_id(id)
     }
 

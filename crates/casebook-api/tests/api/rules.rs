@@ -235,3 +235,18 @@ fn unknown_keys_and_missing_files_get_plain_errors() {
     );
     assert!(cb.evidence(&key).unwrap().is_empty());
 }
+
+#[test]
+fn a_playbook_pre_creates_the_tasks_of_its_category() {
+    let (_d, mut cb, _clock, _key) = team();
+    let mut n = NewIncident::titled("Lure to finance", Severity::Sev3, Tlp::Amber);
+    n.category = "Phishing".into();
+    let key = cb.new_incident(n).unwrap().row.key;
+    let tasks: Vec<String> = cb.tasks(&key).unwrap().into_iter().map(|t| t.title).collect();
+    assert_eq!(tasks, casebook_api::incidents::playbook_tasks("phishing"), "the phishing playbook's tasks, in order");
+    assert!(!tasks.is_empty());
+    let mut n = NewIncident::titled("Something odd", Severity::Sev4, Tlp::Clear);
+    n.category = "unusual".into();
+    let key = cb.new_incident(n).unwrap().row.key;
+    assert!(cb.tasks(&key).unwrap().is_empty(), "no playbook, no tasks");
+}
