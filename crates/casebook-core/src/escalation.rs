@@ -14,6 +14,7 @@ use crate::{EventId, Hlc, UserId};
 
 /// Where an escalation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationState {
     Requested,
@@ -228,6 +229,7 @@ pub fn default_targets() -> Vec<ResponseTarget> {
 
 /// The state of a response clock at a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     /// Met its target (or was settled in time).

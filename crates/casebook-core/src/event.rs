@@ -188,6 +188,7 @@ pub struct NewEntry {
 
 /// A scalar field of an incident; concurrent changes resolve last-writer-wins by HLC.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldChange {
     Title(String),

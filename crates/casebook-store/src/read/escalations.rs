@@ -12,6 +12,7 @@ use crate::sql::{opt_parse, parse};
 use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EscalationView {
     pub id: EscalationId,
     pub incident_id: IncidentId,
@@ -45,6 +46,7 @@ pub struct EscalationView {
 
 /// A transition refused at its place in HLC order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EscalationConflict {
     pub event: EventId,
     pub by: UserId,

@@ -12,6 +12,7 @@ use crate::{Result, StoreError};
 
 /// An incident as a row of a queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncidentRow {
     pub id: IncidentId,
     pub key: String,
@@ -31,6 +32,7 @@ pub struct IncidentRow {
 
 /// Everything about one incident's header.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncidentDetail {
     #[serde(flatten)]
     pub row: IncidentRow,
@@ -54,6 +56,7 @@ pub struct IncidentDetail {
 
 /// A concurrent version of a long text that nobody has settled yet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TextConflict {
     pub field: TextField,
     pub event: EventId,

@@ -23,6 +23,7 @@ use crate::Result;
 
 /// A person in the directory.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserView {
     pub id: UserId,
     pub name: String,

@@ -11,6 +11,7 @@ use crate::sql::{from_micros, opt_from_micros, opt_parse, parse};
 use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EvidenceView {
     pub id: EvidenceId,
     pub incident_id: IncidentId,
@@ -29,6 +30,7 @@ pub struct EvidenceView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CustodyView {
     pub action: CustodyAction,
     pub who: String,
@@ -108,6 +110,7 @@ pub fn referenced_blobs(conn: &Connection) -> Result<std::collections::HashSet<S
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ObservableView {
     pub id: ObservableId,
     pub incident_id: IncidentId,
@@ -154,6 +157,7 @@ pub fn observables(conn: &Connection, incident: IncidentId) -> Result<Vec<Observ
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaskView {
     pub id: TaskId,
     pub title: String,
@@ -196,6 +200,7 @@ pub fn task_incident(conn: &Connection, task: TaskId) -> Result<Option<IncidentI
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CommentView {
     pub id: CommentId,
     pub body: String,

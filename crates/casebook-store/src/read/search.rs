@@ -8,6 +8,7 @@ use crate::sql::parse;
 use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
     /// `incident`, `entry`, `observable` or `comment`.
     pub kind: String,

@@ -12,6 +12,7 @@ use crate::Result;
 
 /// One timeline entry as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryView {
     pub id: EntryId,
     pub event_time: DateTime<Utc>,
