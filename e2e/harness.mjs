@@ -1,0 +1,112 @@
+// Starts the built app in the real WebKitGTK webview through tauri-driver, with its own data directory, and
+// hands the test a WebdriverIO browser. tauri-driver is stopped with SIGTERM, never SIGKILL: a killed driver
+// orphans WebKitWebDriver, which keeps the port and the test run's output open.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const APP = process.env.CASEBOOK_APP ?? path.join(ROOT, "target/release/casebook-desktop");
+export const CLI = process.env.CASEBOOK_CLI ?? path.join(ROOT, "target/debug/casebook");
+export const ARTIFACTS = path.join(ROOT, "artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export function freshDataDir(name) {
+  return mkdtempSync(path.join(tmpdir(), `casebook-e2e-${name}-`));
+}
+
+/** Runs the `casebook` CLI on a data directory (to seed colleagues or data the app then opens). */
+export function casebook(dataDir, ...args) {
+  return execFileSync(CLI, ["--data-dir", dataDir, ...args], { encoding: "utf8" });
+}
+
+function waitForPort(port, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = net.connect(port, "127.0.0.1");
+      s.once("connect", () => { s.end(); resolve(); });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`tauri-driver did not listen on ${port}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Starts tauri-driver with CASEBOOK_DATA_DIR set (it reaches the app), then a session on the app. */
+export async function launch(dataDir, { port = 4444 } = {}) {
+  const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+  const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
+    env: { ...process.env, CASEBOOK_DATA_DIR: dataDir },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const exited = new Promise((resolve) => driver.once("exit", resolve));
+  await waitForPort(port, 20_000);
+  const started = performance.now();
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "warn",
+    connectionRetryTimeout: 60_000,
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: APP },
+    },
+  });
+  const stop = async () => {
+    try { await browser.deleteSession(); } catch { /* the app may already be gone */ }
+    driver.kill("SIGTERM");
+    await exited;
+  };
+  return { browser, stop, started };
+}
+
+export async function shot(browser, name) {
+  await browser.pause(150); // let a just-opened view paint before the capture
+  await browser.saveScreenshot(path.join(ARTIFACTS, `${name}.png`));
+}
+
+/** Waits for an element and returns it. */
+export async function el(browser, selector, timeout = 10_000) {
+  const e = await browser.$(selector);
+  await e.waitForExist({ timeout });
+  return e;
+}
+
+export async function textOf(browser, selector, timeout) {
+  return (await el(browser, selector, timeout)).getText();
+}
+
+/** Switches the acting person through Settings, as a colleague at the same laptop would. */
+export async function actAs(browser, name) {
+  await (await el(browser, '[data-nav="settings"]')).click();
+  const select = await el(browser, '[data-testid="switch-user"]');
+  await browser.waitUntil(async () => (await select.$$("option")).length >= 5, { timeout: 10_000 });
+  await select.selectByVisibleText((await select.$$("option")).length ? await optionText(select, name) : name);
+  await (await el(browser, '[data-testid="switch-user-submit"]')).click();
+  await browser.waitUntil(async () => (await textOf(browser, '[data-testid="whoami"]')).includes(name), {
+    timeout: 10_000,
+    timeoutMsg: `the app did not switch to ${name}`,
+  });
+}
+
+async function optionText(select, name) {
+  for (const o of await select.$$("option")) {
+    const t = await o.getText();
+    if (t.startsWith(name)) return t;
+  }
+  throw new Error(`${name} is not registered on this device`);
+}
+
+/** Sends keys to the page as a person would type them. */
+export async function type(browser, keys) {
+  await browser.keys(keys);
+}

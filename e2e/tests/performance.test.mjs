@@ -1,0 +1,105 @@
+// Desktop figures for docs/PERFORMANCE.md, measured in the real webview: start to first screen, idle memory, and
+// the timeline at 100,000 entries (time to fill a screen after a jump, frame times while scrolling).
+// Written to artifacts/performance.json; the assertions are generous bounds that catch a broken virtual list.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { ARTIFACTS, APP, casebook, el, freshDataDir, launch, shot, textOf } from "../harness.mjs";
+
+const ENTRIES = 100_000;
+let app;
+let browser;
+let key;
+const figures = {};
+
+before(async () => {
+  const dataDir = freshDataDir("perf");
+  casebook(dataDir, "init", "--name", "Perf Analyst", "--role", "responder", "--tier", "1");
+  key = casebook(dataDir, "incident", "new", "Timeline of 100,000 entries", "--severity", "sev3").match(/INC-[0-9A-Z]{6}/)[0];
+  const kinds = ["Process created", "Logon", "File written", "Registry value set", "DNS query"];
+  const rows = ["datetime,timestamp_desc,message,hostname"];
+  const t0 = Date.UTC(2026, 10, 1);
+  for (let i = 0; i < ENTRIES; i++) {
+    const at = new Date(t0 + i * 997).toISOString().replace("T", " ").replace("Z", "000+00:00");
+    rows.push(`${at},Event Recorded,"${kinds[i % kinds.length]} #${i} on WKS-${String(i % 97).padStart(3, "0")}",WKS-${i % 97}`);
+  }
+  const csv = path.join(dataDir, "..", `perf-${process.pid}.csv`);
+  writeFileSync(csv, rows.join("\n") + "\n");
+  const started = performance.now();
+  casebook(dataDir, "timeline", "import", key, csv);
+  figures.cli_import_100k_ms = Math.round(performance.now() - started);
+  app = await launch(dataDir);
+  browser = app.browser;
+  await el(browser, '[data-screen="queue"]', 30_000);
+  figures.session_to_first_screen_ms = Math.round(performance.now() - app.started);
+});
+
+after(async () => {
+  writeFileSync(path.join(ARTIFACTS, "performance.json"), JSON.stringify(figures, null, 2) + "\n");
+  console.log("desktop figures:", JSON.stringify(figures));
+  await app?.stop();
+});
+
+function rssKiB(pid) {
+  return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim() || 0);
+}
+
+test("start-up and idle memory", async () => {
+  figures.page_to_first_screen_ms = Math.round(
+    await browser.execute(() => performance.getEntriesByName("first-screen")[0]?.startTime ?? -1),
+  );
+  assert.ok(figures.page_to_first_screen_ms > 0, "the app marks its first screen");
+  await browser.pause(3000);
+  const pid = execFileSync("pgrep", ["-n", "-f", APP], { encoding: "utf8" }).trim().split("\n")[0];
+  const children = execFileSync("ps", ["-o", "pid=", "--ppid", pid], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean);
+  figures.idle_rss_app_mib = Math.round(rssKiB(pid) / 1024);
+  figures.idle_rss_with_webkit_mib = Math.round((rssKiB(pid) + children.reduce((n, c) => n + rssKiB(c), 0)) / 1024);
+  assert.ok(figures.idle_rss_app_mib > 0);
+});
+
+test("the timeline scrolls through 100,000 entries a page at a time", async () => {
+  await (await el(browser, `tr[data-key="${key}"]`)).click();
+  await (await el(browser, '[data-tab="timeline"]')).click();
+  await browser.waitUntil(async () => (await textOf(browser, '[data-testid="entry-count"]')).includes("100,000"), {
+    timeout: 20_000,
+    timeoutMsg: "the timeline did not report 100,000 entries",
+  });
+  const result = await browser.executeAsync((done) => {
+    const list = document.querySelector('[data-testid="entry-list"]');
+    const filled = () => list.querySelectorAll(".entry-row").length > 0 && list.querySelectorAll(".placeholder").length === 0;
+    const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+    (async () => {
+      const jumps = [];
+      for (let i = 0; i < 20; i++) {
+        list.scrollTop = Math.floor(((i * 7919) % 100) / 100 * (list.scrollHeight - list.clientHeight));
+        const t0 = performance.now();
+        while (!filled()) await nextFrame();
+        jumps.push(performance.now() - t0);
+      }
+      list.scrollTop = 0;
+      await nextFrame();
+      const frames = [];
+      let last = await nextFrame();
+      for (let i = 0; i < 240; i++) {
+        list.scrollTop += 90; // about three rows per frame: a brisk wheel scroll
+        const now = await nextFrame();
+        frames.push(now - last);
+        last = now;
+      }
+      const rows = list.querySelectorAll(".entry-row").length;
+      done({ jumps, frames, rows, lastRow: list.querySelector(".entry-row:last-child")?.textContent ?? "" });
+    })();
+  });
+  const sorted = (a) => [...a].sort((x, y) => x - y);
+  const pct = (a, p) => sorted(a)[Math.min(a.length - 1, Math.floor(a.length * p))];
+  figures.jump_fill_median_ms = Math.round(pct(result.jumps, 0.5));
+  figures.jump_fill_p95_ms = Math.round(pct(result.jumps, 0.95));
+  figures.scroll_frame_median_ms = Number(pct(result.frames, 0.5).toFixed(1));
+  figures.scroll_frame_p95_ms = Number(pct(result.frames, 0.95).toFixed(1));
+  figures.rows_in_dom = result.rows;
+  await shot(browser, "12-timeline-100k");
+  assert.ok(result.rows < 200, `only the rows on screen are in the page (${result.rows})`);
+  assert.ok(figures.jump_fill_p95_ms < 2000, `a jump anywhere fills the screen quickly (p95 ${figures.jump_fill_p95_ms} ms)`);
+});

@@ -1,0 +1,221 @@
+//! Writes the UI's TypeScript bindings from the Rust types: one file per type (ts-rs) and `commands.ts`, a typed
+//! function per command. `ui/src/bindings/` holds the checked-in result; the `bindings_are_current` test fails
+//! when it drifts, and `scripts/bindings` (or `UPDATE_BINDINGS=1 cargo test -p casebook-desktop bindings`)
+//! rewrites it.
+
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use ts_rs::{ExportError, TypeVisitor, TS};
+
+use crate::commands::signatures;
+use crate::dto::{CommandError, Progress};
+
+/// Collects the declarations of a command's types (and what they depend on) into a directory.
+pub struct Exporter<'a> {
+    dir: &'a Path,
+    seen: HashSet<TypeId>,
+    error: Option<ExportError>,
+}
+
+impl<'a> Exporter<'a> {
+    pub fn new(dir: &'a Path) -> Self {
+        Exporter {
+            dir,
+            seen: HashSet::new(),
+            error: None,
+        }
+    }
+
+    /// The type itself when it is named (a struct or enum), and every named type inside it (`Vec<T>`, `Option<T>`).
+    pub fn root<T: TS + 'static + ?Sized>(&mut self) {
+        self.visit::<T>();
+        T::visit_dependencies(self);
+        T::visit_generics(self);
+    }
+
+    pub fn finish(self) -> Result<(), ExportError> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl TypeVisitor for Exporter<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        if self.error.is_some()
+            || T::output_path().is_none()
+            || !self.seen.insert(TypeId::of::<T>())
+        {
+            return;
+        }
+        self.error = T::export_all_to(self.dir).err();
+    }
+}
+
+const HEADER: &str = "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit; run scripts/bindings.\n";
+
+/// Every file of the bindings, by file name.
+pub fn generate() -> Result<BTreeMap<String, String>, ExportError> {
+    let tmp = std::env::temp_dir().join(format!("casebook-bindings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    let sigs = signatures();
+    for s in &sigs {
+        (s.export)(&tmp)?;
+    }
+    let mut extra = Exporter::new(&tmp);
+    extra.root::<CommandError>();
+    extra.root::<Progress>();
+    extra.finish()?;
+
+    // JSON numbers reach JavaScript as `number`; ts-rs spells 64-bit integers `bigint`. Our 64-bit values
+    // (sizes, counts, seconds) stay far below 2^53, so `number` is exact for them.
+    let mut files: BTreeMap<String, String> = read_tree(&tmp)?
+        .into_iter()
+        .map(|(name, text)| (name, text.replace("bigint", "number")))
+        .collect();
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    // Types of foreign crates (e.g. `serde_json/JsonValue.ts`) sit in folders and are only used inside ours.
+    let types: Vec<String> = files
+        .keys()
+        .filter(|f| !f.contains('/'))
+        .map(|f| f.trim_end_matches(".ts").to_string())
+        .collect();
+    let mut out = String::from(HEADER);
+    out.push_str("import { invoke } from \"@tauri-apps/api/core\";\n");
+    for t in &types {
+        out.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
+    }
+    out.push_str("\nexport type { ");
+    out.push_str(&types.join(", "));
+    out.push_str(" };\n");
+    for s in &sigs {
+        out.push('\n');
+        for line in s.doc.lines() {
+            out.push_str(&format!("/**{line} */\n"));
+        }
+        let params: Vec<String> = s
+            .args
+            .iter()
+            .map(|(n, t)| format!("{}: {t}", camel(n)))
+            .collect();
+        let args: Vec<String> = s
+            .args
+            .iter()
+            .map(|(n, _)| match camel(n) {
+                c if c == *n => c,
+                c => format!("{n}: {c}"),
+            })
+            .collect();
+        let payload = if args.is_empty() {
+            String::new()
+        } else {
+            format!(", {{ {} }}", args.join(", "))
+        };
+        out.push_str(&format!(
+            "export function {}({}): Promise<{}> {{\n  return invoke(\"{}\"{payload});\n}}\n",
+            camel(s.name),
+            params.join(", "),
+            s.result.replace("bigint", "number"),
+            s.name,
+        ));
+    }
+    files.insert("commands.ts".into(), out);
+    Ok(files)
+}
+
+/// Every file under `dir`, by its path relative to `dir` with `/` separators.
+pub fn read_tree(dir: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(name, std::fs::read_to_string(&path)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut up = false;
+    for c in snake.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_are_current() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+        let want = generate().expect("the bindings generate");
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, text) in &want {
+                let path = dir.join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+        }
+        let have = read_tree(&dir).expect("ui/src/bindings exists: run scripts/bindings");
+        let names = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(&have),
+            names(&want),
+            "the set of binding files drifted from the Rust types: run scripts/bindings"
+        );
+        for (name, text) in &want {
+            assert_eq!(
+                &have[name], text,
+                "ui/src/bindings/{name} drifted from the Rust types: run scripts/bindings"
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_has_a_typed_function() {
+        let files = generate().unwrap();
+        let commands = &files["commands.ts"];
+        for s in signatures() {
+            assert!(
+                commands.contains(&format!("invoke(\"{}\"", s.name)),
+                "commands.ts must call {} so the UI never names it by hand",
+                s.name
+            );
+        }
+        assert!(
+            !commands.contains("bigint"),
+            "JSON numbers arrive as number, never bigint"
+        );
+    }
+
+    #[test]
+    fn camel_case_names() {
+        assert_eq!(camel("add_evidence"), "addEvidence");
+        assert_eq!(camel("me"), "me");
+    }
+}

@@ -1,0 +1,194 @@
+//! The IPC commands: each one line over a `Casebook` method, run on a blocking thread by [`Desk::run`].
+//!
+//! Architecture invariant: no SQL, no business rule and no hand-built error text here. A command converts its
+//! inputs (`dto`), calls one API method and returns its result; errors cross as `{code, message}`.
+//!
+//! The `commands!` macro defines each command and records its signature, from which `bindings` writes the
+//! TypeScript functions the UI calls, so the UI never names a command by a string of its own.
+
+use std::path::Path;
+
+use casebook_api::escalations::EscalationStatus;
+use casebook_api::evidence::EvidenceVerdict;
+use casebook_api::metrics::Metrics;
+use casebook_api::timeline::ImportSummary;
+use casebook_api::{demo::DemoSummary, Casebook, Me};
+use casebook_core::event::FieldChange;
+use casebook_core::model::{EntryKind, Resolution, TaskStatus, TextField, Tier};
+use casebook_core::{EntryId, EventId};
+use casebook_store::read::{
+    CommentView, EntryView, EvidenceView, IncidentDetail, IncidentRow, ObservableView, SearchHit,
+    TaskView, UserView,
+};
+use chrono::{DateTime, Utc};
+
+use crate::desk::{data_dir, Desk, Work};
+use crate::dto::*;
+use crate::progress::ProgressReader;
+
+/// One command's TypeScript-facing signature: its name, its arguments' and its result's TypeScript types.
+pub struct Signature {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    pub result: String,
+    /// Writes the declarations of every named type the command uses into a directory.
+    pub export: fn(&Path) -> Result<(), ts_rs::ExportError>,
+}
+
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])+
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = |$cb:ident, $work:pat_param| $body:expr;
+    )+) => {
+        $(
+            $(#[doc = $doc])+
+            #[tauri::command(rename_all = "snake_case")]
+            pub async fn $name(
+                app: tauri::AppHandle,
+                desk: tauri::State<'_, Desk>,
+                $($arg: $ty),*
+            ) -> Result<$ret, CommandError> {
+                desk.run(app, move |$cb: &mut Casebook, $work: &Work| $body).await
+            }
+        )+
+
+        /// The `invoke_handler` with every command.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),+]
+        }
+
+        /// Every command's signature, in declaration order.
+        pub fn signatures() -> Vec<Signature> {
+            vec![$(Signature {
+                name: stringify!($name),
+                doc: concat!($($doc, "\n"),+),
+                args: vec![$((stringify!($arg), <$ty as ts_rs::TS>::name())),*],
+                result: <$ret as ts_rs::TS>::name(),
+                export: |dir| {
+                    let mut v = crate::bindings::Exporter::new(dir);
+                    $(v.root::<$ty>();)*
+                    v.root::<$ret>();
+                    v.finish()
+                },
+            }),+]
+        }
+    };
+}
+
+commands! {
+    /// Where the data lives and whether a profile exists there (the first-run screen asks for one if not).
+    fn startup() -> Startup = |cb, _| Ok(Startup {
+        data_dir: data_dir()?.display().to_string(),
+        initialized: cb.is_initialized()?,
+    });
+    /// Creates the local profile (first run).
+    fn init_profile(input: ProfileInput) -> Me = |cb, _| cb.init(&input.name, input.role, input.tier);
+    /// Loads the demo case into an empty data directory.
+    fn load_demo() -> DemoSummary = |cb, _| cb.demo();
+    /// Who is acting.
+    fn me() -> Me = |cb, _| cb.me();
+    /// Everyone registered on this device.
+    fn users() -> Vec<UserView> = |cb, _| cb.users();
+    /// Acts as a colleague registered on this device (a convenience, not authentication).
+    fn act_as(who: String) -> Me = |cb, _| { cb.act_as(&who)?; cb.me() };
+
+    /// A queue of incidents.
+    fn incidents(query: IncidentQuery) -> Vec<IncidentRow> =
+        |cb, _| cb.incidents(&(&query).into(), i64::from(query.limit));
+    /// One incident's header.
+    fn incident(key: String) -> IncidentDetail = |cb, _| cb.incident(&key);
+    /// An incident's time to detect, contain and resolve.
+    fn response_times(key: String) -> ResponseTimes = |cb, _| Ok(ResponseTimes::from(&cb.incident(&key)?));
+    /// Opens an incident.
+    fn new_incident(input: NewIncidentInput) -> IncidentDetail = |cb, _| cb.new_incident(input.into());
+    /// Changes scalar fields (title, severity, status, TLP, …).
+    fn set_fields(key: String, changes: Vec<FieldChange>) -> IncidentDetail = |cb, _| cb.set_fields(&key, changes);
+    /// Replaces a long text; `resolves` settles open conflicts.
+    fn edit_text(key: String, field: TextField, text: String, resolves: Vec<EventId>) -> IncidentDetail =
+        |cb, _| cb.edit_text(&key, field, &text, resolves);
+    /// Adds a tag.
+    fn add_tag(key: String, tag: String) -> IncidentDetail = |cb, _| cb.add_tag(&key, &tag);
+    /// Removes a tag.
+    fn remove_tag(key: String, tag: String) -> IncidentDetail = |cb, _| cb.remove_tag(&key, &tag);
+    /// Assigns to a tier and optionally a person (leads).
+    fn assign(key: String, tier: Tier, assignee: Option<String>, note: String) -> IncidentDetail =
+        |cb, _| cb.assign(&key, tier, assignee.as_deref(), &note);
+    /// Takes an incident from the acting responder's queue.
+    fn take(key: String) -> IncidentDetail = |cb, _| cb.take(&key);
+    /// Closes with a resolution.
+    fn close(key: String, resolution: Resolution, note: String) -> IncidentDetail =
+        |cb, _| cb.close(&key, resolution, &note);
+
+    /// A page of the timeline and the number of matching entries.
+    fn entries(key: String, query: EntryQuery) -> EntryPage = |cb, _| {
+        let (total, entries) = cb.entries(&key, &(&query).into(), i64::from(query.offset), i64::from(query.limit))?;
+        Ok(EntryPage { total: i32::try_from(total).unwrap_or(i32::MAX), offset: query.offset, entries })
+    };
+    /// Adds a timeline entry.
+    fn add_entry(key: String, input: EntryInput) -> EntryView = |cb, _| cb.add_entry(&key, input.into());
+    /// Adds a correction of an entry (the old one stays, superseded).
+    fn correct_entry(key: String, entry: EntryId, input: EntryInput) -> EntryView =
+        |cb, _| cb.correct_entry(&key, entry, input.into());
+    /// Flags or unflags a key event.
+    fn set_key_event(key: String, entry: EntryId, key_event: bool) -> EntryView =
+        |cb, _| cb.set_key_event(&key, entry, key_event);
+    /// Imports a Timesketch CSV/JSONL file (every row or none), reporting bytes read as `progress` of `job`.
+    fn import_timeline(key: String, path: String, job: String) -> ImportSummary = |cb, work| {
+        let (reader, label, format) = ProgressReader::open_timeline(Path::new(&path), work, &job)?;
+        cb.import_timeline(&key, reader, format, &label, EntryKind::System, &mut |_| {})
+    };
+
+    /// An incident's evidence with custody.
+    fn evidence(key: String) -> Vec<EvidenceView> = |cb, _| cb.evidence(&key);
+    /// Copies a file into the evidence store, reporting bytes hashed as `progress` of `job`.
+    fn add_evidence(key: String, input: EvidenceInput, job: String) -> EvidenceView = |cb, work| {
+        let total = std::fs::metadata(&input.path).ok().map(|m| m.len());
+        let mut report = work.throttled(&job, total);
+        cb.add_evidence(&key, Path::new(&input.path), (&input).into(), &mut report)
+    };
+    /// Records a custody step of an evidence item (named by id, SHA-256 prefix or name).
+    fn add_custody(key: String, evidence: String, input: CustodyInput) -> EvidenceView =
+        |cb, _| cb.add_custody(&key, &evidence, input.into());
+    /// Re-hashes an incident's stored evidence, reporting items checked as `progress` of `job`.
+    fn verify_evidence(key: String, job: String) -> Vec<EvidenceVerdict> = |cb, work| {
+        let mut report = work.throttled(&job, None);
+        cb.verify_evidence(Some(&key), &mut report)
+    };
+
+    /// An incident's observables, with the other incidents they were seen in.
+    fn observables(key: String) -> Vec<ObservableView> = |cb, _| cb.observables(&key);
+    /// Adds an observable (its type is guessed when not given).
+    fn add_observable(key: String, input: ObservableInput) -> ObservableView =
+        |cb, _| cb.add_observable(&key, input.into());
+    /// An incident's tasks.
+    fn tasks(key: String) -> Vec<TaskView> = |cb, _| cb.tasks(&key);
+    /// Adds a task.
+    fn add_task(key: String, title: String, owner: Option<String>, due: Option<DateTime<Utc>>) -> TaskView =
+        |cb, _| cb.add_task(&key, &title, owner.as_deref(), due);
+    /// Sets a task's status.
+    fn set_task_status(key: String, task: String, status: TaskStatus) -> TaskView =
+        |cb, _| cb.set_task_status(&key, &task, status);
+    /// An incident's comments.
+    fn comments(key: String) -> Vec<CommentView> = |cb, _| cb.comments(&key);
+    /// Adds a comment (Markdown).
+    fn add_comment(key: String, body: String) -> CommentView = |cb, _| cb.add_comment(&key, &body);
+    /// Full-text search over incidents, entries, observables and comments.
+    fn search(query: String, limit: i32) -> Vec<SearchHit> = |cb, _| cb.search(&query, i64::from(limit));
+
+    /// An incident's escalations with their response clocks.
+    fn escalations(key: String) -> Vec<EscalationStatus> = |cb, _| cb.escalations(&key);
+    /// The lead's board: pending escalations, breached first.
+    fn pending_escalations(tier: Option<Tier>) -> Vec<EscalationStatus> = |cb, _| cb.pending_escalations(tier);
+    /// Requests an escalation to a tier's queue or a named analyst.
+    fn escalate(key: String, to_tier: Tier, assignee: Option<String>, reason: String, handoff: String) -> EscalationStatus =
+        |cb, _| cb.escalate(&key, to_tier, assignee.as_deref(), &reason, &handoff);
+    /// Acknowledges, accepts or declines the incident's pending escalation.
+    fn answer_escalation(key: String, answer: AnswerInput) -> EscalationStatus =
+        |cb, _| cb.answer_escalation(&key, None, answer.into());
+    /// A lead sends the pending escalation to another tier, queue or analyst.
+    fn reassign_escalation(key: String, to_tier: Tier, assignee: Option<String>, note: String) -> EscalationStatus =
+        |cb, _| cb.reassign_escalation(&key, None, to_tier, assignee.as_deref(), &note);
+    /// Response metrics per severity and tier.
+    fn metrics() -> Metrics = |cb, _| cb.metrics();
+}

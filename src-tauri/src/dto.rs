@@ -1,0 +1,280 @@
+//! Transfer types that exist only at the IPC boundary: command inputs, the error shape, progress events, and the
+//! app's own small views. Every one derives `ts_rs::TS`, so the UI's TypeScript follows the Rust.
+//!
+//! Inputs are plain data converted into the API's input types with `From`; no rule lives here (defaults such as
+//! "now" or "the file's name" are the API's).
+
+use casebook_api::ErrorCode;
+use casebook_core::event::EntrySource;
+use casebook_core::model::{
+    CustodyAction, EntryKind, ObservableKind, Role, Severity, Status, Tier, Tlp,
+};
+use casebook_core::UserId;
+use casebook_store::read::{EntryFilter, EntryView, IncidentFilter};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Every command's error: `code` is for the UI to branch on, `message` is for the person.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<casebook_api::Error> for CommandError {
+    fn from(e: casebook_api::Error) -> Self {
+        CommandError {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+/// The payload of the `progress` event: how far the long task `task` (named by the UI) has come.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Progress {
+    pub task: String,
+    /// Bytes or rows done so far.
+    pub done: u64,
+    /// Bytes or rows in all, when known.
+    pub total: Option<u64>,
+}
+
+/// Where the app keeps its data and whether a profile exists there.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Startup {
+    pub data_dir: String,
+    pub initialized: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ProfileInput {
+    pub name: String,
+    pub role: Role,
+    pub tier: Option<Tier>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct IncidentQuery {
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub open_only: bool,
+    pub severity: Option<Severity>,
+    pub tier: Option<Tier>,
+    pub assignee: Option<UserId>,
+    #[serde(default)]
+    pub unassigned: bool,
+    pub limit: i32,
+}
+
+impl From<&IncidentQuery> for IncidentFilter {
+    fn from(q: &IncidentQuery) -> Self {
+        IncidentFilter {
+            status: q.status,
+            open_only: q.open_only,
+            severity: q.severity,
+            tier: q.tier,
+            assignee: q.assignee,
+            unassigned: q.unassigned,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewIncidentInput {
+    pub title: String,
+    pub severity: Severity,
+    pub tlp: Tlp,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub category: String,
+    pub tier: Option<Tier>,
+    #[serde(default)]
+    pub detection_source: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl From<NewIncidentInput> for casebook_api::incidents::NewIncident {
+    fn from(i: NewIncidentInput) -> Self {
+        let mut n = Self::titled(&i.title, i.severity, i.tlp);
+        n.summary = i.summary;
+        n.category = i.category;
+        n.tier = i.tier;
+        n.detection_source = i.detection_source;
+        n.tags = i.tags;
+        n
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct EntryQuery {
+    pub kind: Option<EntryKind>,
+    #[serde(default)]
+    pub key_events_only: bool,
+    #[serde(default)]
+    pub hide_superseded: bool,
+    pub text: Option<String>,
+    pub offset: i32,
+    pub limit: i32,
+}
+
+impl From<&EntryQuery> for EntryFilter {
+    fn from(q: &EntryQuery) -> Self {
+        EntryFilter {
+            kind: q.kind,
+            key_events_only: q.key_events_only,
+            hide_superseded: q.hide_superseded,
+            text: q.text.clone().filter(|t| !t.trim().is_empty()),
+        }
+    }
+}
+
+/// A page of the timeline and how many entries match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct EntryPage {
+    pub total: i32,
+    pub offset: i32,
+    pub entries: Vec<EntryView>,
+}
+
+/// An incident's response times in seconds, as the core derives them from its key times (absent when unknown).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ResponseTimes {
+    pub time_to_detect: Option<i64>,
+    pub time_to_contain: Option<i64>,
+    pub time_to_resolve: Option<i64>,
+}
+
+impl From<&casebook_store::read::IncidentDetail> for ResponseTimes {
+    fn from(d: &casebook_store::read::IncidentDetail) -> Self {
+        let m = casebook_core::metrics::KeyTimes {
+            occurred: d.occurred_at,
+            detected: d.detected_at,
+            reported: d.reported_at,
+            contained: d.contained_at,
+            resolved: d.resolved_at,
+        }
+        .metrics();
+        ResponseTimes {
+            time_to_detect: m.time_to_detect,
+            time_to_contain: m.time_to_contain,
+            time_to_resolve: m.time_to_resolve,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct EntryInput {
+    pub summary: String,
+    #[serde(default)]
+    pub details: String,
+    pub at: Option<DateTime<Utc>>,
+    pub kind: Option<EntryKind>,
+    pub source_host: Option<String>,
+    #[serde(default)]
+    pub key_event: bool,
+}
+
+impl From<EntryInput> for casebook_api::timeline::EntryInput {
+    fn from(i: EntryInput) -> Self {
+        Self {
+            summary: i.summary,
+            details: i.details,
+            at: i.at,
+            kind: i.kind,
+            source: EntrySource {
+                host: i.source_host.filter(|h| !h.trim().is_empty()),
+                tool: None,
+                file: None,
+            },
+            key_event: i.key_event,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct EvidenceInput {
+    pub path: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub source_host: String,
+}
+
+impl From<&EvidenceInput> for casebook_api::evidence::EvidenceInput {
+    fn from(i: &EvidenceInput) -> Self {
+        Self {
+            description: i.description.clone(),
+            source_host: i.source_host.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CustodyInput {
+    pub action: CustodyAction,
+    pub who: Option<String>,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl From<CustodyInput> for casebook_api::evidence::CustodyInput {
+    fn from(c: CustodyInput) -> Self {
+        Self {
+            action: c.action,
+            who: c.who.filter(|w| !w.trim().is_empty()),
+            at: None,
+            location: c.location,
+            reason: c.reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ObservableInput {
+    pub value: String,
+    pub kind: Option<ObservableKind>,
+    #[serde(default)]
+    pub ioc: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl From<ObservableInput> for casebook_api::records::ObservableInput {
+    fn from(o: ObservableInput) -> Self {
+        Self {
+            value: o.value,
+            kind: o.kind,
+            tlp: None,
+            ioc: o.ioc,
+            note: o.note,
+            first_seen: None,
+            last_seen: None,
+        }
+    }
+}
+
+/// An answer to an escalation, as the UI sends it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum AnswerInput {
+    Acknowledge,
+    Accept,
+    Decline { reason: String },
+}
+
+impl From<AnswerInput> for casebook_api::escalations::Answer {
+    fn from(a: AnswerInput) -> Self {
+        match a {
+            AnswerInput::Acknowledge => Self::Acknowledge,
+            AnswerInput::Accept => Self::Accept,
+            AnswerInput::Decline { reason } => Self::Decline { reason },
+        }
+    }
+}

@@ -1,0 +1,187 @@
+// The shell: first run, navigation, global shortcuts, the help overlay, notices and progress events.
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { listen } from "@tauri-apps/api/event";
+import type { Me, Progress, Startup } from "./bindings/commands";
+import { cmd, readOnly, toError } from "./api";
+import { AppContext, type AppState, type Notice, type Route } from "./state";
+import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
+import { ErrorNote, Loading, Modal } from "./components/ui";
+import { FirstRun } from "./screens/FirstRun";
+import { Queue } from "./screens/Queue";
+import { Incident } from "./screens/Incident";
+import { Board } from "./screens/Board";
+import { Metrics } from "./screens/Metrics";
+import { Settings } from "./screens/Settings";
+import { NewIncident } from "./screens/NewIncident";
+import { SearchBox } from "./screens/Search";
+
+export function App() {
+  const [startup, setStartup] = useState<Startup | null>(null);
+  const [startError, setStartError] = useState<unknown>(null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [route, go] = useState<Route>({ screen: "queue" });
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const [progress, setProgress] = useState<AppState["progress"]>({});
+  const [version, setVersion] = useState(0);
+  const [help, setHelp] = useState(false);
+  const [newIncident, setNewIncident] = useState(false);
+  const [search, setSearch] = useState(false);
+  const noticeId = useRef(0);
+
+  const notify = useCallback((text: string, tone: "ok" | "error" = "ok") => {
+    const id = ++noticeId.current;
+    setNotices((n) => [...n.slice(-3), { id, text, tone }]);
+    setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), tone === "error" ? 9000 : 3500);
+  }, []);
+
+  const start = useCallback(() => {
+    cmd.startup().then(
+      (s) => {
+        setStartup(s);
+        if (s.initialized) cmd.me().then(setMe, setStartError);
+      },
+      setStartError,
+    );
+  }, []);
+  useEffect(start, [start]);
+
+  useEffect(() => {
+    const un = listen<Progress>("progress", (e) =>
+      setProgress((p) => ({ ...p, [e.payload.task]: { done: e.payload.done, total: e.payload.total } })),
+    );
+    return () => void un.then((f) => f());
+  }, []);
+
+  const state: AppState = useMemo(
+    () => ({
+      me,
+      setMe,
+      route,
+      go,
+      notify,
+      fail: (e) => notify(e.message, "error"),
+      progress,
+      version,
+      changed: () => setVersion((v) => v + 1),
+    }),
+    [me, route, notify, progress, version],
+  );
+
+  const seq = useRef(new KeySequence());
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setHelp(false);
+        setNewIncident(false);
+        setSearch(false);
+        if (isTyping(e.target)) (e.target as HTMLElement).blur();
+        return;
+      }
+      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || !me) return;
+      if (document.querySelector(".modal")) return;
+      const s = seq.current.feed(e.key);
+      if (!s) return;
+      const act: Record<string, () => void> = {
+        "?": () => setHelp((h) => !h),
+        "/": () => setSearch(true),
+        n: () => !readOnly(me) && setNewIncident(true),
+        "g q": () => go({ screen: "queue" }),
+        "g b": () => go({ screen: "board" }),
+        "g m": () => go({ screen: "metrics" }),
+        "g s": () => go({ screen: "settings" }),
+      };
+      if (act[s]) {
+        e.preventDefault();
+        act[s]();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [me]);
+
+  if (startError) {
+    return (
+      <div class="center-page">
+        <h1>Casebook could not open its data</h1>
+        <ErrorNote error={toError(startError)} retry={() => { setStartError(null); start(); }} />
+      </div>
+    );
+  }
+  if (!startup) return <div class="center-page"><Loading what="your cases" /></div>;
+  if (!startup.initialized || !me) {
+    return (
+      <AppContext.Provider value={state}>
+        <FirstRun dataDir={startup.data_dir} onDone={(m) => { setMe(m); setStartup({ ...startup, initialized: true }); }} />
+      </AppContext.Provider>
+    );
+  }
+
+  // Marks when the first real screen is up, for the start-up measurement in docs/PERFORMANCE.md.
+  if (!performance.getEntriesByName("first-screen").length) performance.mark("first-screen");
+
+  const nav: [Route["screen"], string, string][] = [
+    ["queue", "Queue", "g q"],
+    ["board", "Lead's board", "g b"],
+    ["metrics", "Metrics", "g m"],
+    ["settings", "Settings", "g s"],
+  ];
+  return (
+    <AppContext.Provider value={state}>
+      <div class="shell">
+        <nav class="sidebar" aria-label="Main">
+          <div class="brand">Casebook</div>
+          {nav.map(([screen, label, keys]) => (
+            <button
+              class={`nav-item ${route.screen === screen ? "active" : ""}`}
+              data-nav={screen}
+              onClick={() => go({ screen } as Route)}
+              title={`${label} (${keys})`}
+            >
+              {label}
+            </button>
+          ))}
+          {route.screen === "incident" && <div class="nav-item active sub" data-nav="incident">{route.key}</div>}
+          <div class="grow" />
+          {!readOnly(me) && (
+            <button class="primary block" data-edit data-testid="new-incident" onClick={() => setNewIncident(true)}>
+              New incident <kbd>n</kbd>
+            </button>
+          )}
+          <button class="nav-item" onClick={() => setSearch(true)}>Search <kbd>/</kbd></button>
+          <button class="nav-item" onClick={() => setHelp(true)}>Shortcuts <kbd>?</kbd></button>
+          <div class="whoami" data-testid="whoami" title="Who is acting on this device">
+            <div>{me.user.name}</div>
+            <div class="muted">{me.user.role}{me.user.tier ? ` · tier ${me.user.tier}` : ""}</div>
+          </div>
+        </nav>
+        <main class="content">
+          {route.screen === "queue" && <Queue />}
+          {route.screen === "incident" && <Incident key={route.key} incidentKey={route.key} initialTab={route.tab} />}
+          {route.screen === "board" && <Board />}
+          {route.screen === "metrics" && <Metrics />}
+          {route.screen === "settings" && <Settings dataDir={startup.data_dir} />}
+        </main>
+      </div>
+      {help && (
+        <Modal title="Keyboard shortcuts" onClose={() => setHelp(false)}>
+          <table class="shortcuts" data-testid="help">
+            <tbody>
+              {SHORTCUTS.map((s) => (
+                <tr><td><kbd>{s.keys}</kbd></td><td>{s.description}</td><td class="muted">{s.scope}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </Modal>
+      )}
+      {newIncident && <NewIncident onClose={() => setNewIncident(false)} />}
+      {search && <SearchBox onClose={() => setSearch(false)} />}
+      <div class="notices" aria-live="polite">
+        {notices.map((n) => (
+          <div class={`notice ${n.tone}`} role={n.tone === "error" ? "alert" : "status"} data-testid={`notice-${n.tone}`}>
+            {n.text}
+          </div>
+        ))}
+      </div>
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,265 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit; run scripts/bindings.
+import { invoke } from "@tauri-apps/api/core";
+import type { AnswerInput } from "./AnswerInput";
+import type { ClockState } from "./ClockState";
+import type { CommandError } from "./CommandError";
+import type { CommentId } from "./CommentId";
+import type { CommentView } from "./CommentView";
+import type { CustodyAction } from "./CustodyAction";
+import type { CustodyInput } from "./CustodyInput";
+import type { CustodyView } from "./CustodyView";
+import type { DemoSummary } from "./DemoSummary";
+import type { DeviceId } from "./DeviceId";
+import type { EntryId } from "./EntryId";
+import type { EntryInput } from "./EntryInput";
+import type { EntryKind } from "./EntryKind";
+import type { EntryPage } from "./EntryPage";
+import type { EntryQuery } from "./EntryQuery";
+import type { EntryView } from "./EntryView";
+import type { ErrorCode } from "./ErrorCode";
+import type { EscalationConflict } from "./EscalationConflict";
+import type { EscalationId } from "./EscalationId";
+import type { EscalationMetrics } from "./EscalationMetrics";
+import type { EscalationState } from "./EscalationState";
+import type { EscalationStatus } from "./EscalationStatus";
+import type { EventId } from "./EventId";
+import type { EvidenceId } from "./EvidenceId";
+import type { EvidenceInput } from "./EvidenceInput";
+import type { EvidenceVerdict } from "./EvidenceVerdict";
+import type { EvidenceView } from "./EvidenceView";
+import type { FieldChange } from "./FieldChange";
+import type { ImportSummary } from "./ImportSummary";
+import type { IncidentDetail } from "./IncidentDetail";
+import type { IncidentId } from "./IncidentId";
+import type { IncidentQuery } from "./IncidentQuery";
+import type { IncidentRow } from "./IncidentRow";
+import type { KeyTime } from "./KeyTime";
+import type { Me } from "./Me";
+import type { Metrics } from "./Metrics";
+import type { NewIncidentInput } from "./NewIncidentInput";
+import type { ObservableId } from "./ObservableId";
+import type { ObservableInput } from "./ObservableInput";
+import type { ObservableKind } from "./ObservableKind";
+import type { ObservableView } from "./ObservableView";
+import type { ProfileInput } from "./ProfileInput";
+import type { Progress } from "./Progress";
+import type { Resolution } from "./Resolution";
+import type { ResponseTimes } from "./ResponseTimes";
+import type { Role } from "./Role";
+import type { SearchHit } from "./SearchHit";
+import type { Severity } from "./Severity";
+import type { SeverityMetrics } from "./SeverityMetrics";
+import type { Spread } from "./Spread";
+import type { Startup } from "./Startup";
+import type { Status } from "./Status";
+import type { TaskId } from "./TaskId";
+import type { TaskStatus } from "./TaskStatus";
+import type { TaskView } from "./TaskView";
+import type { TextConflict } from "./TextConflict";
+import type { TextField } from "./TextField";
+import type { Tier } from "./Tier";
+import type { Tlp } from "./Tlp";
+import type { UserId } from "./UserId";
+import type { UserView } from "./UserView";
+
+export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableId, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
+
+/** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
+export function startup(): Promise<Startup> {
+  return invoke("startup");
+}
+
+/** Creates the local profile (first run). */
+export function initProfile(input: ProfileInput): Promise<Me> {
+  return invoke("init_profile", { input });
+}
+
+/** Loads the demo case into an empty data directory. */
+export function loadDemo(): Promise<DemoSummary> {
+  return invoke("load_demo");
+}
+
+/** Who is acting. */
+export function me(): Promise<Me> {
+  return invoke("me");
+}
+
+/** Everyone registered on this device. */
+export function users(): Promise<Array<UserView>> {
+  return invoke("users");
+}
+
+/** Acts as a colleague registered on this device (a convenience, not authentication). */
+export function actAs(who: string): Promise<Me> {
+  return invoke("act_as", { who });
+}
+
+/** A queue of incidents. */
+export function incidents(query: IncidentQuery): Promise<Array<IncidentRow>> {
+  return invoke("incidents", { query });
+}
+
+/** One incident's header. */
+export function incident(key: string): Promise<IncidentDetail> {
+  return invoke("incident", { key });
+}
+
+/** An incident's time to detect, contain and resolve. */
+export function responseTimes(key: string): Promise<ResponseTimes> {
+  return invoke("response_times", { key });
+}
+
+/** Opens an incident. */
+export function newIncident(input: NewIncidentInput): Promise<IncidentDetail> {
+  return invoke("new_incident", { input });
+}
+
+/** Changes scalar fields (title, severity, status, TLP, …). */
+export function setFields(key: string, changes: Array<FieldChange>): Promise<IncidentDetail> {
+  return invoke("set_fields", { key, changes });
+}
+
+/** Replaces a long text; `resolves` settles open conflicts. */
+export function editText(key: string, field: TextField, text: string, resolves: Array<EventId>): Promise<IncidentDetail> {
+  return invoke("edit_text", { key, field, text, resolves });
+}
+
+/** Adds a tag. */
+export function addTag(key: string, tag: string): Promise<IncidentDetail> {
+  return invoke("add_tag", { key, tag });
+}
+
+/** Removes a tag. */
+export function removeTag(key: string, tag: string): Promise<IncidentDetail> {
+  return invoke("remove_tag", { key, tag });
+}
+
+/** Assigns to a tier and optionally a person (leads). */
+export function assign(key: string, tier: Tier, assignee: string | null, note: string): Promise<IncidentDetail> {
+  return invoke("assign", { key, tier, assignee, note });
+}
+
+/** Takes an incident from the acting responder's queue. */
+export function take(key: string): Promise<IncidentDetail> {
+  return invoke("take", { key });
+}
+
+/** Closes with a resolution. */
+export function close(key: string, resolution: Resolution, note: string): Promise<IncidentDetail> {
+  return invoke("close", { key, resolution, note });
+}
+
+/** A page of the timeline and the number of matching entries. */
+export function entries(key: string, query: EntryQuery): Promise<EntryPage> {
+  return invoke("entries", { key, query });
+}
+
+/** Adds a timeline entry. */
+export function addEntry(key: string, input: EntryInput): Promise<EntryView> {
+  return invoke("add_entry", { key, input });
+}
+
+/** Adds a correction of an entry (the old one stays, superseded). */
+export function correctEntry(key: string, entry: EntryId, input: EntryInput): Promise<EntryView> {
+  return invoke("correct_entry", { key, entry, input });
+}
+
+/** Flags or unflags a key event. */
+export function setKeyEvent(key: string, entry: EntryId, keyEvent: boolean): Promise<EntryView> {
+  return invoke("set_key_event", { key, entry, key_event: keyEvent });
+}
+
+/** Imports a Timesketch CSV/JSONL file (every row or none), reporting bytes read as `progress` of `job`. */
+export function importTimeline(key: string, path: string, job: string): Promise<ImportSummary> {
+  return invoke("import_timeline", { key, path, job });
+}
+
+/** An incident's evidence with custody. */
+export function evidence(key: string): Promise<Array<EvidenceView>> {
+  return invoke("evidence", { key });
+}
+
+/** Copies a file into the evidence store, reporting bytes hashed as `progress` of `job`. */
+export function addEvidence(key: string, input: EvidenceInput, job: string): Promise<EvidenceView> {
+  return invoke("add_evidence", { key, input, job });
+}
+
+/** Records a custody step of an evidence item (named by id, SHA-256 prefix or name). */
+export function addCustody(key: string, evidence: string, input: CustodyInput): Promise<EvidenceView> {
+  return invoke("add_custody", { key, evidence, input });
+}
+
+/** Re-hashes an incident's stored evidence, reporting items checked as `progress` of `job`. */
+export function verifyEvidence(key: string, job: string): Promise<Array<EvidenceVerdict>> {
+  return invoke("verify_evidence", { key, job });
+}
+
+/** An incident's observables, with the other incidents they were seen in. */
+export function observables(key: string): Promise<Array<ObservableView>> {
+  return invoke("observables", { key });
+}
+
+/** Adds an observable (its type is guessed when not given). */
+export function addObservable(key: string, input: ObservableInput): Promise<ObservableView> {
+  return invoke("add_observable", { key, input });
+}
+
+/** An incident's tasks. */
+export function tasks(key: string): Promise<Array<TaskView>> {
+  return invoke("tasks", { key });
+}
+
+/** Adds a task. */
+export function addTask(key: string, title: string, owner: string | null, due: string | null): Promise<TaskView> {
+  return invoke("add_task", { key, title, owner, due });
+}
+
+/** Sets a task's status. */
+export function setTaskStatus(key: string, task: string, status: TaskStatus): Promise<TaskView> {
+  return invoke("set_task_status", { key, task, status });
+}
+
+/** An incident's comments. */
+export function comments(key: string): Promise<Array<CommentView>> {
+  return invoke("comments", { key });
+}
+
+/** Adds a comment (Markdown). */
+export function addComment(key: string, body: string): Promise<CommentView> {
+  return invoke("add_comment", { key, body });
+}
+
+/** Full-text search over incidents, entries, observables and comments. */
+export function search(query: string, limit: number): Promise<Array<SearchHit>> {
+  return invoke("search", { query, limit });
+}
+
+/** An incident's escalations with their response clocks. */
+export function escalations(key: string): Promise<Array<EscalationStatus>> {
+  return invoke("escalations", { key });
+}
+
+/** The lead's board: pending escalations, breached first. */
+export function pendingEscalations(tier: Tier | null): Promise<Array<EscalationStatus>> {
+  return invoke("pending_escalations", { tier });
+}
+
+/** Requests an escalation to a tier's queue or a named analyst. */
+export function escalate(key: string, toTier: Tier, assignee: string | null, reason: string, handoff: string): Promise<EscalationStatus> {
+  return invoke("escalate", { key, to_tier: toTier, assignee, reason, handoff });
+}
+
+/** Acknowledges, accepts or declines the incident's pending escalation. */
+export function answerEscalation(key: string, answer: AnswerInput): Promise<EscalationStatus> {
+  return invoke("answer_escalation", { key, answer });
+}
+
+/** A lead sends the pending escalation to another tier, queue or analyst. */
+export function reassignEscalation(key: string, toTier: Tier, assignee: string | null, note: string): Promise<EscalationStatus> {
+  return invoke("reassign_escalation", { key, to_tier: toTier, assignee, note });
+}
+
+/** Response metrics per severity and tier. */
+export function metrics(): Promise<Metrics> {
+  return invoke("metrics");
+}

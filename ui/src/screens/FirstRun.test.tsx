@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/preact";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { FirstRun } from "./FirstRun";
+
+const me = { user: { id: "u1", name: "Ana Silva", role: "responder", tier: 1 }, device: "d1", data_dir: "/data" };
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe("first run", () => {
+  it("creates the profile through the generated command, then offers the demo", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "init_profile") return me;
+      if (cmd === "load_demo") return { profile: "Ana Silva", incidents: ["INC-AAAAAA"] };
+      if (cmd === "me") return me;
+    });
+    let done: unknown = null;
+    render(<FirstRun dataDir="/data" onDone={(m) => (done = m)} />);
+    fireEvent.input(screen.getByPlaceholderText("Ana Silva"), { target: { value: "Ana Silva" } });
+    fireEvent.click(screen.getByTestId("create-profile"));
+    await screen.findByTestId("offer-demo");
+    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1 } }]);
+    fireEvent.click(screen.getByTestId("load-demo"));
+    await waitFor(() => expect(done).toEqual(me));
+    expect(calls.map((c) => c[0])).toEqual(["init_profile", "load_demo", "me"]);
+  });
+
+  it("shows the backend's message when the profile is refused", async () => {
+    mockIPC(() => {
+      throw { code: "invalid_input", message: "a name is needed" };
+    });
+    render(<FirstRun dataDir="/data" onDone={() => {}} />);
+    fireEvent.click(screen.getByTestId("create-profile"));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("a name is needed");
+    expect(alert.getAttribute("data-code")).toBe("invalid_input");
+  });
+});

@@ -1,0 +1,34 @@
+// App-wide state: who is acting, where we are, notices, and the progress of long jobs reported by the backend.
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
+import type { CommandError, Me } from "./bindings/commands";
+
+export type Route =
+  | { screen: "queue" }
+  | { screen: "incident"; key: string; tab?: string }
+  | { screen: "board" }
+  | { screen: "metrics" }
+  | { screen: "settings" };
+
+export type Notice = { id: number; text: string; tone: "ok" | "error" };
+
+export type AppState = {
+  me: Me | null;
+  setMe: (me: Me) => void;
+  route: Route;
+  go: (r: Route) => void;
+  notify: (text: string, tone?: "ok" | "error") => void;
+  fail: (e: CommandError) => void;
+  progress: Record<string, { done: number; total: number | null }>;
+  /** Bumped after every change so open views reload. */
+  version: number;
+  changed: () => void;
+};
+
+export const AppContext = createContext<AppState | null>(null);
+
+export function useApp(): AppState {
+  const ctx = useContext(AppContext);
+  if (!ctx) throw new Error("useApp outside the app");
+  return ctx;
+}
