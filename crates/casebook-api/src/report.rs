@@ -20,6 +20,7 @@ use crate::{Casebook, Error, Result};
 
 /// What an export produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportSummary {
     pub incident_key: String,
     pub path: PathBuf,
@@ -30,6 +31,7 @@ pub struct ReportSummary {
 
 /// One check of a report, for people and scripts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportCheck {
     /// `ok`, `notice` or `failure`.
     pub result: &'static str,
@@ -38,6 +40,7 @@ pub struct ReportCheck {
 
 /// The verdict on a report file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportVerdict {
     pub verified: bool,
     pub incident_key: Option<String>,
