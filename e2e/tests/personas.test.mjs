@@ -158,7 +158,7 @@ test("an auditor reads everything and finds no control that edits", async () => 
   assert.equal((await browser.$$('[data-testid="new-incident"]')).length, 0, "no New incident button for an auditor");
   await shot(browser, "08-auditor-queue");
   await openIncident();
-  const tabs = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations"];
+  const tabs = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations", "report"];
   for (const t of tabs) {
     await tab(t);
     await browser.pause(200);
@@ -174,6 +174,21 @@ test("an auditor reads everything and finds no control that edits", async () => 
   assert.match(await textOf(browser, '[data-testid="sha256"]'), /^[0-9a-f]{64}$/, "the auditor sees the SHA-256");
   await tab("escalations");
   await el(browser, '[data-escalation-state="accepted"]');
+
+  // Auditors export reports and verify them.
+  await tab("report");
+  const pdf = path.join(dataDir, "..", `report-${Date.now()}.pdf`);
+  await (await el(browser, '[data-testid="report-path"]')).setValue(pdf);
+  await type(browser, "Enter");
+  await browser.waitUntil(async () => Number(await textOf(browser, '[data-testid="report-pages"]', 60_000)) > 0, {
+    timeout: 60_000,
+    timeoutMsg: "the report was not written",
+  });
+  await (await el(browser, '[data-testid="verify-path"]')).setValue(pdf);
+  await type(browser, "Enter");
+  await el(browser, '[data-testid="report-verdict"][data-verified="true"]', 30_000);
+  await shot(browser, "13-report");
+
   await (await el(browser, '[data-nav="settings"]')).click();
   await el(browser, '[data-testid="data-dir"]');
   await shot(browser, "11-settings");

@@ -11,6 +11,7 @@ use std::path::Path;
 use casebook_api::escalations::EscalationStatus;
 use casebook_api::evidence::EvidenceVerdict;
 use casebook_api::metrics::Metrics;
+use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::{demo::DemoSummary, Casebook, Me};
 use casebook_core::event::FieldChange;
@@ -24,7 +25,7 @@ use chrono::{DateTime, Utc};
 
 use crate::desk::{data_dir, Desk, Work};
 use crate::dto::*;
-use crate::progress::ProgressReader;
+use crate::progress::{report_progress, ProgressReader};
 
 /// One command's TypeScript-facing signature: its name, its arguments' and its result's TypeScript types.
 pub struct Signature {
@@ -189,6 +190,11 @@ commands! {
     /// A lead sends the pending escalation to another tier, queue or analyst.
     fn reassign_escalation(key: String, to_tier: Tier, assignee: Option<String>, note: String) -> EscalationStatus =
         |cb, _| cb.reassign_escalation(&key, None, to_tier, assignee.as_deref(), &note);
+    /// Writes the incident's PDF report to `path`, reporting its stages as `progress` of `job`.
+    fn export_report(key: String, path: String, kind: ReportKind, key_events_only: bool, job: String) -> ReportSummary =
+        |cb, work| cb.export_report(&key, Path::new(&path), kind.into(), key_events_only, &mut report_progress(work, &job));
+    /// Checks a report file against its own attachment, the evidence store and the live case.
+    fn verify_report(path: String) -> ReportVerdict = |cb, _| cb.verify_report(Path::new(&path));
     /// Response metrics per severity and tier.
     fn metrics() -> Metrics = |cb, _| cb.metrics();
 }

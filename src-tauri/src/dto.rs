@@ -278,3 +278,20 @@ impl From<AnswerInput> for casebook_api::escalations::Answer {
         }
     }
 }
+
+/// Which report to write: everything, or the management summary.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Technical,
+    Executive,
+}
+
+impl From<ReportKind> for casebook_report::ReportTemplate {
+    fn from(k: ReportKind) -> Self {
+        match k {
+            ReportKind::Technical => Self::Technical,
+            ReportKind::Executive => Self::Executive,
+        }
+    }
+}

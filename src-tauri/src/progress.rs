@@ -1,4 +1,4 @@
-//! Reading an import file while telling the UI how far the reading has come (bytes of the file's size).
+//! Progress of long work for the UI: an import file's bytes read, a report's stages.
 
 use std::fs::File;
 use std::io::Read;
@@ -6,8 +6,10 @@ use std::path::Path;
 
 use casebook_api::Error;
 use casebook_import::Format;
+use casebook_report::{ReportProgress, ReportStage};
+use std::time::Instant;
 
-use crate::desk::Work;
+use crate::desk::{Work, PROGRESS_EVERY};
 
 /// A file reader that reports bytes read as progress.
 pub struct ProgressReader<F: FnMut(u64)> {
@@ -56,5 +58,17 @@ impl<F: FnMut(u64)> Read for ProgressReader<F> {
         self.read += n as u64;
         (self.report)(self.read);
         Ok(n)
+    }
+}
+
+/// A report's progress as `progress` events: each stage counts its own units, throttled like the others.
+pub fn report_progress<'a>(work: &'a Work, job: &'a str) -> impl FnMut(ReportProgress) + 'a {
+    let mut last: Option<(ReportStage, Instant)> = None;
+    move |p| {
+        let due = last.is_none_or(|(stage, t)| stage != p.stage || t.elapsed() >= PROGRESS_EVERY);
+        if due || p.done == p.total {
+            last = Some((p.stage, Instant::now()));
+            work.progress(job, p.done as u64, Some(p.total as u64));
+        }
     }
 }

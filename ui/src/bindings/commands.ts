@@ -43,6 +43,10 @@ import type { ObservableKind } from "./ObservableKind";
 import type { ObservableView } from "./ObservableView";
 import type { ProfileInput } from "./ProfileInput";
 import type { Progress } from "./Progress";
+import type { ReportCheck } from "./ReportCheck";
+import type { ReportKind } from "./ReportKind";
+import type { ReportSummary } from "./ReportSummary";
+import type { ReportVerdict } from "./ReportVerdict";
 import type { Resolution } from "./Resolution";
 import type { ResponseTimes } from "./ResponseTimes";
 import type { Role } from "./Role";
@@ -62,7 +66,7 @@ import type { Tlp } from "./Tlp";
 import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 
-export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableId, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
+export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableId, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {
@@ -257,6 +261,16 @@ export function answerEscalation(key: string, answer: AnswerInput): Promise<Esca
 /** A lead sends the pending escalation to another tier, queue or analyst. */
 export function reassignEscalation(key: string, toTier: Tier, assignee: string | null, note: string): Promise<EscalationStatus> {
   return invoke("reassign_escalation", { key, to_tier: toTier, assignee, note });
+}
+
+/** Writes the incident's PDF report to `path`, reporting its stages as `progress` of `job`. */
+export function exportReport(key: string, path: string, kind: ReportKind, keyEventsOnly: boolean, job: string): Promise<ReportSummary> {
+  return invoke("export_report", { key, path, kind, key_events_only: keyEventsOnly, job });
+}
+
+/** Checks a report file against its own attachment, the evidence store and the live case. */
+export function verifyReport(path: string): Promise<ReportVerdict> {
+  return invoke("verify_report", { path });
 }
 
 /** Response metrics per severity and tier. */

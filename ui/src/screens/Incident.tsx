@@ -15,8 +15,9 @@ import { Tasks } from "../tabs/Tasks";
 import { Comments } from "../tabs/Comments";
 import { Escalations } from "../tabs/Escalations";
 import { Conflicts } from "../tabs/Conflicts";
+import { Report } from "../tabs/Report";
 
-export const TABS = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations"] as const;
+export const TABS = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations", "report"] as const;
 export type Tab = (typeof TABS)[number];
 
 export function Incident({ incidentKey, initialTab }: { incidentKey: string; initialTab?: string }) {
@@ -59,6 +60,7 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
         {tab === "tasks" && <Tasks d={d} />}
         {tab === "comments" && <Comments d={d} />}
         {tab === "escalations" && <Escalations d={d} />}
+        {tab === "report" && <Report d={d} />}
       </div>
     </section>
   );
