@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 
 use casebook_core::event::{EntrySource, NewEntry};
 use casebook_core::model::EntryKind;
-use casebook_core::{EntryId, EventId, IncidentId, Payload};
+use casebook_core::{EntryId, EventId, Payload};
 use casebook_import::{ExportEntry, Format, ImportError, ImportedEntry};
 use casebook_store::append::{append_local, Origin};
 use casebook_store::read::{self, EntryFilter, EntryView};
@@ -48,7 +48,7 @@ impl Casebook {
         let entry = self.new_entry(input, None)?;
         let entry_id = entry.entry;
         self.commit(Some(id), vec![Payload::EntryAdded(entry)])?;
-        self.entry(id, entry_id)
+        self.entry(entry_id)
     }
 
     /// Adds a correction of an entry; the old one stays visible as superseded.
@@ -67,7 +67,7 @@ impl Casebook {
         let new = self.new_entry(input, Some(entry))?;
         let new_id = new.entry;
         self.commit(Some(id), vec![Payload::EntryAdded(new)])?;
-        self.entry(id, new_id)
+        self.entry(new_id)
     }
 
     pub fn set_key_event(
@@ -86,7 +86,7 @@ impl Casebook {
             Some(id),
             vec![Payload::EntryKeyEventSet { entry, key_event }],
         )?;
-        self.entry(id, entry)
+        self.entry(entry)
     }
 
     fn new_entry(&self, input: EntryInput, supersedes: Option<EntryId>) -> Result<NewEntry> {
@@ -112,13 +112,8 @@ impl Casebook {
         })
     }
 
-    fn entry(&self, incident: IncidentId, entry: EntryId) -> Result<EntryView> {
-        // Entries are few per second by hand; a scan of one incident's page by id is fine here.
-        let filter = EntryFilter::default();
-        let n = read::entry_count(self.store.conn(), incident, &filter)?;
-        read::entries(self.store.conn(), incident, &filter, 0, n)?
-            .into_iter()
-            .find(|e| e.id == entry)
+    fn entry(&self, entry: EntryId) -> Result<EntryView> {
+        read::entry(self.store.conn(), entry)?
             .ok_or_else(|| Error::not_found(format!("timeline entry {entry}")))
     }
 

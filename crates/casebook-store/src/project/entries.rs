@@ -91,13 +91,21 @@ pub(super) fn insert_entry(
         )?
         .execute(params![target.to_string(), entry])?;
     }
-    // A key-event flag set elsewhere may have arrived before the entry itself.
-    tx.prepare_cached(
-        "UPDATE timeline_entries SET (key_event, key_event_hlc) = (SELECT value, hlc FROM field_claims
-         WHERE entity_id = ?1 AND field = 'key_event' ORDER BY hlc DESC, event_id DESC LIMIT 1)
-         WHERE id = ?1 AND EXISTS (SELECT 1 FROM field_claims WHERE entity_id = ?1 AND field = 'key_event' AND hlc > key_event_hlc)",
-    )?
-    .execute([&entry])?;
+    // A key-event flag set elsewhere may have arrived before the entry itself (rare: only out-of-order sync).
+    let claimed: Option<(bool, String)> = tx
+        .prepare_cached(
+            // Claims are stored with TEXT affinity, so the flag comes back as '0' or '1'.
+            "SELECT CAST(value AS INTEGER) != 0, hlc FROM field_claims WHERE entity_id = ?1 AND field = 'key_event'
+             ORDER BY hlc DESC, event_id DESC LIMIT 1",
+        )?
+        .query_row([&entry], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((key_event, claim_hlc)) = claimed.filter(|(_, h)| h.as_str() > hlc) {
+        tx.prepare_cached(
+            "UPDATE timeline_entries SET key_event = ?2, key_event_hlc = ?3 WHERE id = ?1",
+        )?
+        .execute(params![entry, key_event, claim_hlc])?;
+    }
     let source = [
         n.source.host.as_deref(),
         n.source.tool.as_deref(),

@@ -76,28 +76,43 @@ pub fn entries(
     ])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        out.push(EntryView {
-            id: parse("entry id", &r.get::<_, String>(0)?)?,
-            event_time: from_micros(r.get(1)?),
-            time_zone: r.get(2)?,
-            recorded_at: hlc_time(&r.get::<_, String>(3)?)?,
-            author: parse("user id", &r.get::<_, String>(4)?)?,
-            author_name: r.get(5)?,
-            kind: parse("kind", &r.get::<_, String>(6)?)?,
-            summary: r.get(7)?,
-            details: r.get(8)?,
-            source_host: r.get(9)?,
-            source_tool: r.get(10)?,
-            source_file: r.get(11)?,
-            key_event: r.get(12)?,
-            evidence: serde_json::from_str(&r.get::<_, String>(13)?)?,
-            observables: serde_json::from_str(&r.get::<_, String>(14)?)?,
-            attributes: serde_json::from_str(&r.get::<_, String>(15)?)?,
-            supersedes: opt_parse("entry id", r.get(16)?)?,
-            superseded_by: opt_parse("entry id", r.get(17)?)?,
-        });
+        out.push(entry_from_row(r)?);
     }
     Ok(out)
+}
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> Result<EntryView> {
+    Ok(EntryView {
+        id: parse("entry id", &r.get::<_, String>(0)?)?,
+        event_time: from_micros(r.get(1)?),
+        time_zone: r.get(2)?,
+        recorded_at: hlc_time(&r.get::<_, String>(3)?)?,
+        author: parse("user id", &r.get::<_, String>(4)?)?,
+        author_name: r.get(5)?,
+        kind: parse("kind", &r.get::<_, String>(6)?)?,
+        summary: r.get(7)?,
+        details: r.get(8)?,
+        source_host: r.get(9)?,
+        source_tool: r.get(10)?,
+        source_file: r.get(11)?,
+        key_event: r.get(12)?,
+        evidence: serde_json::from_str(&r.get::<_, String>(13)?)?,
+        observables: serde_json::from_str(&r.get::<_, String>(14)?)?,
+        attributes: serde_json::from_str(&r.get::<_, String>(15)?)?,
+        supersedes: opt_parse("entry id", r.get(16)?)?,
+        superseded_by: opt_parse("entry id", r.get(17)?)?,
+    })
+}
+
+/// One entry by id, if it exists.
+pub fn entry(conn: &Connection, id: EntryId) -> Result<Option<EntryView>> {
+    let sql = format!("SELECT {COLUMNS} FROM timeline_entries t LEFT JOIN users u ON u.id = t.author WHERE t.id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([id.to_string()])?;
+    match rows.next()? {
+        Some(r) => Ok(Some(entry_from_row(r)?)),
+        None => Ok(None),
+    }
 }
 
 /// How many entries match `filter`.

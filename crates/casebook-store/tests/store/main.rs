@@ -2,3 +2,4 @@
 //! same state), rebuild equals live, and idempotent arrival.
 
 mod convergence;
+mod search;

@@ -1,0 +1,119 @@
+//! Full-text search: every word must match, any typed input is safe, and a very common word ranks only its newest
+//! matches while a rare word is found wherever it is.
+
+use casebook_core::event::{EventBody, NewEntry};
+use casebook_core::model::{EntryKind, Severity, Tier, Tlp};
+use casebook_core::*;
+use casebook_store::append::append_remote;
+use casebook_store::read::{search, RANK_WINDOW};
+use casebook_store::Store;
+use uuid::Uuid;
+
+fn entry(n: u128, summary: String) -> NewEntry {
+    NewEntry {
+        entry: EntryId(Uuid::from_u128(0x10_0000 + n)),
+        event_time: chrono::DateTime::from_timestamp(1_800_000_000 + n as i64, 0).unwrap(),
+        time_zone: None,
+        kind: EntryKind::Finding,
+        summary,
+        details: String::new(),
+        source: Default::default(),
+        key_event: false,
+        evidence: vec![],
+        observables: vec![],
+        attributes: Default::default(),
+        supersedes: None,
+    }
+}
+
+#[test]
+fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
+    let device = DeviceId(Uuid::from_u128(1));
+    let incident = IncidentId(Uuid::from_u128(2));
+    let seal = |seq: u64, payload: Payload, prev: Option<String>| {
+        Event::seal(
+            EventBody {
+                id: EventId(Uuid::from_u128(100 + u128::from(seq))),
+                incident: Some(incident),
+                author: UserId(Uuid::from_u128(3)),
+                device,
+                device_seq: seq,
+                hlc: Hlc {
+                    wall_micros: seq as i64,
+                    counter: 0,
+                    device,
+                },
+                payload,
+            },
+            prev,
+        )
+    };
+    let opened = seal(
+        1,
+        Payload::IncidentOpened {
+            key: "INC-SEARCH".into(),
+            title: "Search test".into(),
+            summary: String::new(),
+            severity: Severity::Sev3,
+            tlp: Tlp::Green,
+            category: String::new(),
+            tier: Tier::ONE,
+            detection_source: String::new(),
+            affected_assets: vec![],
+            tags: vec![],
+            occurred_at: None,
+            detected_at: None,
+            reported_at: None,
+        },
+        None,
+    );
+    let total = RANK_WINDOW as u128 + 500;
+    let mut entries: Vec<NewEntry> = (0..total)
+        .map(|n| entry(n, format!("logon event number {n}")))
+        .collect();
+    entries[0].summary.push_str(" needle");
+    let imported = seal(
+        2,
+        Payload::EntriesImported {
+            label: "t".into(),
+            entries,
+        },
+        Some(opened.hash.clone()),
+    );
+    let tx = store.write().unwrap();
+    append_remote(&tx, &opened).unwrap();
+    append_remote(&tx, &imported).unwrap();
+    tx.commit().unwrap();
+
+    let hits = search(store.conn(), "logon", 10).unwrap();
+    assert_eq!(
+        hits.len(),
+        10,
+        "a common word still gives a full page of hits"
+    );
+    let oldest_ranked = 0x10_0000 + total - RANK_WINDOW as u128;
+    for h in &hits {
+        let n = h.id.parse::<Uuid>().unwrap().as_u128();
+        assert!(
+            n >= oldest_ranked,
+            "a common word ranks only its newest {RANK_WINDOW} matches, got entry {n:#x}"
+        );
+    }
+    let needle = search(store.conn(), "logon needle", 10).unwrap();
+    assert_eq!(
+        needle.len(),
+        1,
+        "a rare word is found even in the oldest entry"
+    );
+    assert!(
+        needle[0].snippet.contains("[needle]"),
+        "{:?}",
+        needle[0].snippet
+    );
+    assert!(
+        search(store.conn(), "\"unbalanced AND (", 5).is_ok(),
+        "any typed input is a valid query"
+    );
+}
