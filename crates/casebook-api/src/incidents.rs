@@ -57,10 +57,16 @@ const PLAYBOOKS: &str = include_str!("../../../assets/playbooks/playbooks.json")
 
 /// The tasks a playbook prescribes for a category (none for an unknown one).
 pub fn playbook_tasks(category: &str) -> Vec<String> {
-    let all: serde_json::Map<String, serde_json::Value> = serde_json::from_str(PLAYBOOKS).unwrap_or_default();
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(PLAYBOOKS).unwrap_or_default();
     all.get(&category.trim().to_lowercase())
         .and_then(|v| v.as_array())
-        .map(|tasks| tasks.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+        .map(|tasks| {
+            tasks
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -102,7 +108,12 @@ impl Casebook {
             reported_at: n.reported_at,
         };
         let mut payloads = vec![payload];
-        payloads.extend(tasks.into_iter().map(|title| Payload::TaskAdded { task: TaskId(Uuid::now_v7()), title, owner: None, due: None }));
+        payloads.extend(tasks.into_iter().map(|title| Payload::TaskAdded {
+            task: TaskId(Uuid::now_v7()),
+            title,
+            owner: None,
+            due: None,
+        }));
         self.commit(Some(id), payloads)?;
         self.incident_by_id(id)
     }

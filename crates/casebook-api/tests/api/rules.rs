@@ -242,8 +242,17 @@ fn a_playbook_pre_creates_the_tasks_of_its_category() {
     let mut n = NewIncident::titled("Lure to finance", Severity::Sev3, Tlp::Amber);
     n.category = "Phishing".into();
     let key = cb.new_incident(n).unwrap().row.key;
-    let tasks: Vec<String> = cb.tasks(&key).unwrap().into_iter().map(|t| t.title).collect();
-    assert_eq!(tasks, casebook_api::incidents::playbook_tasks("phishing"), "the phishing playbook's tasks, in order");
+    let tasks: Vec<String> = cb
+        .tasks(&key)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(
+        tasks,
+        casebook_api::incidents::playbook_tasks("phishing"),
+        "the phishing playbook's tasks, in order"
+    );
     assert!(!tasks.is_empty());
     let mut n = NewIncident::titled("Something odd", Severity::Sev4, Tlp::Clear);
     n.category = "unusual".into();
