@@ -232,7 +232,8 @@ CREATE VIRTUAL TABLE search_index USING fts5 (
     doc_id UNINDEXED,
     incident_id UNINDEXED,
     body,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2'                    -- short prefixes ("01*" in host names) would otherwise expand over the whole index
 );
 CREATE VIRTUAL TABLE incident_search USING fts5 (
     key,
