@@ -5,7 +5,8 @@
 //! 1. [`append`]: durable appends of one timeline entry, each its own committed transaction;
 //! 2. [`import`]: a bulk Timesketch import against a bare rusqlite insert of the same rows, in the same run;
 //! 3. [`first_screen`]: opening the imported incident (100,000 entries at full size) and reading its first page;
-//! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape.
+//! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape;
+//! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory.
 //!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
@@ -15,6 +16,7 @@ pub mod corpus;
 pub mod first_screen;
 pub mod import;
 pub mod machine;
+pub mod pdf;
 pub mod report;
 pub mod search;
 pub mod stats;
@@ -39,6 +41,8 @@ pub struct Sizes {
     pub search_entries: usize,
     /// How many times every query of the mix runs (after one unmeasured warm-up round).
     pub search_rounds: usize,
+    /// Timeline sizes of the PDF reports.
+    pub pdf_entries: &'static [usize],
 }
 
 impl Sizes {
@@ -49,6 +53,7 @@ impl Sizes {
         first_screen_runs: 30,
         search_entries: 1_000_000,
         search_rounds: 20,
+        pdf_entries: &[1_000, 10_000, 50_000],
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -58,6 +63,7 @@ impl Sizes {
         first_screen_runs: 5,
         search_entries: 20_000,
         search_rounds: 3,
+        pdf_entries: &[100, 400],
     };
 }
 
@@ -99,10 +105,17 @@ pub struct Figures {
     pub import: import::ImportFigures,
     pub first_screen: first_screen::FirstScreenFigures,
     pub search: search::SearchFigures,
+    pub pdf: pdf::PdfFigures,
 }
 
-/// Runs every phase with data under `root` (which must exist and should be empty).
-pub fn run(sizes: &Sizes, root: &Path, progress: Progress) -> Result<Figures> {
+/// Runs every phase with data under `root` (which must exist and should be empty). `report_child` is a binary that
+/// renders one report when run with `--report-child` (this benchmark's own), for per-report peak memory.
+pub fn run(
+    sizes: &Sizes,
+    root: &Path,
+    report_child: Option<&Path>,
+    progress: Progress,
+) -> Result<Figures> {
     let append = append::measure(&root.join("append"), sizes.appends, progress)
         .context("measuring durable appends")?;
     let cases = root.join("cases");
@@ -129,11 +142,14 @@ pub fn run(sizes: &Sizes, root: &Path, progress: Progress) -> Result<Figures> {
         progress,
     )
     .context("measuring full-text search")?;
+    let pdf = pdf::measure(root, sizes.pdf_entries, report_child, progress)
+        .context("measuring PDF reports")?;
     Ok(Figures {
         append,
         import,
         first_screen,
         search,
+        pdf,
     })
 }
 

@@ -23,6 +23,10 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Internal: render one report (DATA_DIR KEY OUT.pdf) and print its figures as JSON; the benchmark runs itself
+    /// this way so each report's peak memory is measured alone.
+    #[arg(long, num_args = 3, value_names = ["DATA_DIR", "KEY", "OUT"], hide = true)]
+    report_child: Option<Vec<String>>,
     /// Where to create the temporary data directories (default: the system's temporary directory). Use a directory
     /// on the disk you want measured: a RAM-backed one makes durable writes look free.
     #[arg(long)]
@@ -31,6 +35,11 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(child) = &args.report_child {
+        let run = casebook_bench::pdf::render(child[0].as_ref(), &child[1], child[2].as_ref())?;
+        println!("{}", serde_json::to_string(&run)?);
+        return Ok(());
+    }
     let sizes = if args.quick {
         Sizes::QUICK
     } else {
@@ -45,7 +54,9 @@ fn main() -> Result<()> {
     if !machine.release_build && !args.quick {
         eprintln!("note: this is a debug build; the figures are not comparable to the targets (use --release)");
     }
-    let figures = casebook_bench::run(&sizes, root.path(), Progress::on_terminal())?;
+    let exe = std::env::current_exe().ok();
+    let figures =
+        casebook_bench::run(&sizes, root.path(), exe.as_deref(), Progress::on_terminal())?;
     let finished = SystemClock
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -86,6 +86,39 @@ pub fn checks(f: &Figures) -> Vec<Check> {
             pass: f.search.overall.p95_ms < 30.0,
         },
     ]
+    .into_iter()
+    .chain(pdf_checks(f))
+    .collect()
+}
+
+fn pdf_checks(f: &Figures) -> Vec<Check> {
+    let mut out = Vec::new();
+    if let Some(ten) = f.pdf.runs.iter().find(|r| r.entries == 10_000) {
+        out.push(Check {
+            what: "PDF report, 10,000 entries, time",
+            value: ten.seconds * 1000.0,
+            unit: "ms",
+            target: "< 2 s",
+            pass: ten.seconds < 2.0,
+        });
+        if let Some(mb) = ten.peak_mb {
+            out.push(Check {
+                what: "PDF report, 10,000 entries, peak memory",
+                value: mb,
+                unit: "MB",
+                target: "< 200 MB",
+                pass: mb < 200.0,
+            });
+        }
+    }
+    out.push(Check {
+        what: "PDF report time per entry, largest / smallest",
+        value: f.pdf.linearity,
+        unit: "×",
+        target: "linear (< 1.5)",
+        pass: f.pdf.linearity < 1.5,
+    });
+    out
 }
 
 /// The human-readable report.
@@ -213,6 +246,23 @@ pub fn text(r: &Report) -> String {
             x.hits,
             x.latency.p50_ms,
             x.latency.p95_ms
+        );
+    }
+
+    let _ = writeln!(
+        o,
+        "5. post-incident PDF report (technical template), rendered in its own process"
+    );
+    for run in &f.pdf.runs {
+        let _ = writeln!(
+            o,
+            "   {:>7} entries  {:>7.2} s  {:>5} pages  {:>6.1} MB file  peak {}  ({:.0} µs per entry)",
+            n(run.entries as f64),
+            run.seconds,
+            run.pages,
+            run.bytes as f64 / 1e6,
+            run.peak_mb.map(|m| format!("{m:.0} MB")).unwrap_or_else(|| "not measured".into()),
+            run.micros_per_entry
         );
     }
 

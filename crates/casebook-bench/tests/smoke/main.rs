@@ -10,6 +10,7 @@ const TINY: Sizes = Sizes {
     first_screen_runs: 2,
     search_entries: 900,
     search_rounds: 1,
+    pdf_entries: &[20, 60],
 };
 
 fn positive(x: f64, what: &str) {
@@ -22,8 +23,8 @@ fn positive(x: f64, what: &str) {
 #[test]
 fn every_phase_produces_figures_and_the_counts_add_up() {
     let root = tempfile::tempdir().expect("a temporary directory");
-    let f =
-        casebook_bench::run(&TINY, root.path(), Progress::hidden()).expect("the benchmark runs");
+    let f = casebook_bench::run(&TINY, root.path(), None, Progress::hidden())
+        .expect("the benchmark runs");
 
     assert_eq!(f.append.api.count, TINY.appends, "one sample per add_entry");
     assert_eq!(
@@ -68,6 +69,21 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     assert_eq!(s.page_len, 100, "the first screen shows a full page");
     positive(s.first_screen.p95_ms, "first screen p95");
 
+    let p = &f.pdf;
+    assert_eq!(
+        p.runs.iter().map(|r| r.entries).collect::<Vec<_>>(),
+        vec![20, 60],
+        "one report per size, each of its own size"
+    );
+    for r in &p.runs {
+        positive(r.seconds, "report time");
+        assert!(
+            r.pages >= 2 && r.bytes > 10_000,
+            "a real PDF was written: {r:?}"
+        );
+    }
+    positive(p.linearity, "linearity");
+
     let q = &f.search;
     assert_eq!(
         q.entries, TINY.search_entries as i64,
@@ -96,7 +112,8 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         f,
         "2026-11-22T00:00:00Z".into(),
     );
-    assert_eq!(report.checks.len(), 4, "one check per store target");
+    // Four store targets, plus the report's linearity (no 10,000-entry report at tiny sizes).
+    assert_eq!(report.checks.len(), 5, "one check per target measured");
     let text = report::text(&report);
     assert!(
         text.contains("PASS") || text.contains("MISS"),
@@ -105,7 +122,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(4),
+        Some(5),
         "JSON carries the checks"
     );
 }
