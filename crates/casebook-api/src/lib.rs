@@ -74,8 +74,8 @@ impl Casebook {
         )))?;
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
-        let referenced = read::referenced_blobs(store.conn())?;
-        blobs.sweep(&|sha| referenced.contains(sha))?;
+        // Asked per blob while the sweep holds its lock; when in doubt (a read error), keep the file.
+        blobs.sweep(&|sha| read::blob_referenced(store.conn(), sha).unwrap_or(true))?;
         Ok(Casebook {
             store,
             blobs,

@@ -28,7 +28,9 @@ pub struct PdfRun {
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfFigures {
     pub runs: Vec<PdfRun>,
-    /// Largest over smallest time per entry: near 1 when time is linear in entries.
+    /// The cost of each added entry at the largest sizes over its cost at the smallest (the slope of time over
+    /// entries between the last two sizes, over the slope between the first two): about 1 when time is linear,
+    /// above 1 when it grows faster. A fixed start-up cost does not count against it.
     pub linearity: f64,
 }
 

@@ -112,7 +112,7 @@ fn pdf_checks(f: &Figures) -> Vec<Check> {
         }
     }
     out.push(Check {
-        what: "PDF report time per entry, largest / smallest",
+        what: "PDF report cost per added entry, largest / smallest sizes",
         value: f.pdf.linearity,
         unit: "×",
         target: "linear (< 1.5)",

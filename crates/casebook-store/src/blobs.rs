@@ -1,10 +1,11 @@
 //! The evidence blob store: files addressed by their SHA-256 under `<data dir>/blobs/sha256/ab/abcd…`.
 //!
 //! A file is copied by streaming (fixed memory, whatever its size) into a temporary file that its writer holds an
-//! exclusive lock on, hashed on the way, synced, then renamed into place, still locked, and stays locked until the
-//! caller has committed the event that references it. A sweep on open removes temporary files and unreferenced
-//! blobs that nobody holds a lock on: what a killed process left behind. So no half-copied or orphan blob survives,
-//! and a blob another process is still adding is never touched.
+//! exclusive lock on, hashed on the way, synced, then linked into place, still locked, and stays locked until the
+//! caller has committed the event that references it. An existing blob is never replaced, only locked and reused. A
+//! sweep on open removes temporary files and unreferenced blobs that nobody holds a lock on, asking the database
+//! about each one while holding its lock: what a killed process left behind. So no half-copied or orphan blob
+//! survives, and a blob another process is adding, or has just committed, is never touched.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -137,18 +138,14 @@ impl BlobStore {
         let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&parent)
             .map_err(BlobError::at("cannot create the blob directory", &parent))?;
-        // Renaming over an identical existing blob is harmless and leaves the locked inode in place.
-        fs::rename(&tmp, &dest).map_err(BlobError::at(
-            "cannot move the evidence copy into the store",
-            &dest,
-        ))?;
+        let lock = place(&tmp, &dest, file)?;
         if let Ok(d) = File::open(&parent) {
             let _ = d.sync_all();
         }
         Ok(StagedBlob {
             sha256,
             size,
-            _lock: file,
+            _lock: lock,
         })
     }
 
@@ -180,7 +177,9 @@ impl BlobStore {
     }
 
     /// Removes what interrupted writers left: temporary files and blobs no committed evidence references, unless a
-    /// live process holds their lock. Returns how many files were removed.
+    /// live process holds their lock. `referenced` must ask the database at the moment it is called: it runs while
+    /// the blob's lock is held, so a writer that committed and let go just before is seen. Returns how many files
+    /// were removed.
     pub fn sweep(&self, referenced: &dyn Fn(&str) -> bool) -> Result<usize, BlobError> {
         let mut removed = 0;
         let tmp = self.root.join("tmp");
@@ -188,7 +187,7 @@ impl BlobStore {
             .map_err(BlobError::at("cannot list", &tmp))?
             .flatten()
         {
-            removed += usize::from(remove_if_unlocked(&entry.path()));
+            removed += usize::from(remove_if_unlocked(&entry.path(), &|| true));
         }
         let blobs = self.root.join("sha256");
         for prefix in fs::read_dir(&blobs)
@@ -200,9 +199,7 @@ impl BlobStore {
             };
             for f in files.flatten() {
                 let name = f.file_name().to_string_lossy().to_string();
-                if !referenced(&name) {
-                    removed += usize::from(remove_if_unlocked(&f.path()));
-                }
+                removed += usize::from(remove_if_unlocked(&f.path(), &|| !referenced(&name)));
             }
         }
         Ok(removed)
@@ -227,11 +224,63 @@ impl BlobStore {
     }
 }
 
-fn remove_if_unlocked(path: &Path) -> bool {
+/// Puts the hashed temporary file at `dest` and returns a locked handle on what is there. Never replaces an existing
+/// blob (a sweeper may hold its lock and be about to remove it): it waits for that lock instead and checks that the
+/// file is still in place once it has it, trying again if it was swept meanwhile.
+fn place(tmp: &Path, dest: &Path, tmp_file: File) -> Result<File, BlobError> {
+    loop {
+        // A hard link fails if `dest` exists, so it can never clobber a blob another process is looking at.
+        match fs::hard_link(tmp, dest) {
+            Ok(()) => {
+                let _ = fs::remove_file(tmp);
+                return Ok(tmp_file);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let existing = match File::open(dest) {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(BlobError {
+                            what: "cannot open the stored evidence",
+                            path: dest.to_path_buf(),
+                            source: e,
+                        })
+                    }
+                };
+                existing
+                    .lock()
+                    .map_err(BlobError::at("cannot lock the stored evidence", dest))?;
+                if same_file(&existing, dest) {
+                    let _ = fs::remove_file(tmp);
+                    return Ok(existing);
+                }
+            }
+            Err(e) => {
+                return Err(BlobError {
+                    what: "cannot move the evidence copy into the store",
+                    path: dest.to_path_buf(),
+                    source: e,
+                })
+            }
+        }
+    }
+}
+
+/// Whether `path` still names the file `f` is open on.
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Removes `path` if no process holds its lock and `orphan()` (asked while this process holds the lock) agrees.
+fn remove_if_unlocked(path: &Path, orphan: &dyn Fn() -> bool) -> bool {
     let Ok(f) = File::open(path) else {
         return false;
     };
-    if f.try_lock().is_err() {
+    if f.try_lock().is_err() || !same_file(&f, path) || !orphan() {
         return false;
     }
     fs::remove_file(path).is_ok()
@@ -269,14 +318,17 @@ mod tests {
             a.sha256,
             hash_reader(&b"hello evidence"[..], &mut |_| {}).unwrap()
         );
+        let sha = a.sha256.clone();
+        // A second add of the same content waits for the first's lock (it would block here), so let go first.
+        drop(a);
         let b = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
+        assert_eq!(b.sha256, sha);
         assert_eq!(
             store.list(),
-            vec![a.sha256.clone()],
+            vec![sha.clone()],
             "the same content must be stored once"
         );
-        drop((a, b));
-        let sha = store.list()[0].clone();
+        drop(b);
         assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
         fs::write(store.path_of(&sha), b"tampered").unwrap();
         assert!(
@@ -286,6 +338,37 @@ mod tests {
             ),
             "a changed blob must be reported"
         );
+    }
+
+    #[test]
+    fn an_add_waits_for_a_sweeper_holding_the_blob_and_puts_it_back_if_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let sha = store
+            .stage(&b"same bytes"[..], &mut |_| {})
+            .unwrap()
+            .sha256
+            .clone();
+        // A sweeper holds the orphan's lock and is about to remove it.
+        let sweeper = File::open(store.path_of(&sha)).unwrap();
+        sweeper.lock().unwrap();
+        let adder = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store
+                    .stage(&b"same bytes"[..], &mut |_| {})
+                    .map(|b| b.sha256.clone())
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100)); // let the adder reach the lock (ordering only)
+        fs::remove_file(store.path_of(&sha)).unwrap();
+        drop(sweeper);
+        assert_eq!(adder.join().unwrap().unwrap(), sha);
+        assert!(
+            store.contains(&sha),
+            "the add must put its copy in place after the sweep removed the old one"
+        );
+        assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
     }
 
     #[test]

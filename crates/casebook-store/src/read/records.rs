@@ -100,13 +100,11 @@ pub fn custody(conn: &Connection, evidence: EvidenceId) -> Result<Vec<CustodyVie
         .collect()
 }
 
-/// Every blob hash that committed evidence references (what the blob sweep must keep).
-pub fn referenced_blobs(conn: &Connection) -> Result<std::collections::HashSet<String>> {
-    let mut stmt = conn.prepare("SELECT DISTINCT sha256 FROM evidence")?;
-    let rows = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+/// Whether committed evidence references this blob hash (asked live by the blob sweep).
+pub fn blob_referenced(conn: &Connection, sha256: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM evidence WHERE sha256 = ?1)")?
+        .query_row([sha256], |r| r.get(0))?)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
