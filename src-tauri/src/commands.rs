@@ -15,7 +15,7 @@ use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::{demo::DemoSummary, Casebook, Me};
 use casebook_core::event::FieldChange;
-use casebook_core::model::{EntryKind, Resolution, TaskStatus, TextField, Tier};
+use casebook_core::model::{Resolution, TaskStatus, TextField, Tier};
 use casebook_core::{EntryId, EventId};
 use casebook_store::read::{
     CommentView, EntryView, EvidenceView, IncidentDetail, IncidentRow, ObservableView, SearchHit,
@@ -137,7 +137,7 @@ commands! {
     /// Imports a Timesketch CSV/JSONL file (every row or none), reporting bytes read as `progress` of `job`.
     fn import_timeline(key: String, path: String, job: String) -> ImportSummary = |cb, work| {
         let (reader, label, format) = ProgressReader::open_timeline(Path::new(&path), work, &job)?;
-        cb.import_timeline(&key, reader, format, &label, EntryKind::System, &mut |_| {})
+        cb.import_timeline(&key, reader, format, &label, casebook_api::timeline::IMPORT_KIND, &mut |_| {})
     };
 
     /// An incident's evidence with custody.

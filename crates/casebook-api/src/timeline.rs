@@ -38,6 +38,10 @@ pub struct ImportSummary {
     pub last: Option<DateTime<Utc>>,
 }
 
+/// The kind imported rows get unless the person chooses another: a forensic artefact is a finding, never `system`
+/// (which is Casebook's own record of what it did).
+pub const IMPORT_KIND: EntryKind = EntryKind::Finding;
+
 /// Entries per event of an import: large enough that the log adds little per row, small enough that one event stays a
 /// few megabytes for sync.
 const IMPORT_CHUNK: usize = 1_000;
