@@ -40,11 +40,19 @@ function waitForPort(port, timeoutMs) {
   });
 }
 
-/** Starts tauri-driver with CASEBOOK_DATA_DIR set (it reaches the app), then a session on the app. */
-export async function launch(dataDir, { port = 4444 } = {}) {
+/**
+ * Starts tauri-driver with CASEBOOK_DATA_DIR set (it reaches the app), then a session on the app.
+ * `screenshots`: WebKitWebDriver captures the window through WebKit's compositor, which the app turns off by default
+ * (see src-tauri/src/lib.rs); runs that take screenshots turn it back on. It changes how pixels are painted, not
+ * what the app does.
+ */
+export async function launch(dataDir, { port = 4444, screenshots = true } = {}) {
   const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
+  const env = { ...process.env, CASEBOOK_DATA_DIR: dataDir };
+  if (screenshots) env.WEBKIT_DISABLE_COMPOSITING_MODE = "0";
+  else delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
   const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
-    env: { ...process.env, CASEBOOK_DATA_DIR: dataDir },
+    env,
     stdio: ["ignore", "ignore", "inherit"],
   });
   const exited = new Promise((resolve) => driver.once("exit", resolve));

@@ -27,7 +27,7 @@ test("first run creates the profile and loads the demo case on request", async (
   assert.match(await textOf(browser, '[data-testid="whoami"]'), /Dana Reyes/, "the profile is the person who made it");
   assert.match(await textOf(browser, '[data-testid="whoami"]'), /tier 2/);
   await shot(browser, "00-demo-queue");
-  await row.click();
-  await el(browser, '.markdown');
+  await (await row.$("[data-open]")).click();
+  await el(browser, ".markdown");
   await shot(browser, "00-demo-incident");
 });

@@ -33,8 +33,25 @@ after(async () => {
 
 async function openIncident() {
   await (await el(browser, '[data-nav="queue"]')).click();
-  await (await el(browser, `tr[data-key="${key}"]`)).click();
+  await (await el(browser, `[data-open="${key}"]`)).click();
   await el(browser, `[data-screen="incident"][data-key="${key}"]`);
+}
+
+/** What has the keyboard focus: its data-testid or name. */
+async function focused() {
+  return browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.getAttribute("name"));
+}
+
+async function noticeMatching(re) {
+  let found = "";
+  await browser.waitUntil(async () => {
+    for (const n of await browser.$$('[data-testid="notice-ok"]')) {
+      const t = await n.getText();
+      if (re.test(t)) found = t;
+    }
+    return found !== "";
+  }, { timeout: 30_000, timeoutMsg: `no notice matched ${re}` });
+  return found;
 }
 
 async function tab(name) {
@@ -55,7 +72,8 @@ test("a tier-1 responder opens, documents and escalates an incident", async () =
   await (await el(browser, "body")).click();
   await type(browser, "n");
   await el(browser, '[data-testid="new-incident-form"]');
-  await type(browser, "Encoded PowerShell on WKS-FIN-014");
+  assert.equal(await focused(), "title", "n opens the new-incident form with the title field ready");
+  await (await el(browser, 'input[name="title"]')).addValue("Encoded PowerShell on WKS-FIN-014");
   await type(browser, "Enter");
   const screen = await el(browser, '[data-screen="incident"]');
   key = await screen.getAttribute("data-key");
@@ -65,12 +83,12 @@ test("a tier-1 responder opens, documents and escalates an incident", async () =
   await el(browser, '[data-testid="entry-summary"]');
   await (await el(browser, '[data-testid="entry-list"]')).click();
   await type(browser, "a");
-  await type(browser, "EDR alert: encoded PowerShell spawned by WINWORD.EXE");
+  assert.equal(await focused(), "entry-summary", "a puts the cursor in the entry box");
+  await (await el(browser, '[data-testid="entry-summary"]')).addValue("EDR alert: encoded PowerShell spawned by WINWORD.EXE");
   await type(browser, "Enter");
   await browser.waitUntil(async () => (await entryCount()) === 1, { timeoutMsg: "the first entry did not appear" });
   await (await el(browser, '[data-testid="entry-kind"]')).selectByAttribute("value", "containment");
-  await (await el(browser, '[data-testid="entry-summary"]')).click();
-  await type(browser, "Isolated WKS-FIN-014 from the network");
+  await (await el(browser, '[data-testid="entry-summary"]')).addValue("Isolated WKS-FIN-014 from the network");
   await type(browser, "Enter");
   await browser.waitUntil(async () => (await entryCount()) === 2, { timeoutMsg: "the second entry did not appear" });
 
@@ -79,7 +97,7 @@ test("a tier-1 responder opens, documents and escalates an incident", async () =
   await importPath.setValue(FIXTURE);
   await type(browser, "Enter");
   await browser.waitUntil(async () => (await entryCount()) > 2, { timeout: 30_000, timeoutMsg: "the import did not land" });
-  const notice = await textOf(browser, '[data-testid="notice-ok"]');
+  const notice = await noticeMatching(/Imported (\d+) entries/);
   const imported = Number(/Imported (\d+) entries/.exec(notice)?.[1]);
   assert.ok(imported > 0, `the import reports its entries (${notice})`);
   assert.equal(await entryCount(), imported + 2, "the timeline shows the two typed entries and every imported one");
@@ -154,7 +172,7 @@ test("a lead reassigns the incident", async () => {
 test("an auditor reads everything and finds no control that edits", async () => {
   await actAs(browser, "Ines Duarte");
   await (await el(browser, '[data-nav="queue"]')).click();
-  await el(browser, `tr[data-key="${key}"]`);
+  await el(browser, `[data-open="${key}"]`);
   assert.equal((await browser.$$('[data-testid="new-incident"]')).length, 0, "no New incident button for an auditor");
   await shot(browser, "08-auditor-queue");
   await openIncident();

@@ -30,8 +30,8 @@ export function App() {
 
   const notify = useCallback((text: string, tone: "ok" | "error" = "ok") => {
     const id = ++noticeId.current;
-    setNotices((n) => [...n.slice(-3), { id, text, tone }]);
-    setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), tone === "error" ? 9000 : 3500);
+    setNotices((n) => [...n.slice(-2), { id, text, tone }]);
+    setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), tone === "error" ? 9000 : 3000);
   }, []);
 
   const start = useCallback(() => {

@@ -31,7 +31,7 @@ export function Board() {
                 <div class="row">
                   <SeverityBadge severity={e.severity} />
                   <button class="link mono" onClick={() => app.go({ screen: "incident", key: e.incident_key, tab: "escalations" })}>{e.incident_key}</button>
-                  <span class="badge state">{e.state}</span>
+                  <span class="badge esc-state">{e.state}</span>
                   <span class="grow" />
                   <ClockBadge state={e.acknowledge_clock} label="ack" />
                   <ClockBadge state={e.accept_clock} label="accept" />

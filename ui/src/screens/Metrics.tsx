@@ -10,20 +10,21 @@ type Bar = { label: string; value: number; text: string; tone?: string };
 
 export function Bars({ title, bars }: { title: string; bars: Bar[] }) {
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const H = 22;
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
       {bars.length === 0 ? <p class="muted small">No data yet.</p> : (
-        <svg viewBox={`0 0 400 ${bars.length * H}`} width="100%" height={bars.length * H} role="img" aria-label={title}>
-          {bars.map((b, i) => (
-            <g transform={`translate(0 ${i * H})`}>
-              <text x="0" y="15" class="chart-label">{b.label}</text>
-              <rect x="130" y="4" height="14" width={Math.max(1, (b.value / max) * 200)} class={`bar ${b.tone ?? ""}`} rx="2" />
-              <text x={136 + (b.value / max) * 200} y="15" class="chart-value">{b.text}</text>
-            </g>
+        <div class="bars" role="img" aria-label={title}>
+          {bars.map((b) => (
+            <>
+              <span class="chart-label">{b.label}</span>
+              <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                <rect x="0" y="0" height="10" width={Math.max(0.5, (b.value / max) * 100)} class={`bar ${b.tone ?? ""}`} />
+              </svg>
+              <span class="chart-value">{b.text}</span>
+            </>
           ))}
-        </svg>
+        </div>
       )}
     </figure>
   );

@@ -3,6 +3,7 @@ import type { CommandError, Severity, Tlp } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { ErrorNote, Modal } from "../components/ui";
+import { useAutoFocus } from "../hooks";
 import { SEVERITY_LABEL, TLP_LABEL } from "../lib/format";
 
 export function NewIncident({ onClose }: { onClose: () => void }) {
@@ -13,6 +14,7 @@ export function NewIncident({ onClose }: { onClose: () => void }) {
   const [category, setCategory] = useState("");
   const [summary, setSummary] = useState("");
   const [error, setError] = useState<CommandError | null>(null);
+  const titleRef = useAutoFocus<HTMLInputElement>();
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
@@ -28,7 +30,7 @@ export function NewIncident({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="New incident" onClose={onClose}>
       <form class="form" onSubmit={submit} data-testid="new-incident-form">
-        <label>Title<input name="title" autoFocus value={title} onInput={(e) => setTitle(e.currentTarget.value)} placeholder="What is happening, in a few words" /></label>
+        <label>Title<input name="title" ref={titleRef} value={title} onInput={(e) => setTitle(e.currentTarget.value)} placeholder="What is happening, in a few words" /></label>
         <div class="row">
           <label>Severity
             <select name="severity" value={severity} onChange={(e) => setSeverity(e.currentTarget.value as Severity)}>

@@ -126,7 +126,7 @@ export function Queue() {
           <tbody ref={listRef}>
             {shown.map((r: IncidentRow, i) => (
               <tr class={i === sel ? "selected" : ""} data-key={r.key} onClick={() => app.go({ screen: "incident", key: r.key })}>
-                <td class="mono">{r.key}</td>
+                <td class="mono nowrap"><button class="link mono key-link" data-open={r.key} onClick={(e) => { e.stopPropagation(); app.go({ screen: "incident", key: r.key }); }}>{r.key}</button></td>
                 <td><SeverityBadge severity={r.severity} /></td>
                 <td class="title">{r.title}{r.tags.map((t) => <span class="tag">{t}</span>)}</td>
                 <td><StatusBadge status={r.status} /></td>
@@ -134,7 +134,7 @@ export function Queue() {
                 <td>{r.tier}</td>
                 <td>{r.assignee_name ?? <span class="muted">unassigned</span>}</td>
                 <td>{clocks.get(r.id) && <ClockBadge state={clocks.get(r.id)!} />}</td>
-                <td class="mono muted">{fmtTime(r.updated_at)}</td>
+                <td class="mono muted nowrap">{fmtTime(r.updated_at)}</td>
               </tr>
             ))}
           </tbody>

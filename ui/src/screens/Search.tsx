@@ -3,6 +3,7 @@ import type { CommandError, SearchHit } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { Empty, ErrorNote, Modal } from "../components/ui";
+import { useAutoFocus } from "../hooks";
 
 /** Full-text search over everything; hits are marked between `[` and `]` by the backend. */
 export function SearchBox({ onClose }: { onClose: () => void }) {
@@ -11,6 +12,7 @@ export function SearchBox({ onClose }: { onClose: () => void }) {
   const [hits, setHits] = useState<SearchHit[] | null>(null);
   const [error, setError] = useState<CommandError | null>(null);
   const [sel, setSel] = useState(0);
+  const inputRef = useAutoFocus<HTMLInputElement>();
   useEffect(() => {
     if (!q.trim()) return setHits(null);
     const t = setTimeout(() => cmd.search(q, 50).then((h) => { setHits(h); setError(null); setSel(0); }, (e) => setError(toError(e))), 120);
@@ -24,7 +26,7 @@ export function SearchBox({ onClose }: { onClose: () => void }) {
     <Modal title="Search" onClose={onClose}>
       <input
         class="search-input"
-        autoFocus
+        ref={inputRef}
         placeholder="Search titles, timeline, observables, comments…"
         value={q}
         data-testid="search-input"

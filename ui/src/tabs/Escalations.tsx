@@ -39,7 +39,7 @@ function EscalationCard({ d, e }: { d: IncidentDetail; e: EscalationStatus }) {
       <div class="row">
         <strong>Tier {e.from_tier} → tier {e.to_tier}</strong>
         {e.assignee_name && <span>for {e.assignee_name}</span>}
-        <span class={`badge state ${e.state}`}>{e.state}</span>
+        <span class={`badge esc-state ${e.state}`}>{e.state}</span>
         {isPending && <ClockBadge state={e.acknowledge_clock} label="acknowledge" />}
         {isPending && <ClockBadge state={e.accept_clock} label="accept" />}
         <span class="grow" />

@@ -1,5 +1,6 @@
 // The timeline: quick keyboard entry, filters, Timesketch import with progress, a visual timeline by kind, and a
 // virtualised list that fetches pages through the API's offset/limit (smooth at 100,000 entries).
+import { memo } from "preact/compat";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { open } from "@tauri-apps/plugin-dialog";
 import type { EntryKind, EntryQuery, EntryView, IncidentDetail } from "../bindings/commands";
@@ -95,14 +96,18 @@ export function Timeline({ d }: { d: IncidentDetail }) {
     else if ((i + 1) * ROW > el.scrollTop + el.clientHeight) el.scrollTop = (i + 1) * ROW - el.clientHeight;
   };
 
-  const star = async (e: EntryView) => {
+  const star = useCallback(async (e: EntryView) => {
     try {
       await cmd.setKeyEvent(d.key, e.id, !e.key_event);
       app.changed();
     } catch (err) {
       app.fail(toError(err));
     }
-  };
+  }, [d.key, app]);
+  const jump = useCallback((i: number) => {
+    if (listRef.current) listRef.current.scrollTop = i * ROW;
+    setSel(i);
+  }, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -148,9 +153,9 @@ export function Timeline({ d }: { d: IncidentDetail }) {
   for (let i = range.start; i < range.end; i++) {
     const e = cache.row(i);
     rows.push(
-      <div class={`entry-row ${i === sel ? "selected" : ""} ${e?.superseded_by ? "superseded" : ""}`} style={{ top: `${i * ROW}px` }}
+      <div key={i} class={`entry-row ${i === sel ? "selected" : ""} ${e?.superseded_by ? "superseded" : ""}`} style={{ transform: `translateY(${i * ROW}px)` }}
         data-index={i} onClick={() => setSel(i)} onDblClick={() => e && !ro && setCorrecting(e)}>
-        {e ? <EntryRow e={e} ro={ro} onStar={() => star(e)} /> : <span class="placeholder muted">…</span>}
+        {e ? <EntryRow e={e} ro={ro} onStar={star} /> : <span class="placeholder muted">…</span>}
       </div>,
     );
   }
@@ -178,8 +183,7 @@ export function Timeline({ d }: { d: IncidentDetail }) {
       </div>
       {importJob && <ProgressBar label="Importing" done={app.progress[importJob]?.done ?? 0} total={app.progress[importJob]?.total ?? null} />}
       {error && <ErrorNote error={error} retry={() => { cache.clear(); load([0]); }} />}
-      {total !== null && total > 0 && <VisualTimeline d={d} total={total} query={query} version={cache}
-        onJump={(i) => { if (listRef.current) listRef.current.scrollTop = i * ROW; setSel(i); }} />}
+      {total !== null && total > 0 && <VisualTimeline d={d} total={total} query={query} version={cache} onJump={jump} />}
       <div class="entry-head"><span>★</span><span>Event time (UTC)</span><span>Kind</span><span>Summary</span><span>Source</span><span>By</span></div>
       <div class="entry-list" ref={listRef} onScroll={onScroll} data-testid="entry-list" tabIndex={0}>
         {total === 0 ? (
@@ -193,11 +197,12 @@ export function Timeline({ d }: { d: IncidentDetail }) {
   );
 }
 
-function EntryRow({ e, ro, onStar }: { e: EntryView; ro: boolean; onStar: () => void }) {
+// Rows and the chart re-render only when their data changes, not on every scroll frame.
+const EntryRow = memo(function EntryRow({ e, ro, onStar }: { e: EntryView; ro: boolean; onStar: (e: EntryView) => void }) {
   return (
     <>
       {ro ? <span class={`star ${e.key_event ? "on" : ""}`} aria-label={e.key_event ? "Key event" : ""}>{e.key_event ? "★" : ""}</span> : (
-        <button class={`star ${e.key_event ? "on" : ""}`} data-edit aria-label={e.key_event ? "Unstar key event" : "Star as key event"} onClick={(ev) => { ev.stopPropagation(); onStar(); }}>{e.key_event ? "★" : "☆"}</button>
+        <button class={`star ${e.key_event ? "on" : ""}`} data-edit aria-label={e.key_event ? "Unstar key event" : "Star as key event"} onClick={(ev) => { ev.stopPropagation(); onStar(e); }}>{e.key_event ? "★" : "☆"}</button>
       )}
       <span class="mono time" title={e.time_zone ? `source zone ${e.time_zone}` : ""}>{fmtPreciseTime(e.event_time)}</span>
       <span class="kind" style={{ borderColor: KIND_COLOUR[e.kind], color: KIND_COLOUR[e.kind] }}>{e.kind}</span>
@@ -210,9 +215,9 @@ function EntryRow({ e, ro, onStar }: { e: EntryView; ro: boolean; onStar: () => 
       <span class="author muted">{e.author_name ?? ""}</span>
     </>
   );
-}
+});
 
-function QuickEntry({ d, inputRef }: { d: IncidentDetail; inputRef: preact.RefObject<HTMLInputElement> }) {
+const QuickEntry = memo(function QuickEntry({ d, inputRef }: { d: IncidentDetail; inputRef: preact.RefObject<HTMLInputElement> }) {
   const app = useApp();
   const [summary, setSummary] = useState("");
   const [kind, setKind] = useState<EntryKind>("note");
@@ -247,7 +252,7 @@ function QuickEntry({ d, inputRef }: { d: IncidentDetail; inputRef: preact.RefOb
       <button data-edit class="primary" type="submit" disabled={busy || !summary.trim() || when === undefined}>Add</button>
     </form>
   );
-}
+});
 
 function CorrectDialog({ d, e, onClose }: { d: IncidentDetail; e: EntryView; onClose: () => void }) {
   const app = useApp();
@@ -278,7 +283,7 @@ function CorrectDialog({ d, e, onClose }: { d: IncidentDetail; e: EntryView; onC
   );
 }
 
-function VisualTimeline({ d, total, query, version, onJump }: {
+const VisualTimeline = memo(function VisualTimeline({ d, total, query, version, onJump }: {
   d: IncidentDetail; total: number; query: (o: number, l: number) => EntryQuery; version: unknown; onJump: (i: number) => void;
 }) {
   const [samples, setSamples] = useState<Sample[]>([]);
@@ -326,4 +331,4 @@ function VisualTimeline({ d, total, query, version, onJump }: {
       </div>
     </div>
   );
-}
+});
