@@ -21,7 +21,7 @@ describe("first run", () => {
     });
     let done: unknown = null;
     render(<FirstRun dataDir="/data" onDone={(m) => (done = m)} />);
-    fireEvent.input(screen.getByPlaceholderText("Ana Silva"), { target: { value: "Ana Silva" } });
+    fireEvent.input(screen.getByPlaceholderText("e.g. Ana Silva"), { target: { value: "Ana Silva" } });
     fireEvent.click(screen.getByTestId("create-profile"));
     await screen.findByTestId("offer-demo");
     expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1 } }]);

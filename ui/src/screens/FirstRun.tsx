@@ -43,7 +43,7 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
           <p class="muted">
             Casebook keeps your cases on this computer. Tell it who you are; every change you make will carry your name.
           </p>
-          <label>Your name<input name="name" autoFocus value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="Ana Silva" /></label>
+          <label>Your name<input name="name" autoFocus value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="e.g. Ana Silva" /></label>
           <label>Role
             <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
               <option value="responder">Responder</option>
