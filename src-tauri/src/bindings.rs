@@ -6,6 +6,7 @@
 use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ts_rs::{ExportError, TypeVisitor, TS};
 
@@ -56,7 +57,13 @@ const HEADER: &str = "// Generated from the Rust types by src-tauri/src/bindings
 
 /// Every file of the bindings, by file name.
 pub fn generate() -> Result<BTreeMap<String, String>, ExportError> {
-    let tmp = std::env::temp_dir().join(format!("casebook-bindings-{}", std::process::id()));
+    // One folder per call: tests generate concurrently in one process.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let tmp = std::env::temp_dir().join(format!(
+        "casebook-bindings-{}-{}",
+        std::process::id(),
+        CALLS.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
     let sigs = signatures();
