@@ -1,6 +1,6 @@
 // Keyboard shortcuts: one table that both the key handler and the help overlay (`?`) read, so they cannot disagree.
 
-export type Shortcut = { keys: string; description: string; scope: "global" | "incident" | "timeline" };
+export type Shortcut = { keys: string; description: string; scope: "global" | "queue" | "incident" | "timeline" };
 
 export const SHORTCUTS: Shortcut[] = [
   { keys: "?", description: "Show or hide this help", scope: "global" },
@@ -11,9 +11,11 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: "g m", description: "Go to metrics", scope: "global" },
   { keys: "g s", description: "Go to settings", scope: "global" },
   { keys: "Escape", description: "Close a dialog, leave a field", scope: "global" },
+  { keys: "j / k", description: "Next / previous incident (Enter opens it)", scope: "queue" },
   { keys: "1 … 8", description: "Switch tab (Overview, Timeline, Evidence, …)", scope: "incident" },
   { keys: "a", description: "Add a timeline entry (type, Tab to kind, Enter to save)", scope: "timeline" },
   { keys: "j / k", description: "Next / previous entry", scope: "timeline" },
+  { keys: "c", description: "Correct the selected entry (the original stays, marked corrected)", scope: "timeline" },
   { keys: "s", description: "Star or unstar the selected entry as a key event", scope: "timeline" },
   { keys: "f", description: "Filter the timeline by text", scope: "timeline" },
 ];

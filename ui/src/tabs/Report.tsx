@@ -6,7 +6,7 @@ import type { CommandError, IncidentDetail, ReportKind, ReportSummary, ReportVer
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { ErrorNote, ProgressBar } from "../components/ui";
-import { fmtBytes } from "../lib/format";
+import { fmtBytes, TLP_LABEL } from "../lib/format";
 
 export function Report({ d }: { d: IncidentDetail }) {
   const app = useApp();
@@ -53,7 +53,7 @@ export function Report({ d }: { d: IncidentDetail }) {
     <div class="report">
       <div class="card form">
         <h3>Export the post-incident report</h3>
-        <p class="muted small">A PDF with the {d.tlp.toUpperCase()} marking on every page. It carries the exact case data it was built from, so anyone can verify it later.</p>
+        <p class="muted small">A PDF with the {TLP_LABEL[d.tlp]} marking on every page. It carries the exact case data it was built from, so anyone can verify it later.</p>
         <div class="row">
           <label class="check"><input type="radio" name="kind" checked={kind === "technical"} onChange={() => setKind("technical")} /> Technical (everything)</label>
           <label class="check"><input type="radio" name="kind" checked={kind === "executive"} onChange={() => setKind("executive")} /> Executive summary</label>
