@@ -602,41 +602,58 @@ mod roundtrip {
     fn payload() -> impl Strategy<Value = Payload> {
         let id = any::<u128>().prop_map(Uuid::from_u128);
         prop_oneof![
-            (text(), any::<bool>(), any::<i64>().prop_map(|t| t % 253_402_300_799_000_000), id.clone(), proptest::option::of(text())).prop_map(
-                |(summary, key_event, micros, uuid, tz)| {
+            (
+                text(),
+                any::<bool>(),
+                any::<i64>().prop_map(|t| t % 253_402_300_799_000_000),
+                id.clone(),
+                proptest::option::of(text())
+            )
+                .prop_map(|(summary, key_event, micros, uuid, tz)| {
                     let mut attributes = serde_json::Map::new();
                     attributes.insert("note".into(), serde_json::Value::String(summary.clone()));
                     Payload::EntryAdded(NewEntry {
                         entry: EntryId(uuid),
-                        event_time: chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default(),
+                        event_time: chrono::DateTime::from_timestamp_micros(micros)
+                            .unwrap_or_default(),
                         time_zone: tz,
                         kind: EntryKind::Action,
                         summary,
                         details: String::new(),
-                        source: EntrySource { host: Some("h".into()), tool: None, file: None },
+                        source: EntrySource {
+                            host: Some("h".into()),
+                            tool: None,
+                            file: None,
+                        },
                         key_event,
                         evidence: vec![],
                         observables: vec![],
                         attributes,
                         supersedes: None,
                     })
-                }
-            ),
+                }),
             (text(), proptest::option::of(id.clone())).prop_map(|(t, base)| Payload::TextEdited {
                 field: TextField::Lessons,
                 text: t,
                 base: base.map(EventId),
                 resolves: vec![]
             }),
-            (text(), proptest::collection::vec(id.clone(), 0..3))
-                .prop_map(|(tag, r)| Payload::TagRemoved { tag, removes: r.into_iter().map(EventId).collect() }),
+            (text(), proptest::collection::vec(id.clone(), 0..3)).prop_map(|(tag, r)| {
+                Payload::TagRemoved {
+                    tag,
+                    removes: r.into_iter().map(EventId).collect(),
+                }
+            }),
             (id.clone(), text(), 1u8..4).prop_map(|(u, name, t)| Payload::UserRegistered {
                 user: UserId(u),
                 name,
                 role: Role::Responder,
                 tier: Tier::new(t).ok()
             }),
-            (id, text()).prop_map(|(e, reason)| Payload::EscalationDeclined { escalation: EscalationId(e), reason }),
+            (id, text()).prop_map(|(e, reason)| Payload::EscalationDeclined {
+                escalation: EscalationId(e),
+                reason
+            }),
         ]
     }
 
