@@ -20,9 +20,16 @@ forbid casebook-store 'tokio|tauri|printpdf|casebook-api|casebook-cli' "the stor
 forbid casebook-report 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the report renders a model it is given"
 forbid casebook-api 'tauri|clap|indicatif' "the application API serves every front end and belongs to none"
 
-# Business rules stay out of the front ends: no SQL in the CLI.
-if grep -rnE '\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b' crates/casebook-cli/src; then
-  echo "architecture: SQL found in the CLI; queries belong in casebook-store"
+# Business rules stay out of the front ends: no SQL in the CLI or the desktop shell.
+for shell in crates/casebook-cli/src src-tauri/src; do
+  if [ -d "$shell" ] && grep -rnE '\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b' "$shell"; then
+    echo "architecture: SQL found in $shell; queries belong in casebook-store"
+    fail=1
+  fi
+done
+# Direct dependencies only: the shell uses the store's view types, but never the database itself.
+if cargo tree -p casebook-desktop -e normal --depth 1 --prefix none --format '{p}' --locked 2>/dev/null | awk '{print $1}' | grep -qx 'rusqlite'; then
+  echo "architecture: casebook-desktop must not use rusqlite directly — it calls casebook-api"
   fail=1
 fi
 
