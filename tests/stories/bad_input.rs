@@ -4,21 +4,7 @@
 use crate::cli::{array, sha256_hex, DataDir};
 
 fn case() -> (DataDir, String) {
-    let cb = DataDir::new();
-    cb.ok(&[
-        "init",
-        "--name",
-        "Ana Silva",
-        "--role",
-        "responder",
-        "--tier",
-        "1",
-    ]);
-    let key = cb
-        .ok(&["incident", "new", "Phishing wave in finance"])
-        .trim()
-        .to_string();
-    (cb, key)
+    DataDir::with_incident("Phishing wave in finance")
 }
 
 #[test]

@@ -104,6 +104,22 @@ impl DataDir {
     }
 
     /// The data directory (what `--data-dir` points at).
+    /// A tier-1 responder's data directory (Ana Silva) with one incident of this title; returns its key.
+    pub fn with_incident(title: &str) -> (DataDir, String) {
+        let cb = DataDir::new();
+        cb.ok(&[
+            "init",
+            "--name",
+            "Ana Silva",
+            "--role",
+            "responder",
+            "--tier",
+            "1",
+        ]);
+        let key = cb.ok(&["incident", "new", title]).trim().to_string();
+        (cb, key)
+    }
+
     pub fn path(&self) -> &Path {
         self.data.path()
     }

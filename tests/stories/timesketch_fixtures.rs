@@ -22,20 +22,7 @@ fn fixture_arg(name: &str) -> String {
 
 /// A tier-1 responder's data directory with one incident that already has one entry.
 fn case() -> (DataDir, String) {
-    let cb = DataDir::new();
-    cb.ok(&[
-        "init",
-        "--name",
-        "Ana Silva",
-        "--role",
-        "responder",
-        "--tier",
-        "1",
-    ]);
-    let key = cb
-        .ok(&["incident", "new", "Imported timelines"])
-        .trim()
-        .to_string();
+    let (cb, key) = DataDir::with_incident("Imported timelines");
     cb.ok(&[
         "timeline",
         "add",
