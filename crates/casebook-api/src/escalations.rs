@@ -65,10 +65,7 @@ impl Casebook {
                 pending.to_tier
             )));
         }
-        let assignee = assignee
-            .map(|a| self.find_user(a))
-            .transpose()?
-            .map(|u| u.id);
+        let assignee = self.optional_user(assignee)?;
         let escalation = EscalationId(Uuid::now_v7());
         self.commit(
             Some(id),
@@ -168,10 +165,7 @@ impl Casebook {
             assignee: None,
         };
         check(e.state, &transition)?;
-        let assignee = assignee
-            .map(|a| self.find_user(a))
-            .transpose()?
-            .map(|u| u.id);
+        let assignee = self.optional_user(assignee)?;
         self.commit(
             Some(id),
             vec![Payload::EscalationAssigned {

@@ -229,10 +229,7 @@ impl Casebook {
     ) -> Result<IncidentDetail> {
         let id = self.resolve(key_or_id)?;
         self.authorize(Action::Assign)?;
-        let assignee = assignee
-            .map(|a| self.find_user(a))
-            .transpose()?
-            .map(|u| u.id);
+        let assignee = self.optional_user(assignee)?;
         self.commit(
             Some(id),
             vec![Payload::IncidentAssigned {

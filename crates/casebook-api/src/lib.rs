@@ -208,6 +208,11 @@ impl Casebook {
         }
     }
 
+    /// Resolves an optional name or id (an assignee, a task owner) to a registered person.
+    pub(crate) fn optional_user(&self, who: Option<&str>) -> Result<Option<UserId>> {
+        who.map(|w| self.find_user(w).map(|u| u.id)).transpose()
+    }
+
     pub fn users(&self) -> Result<Vec<UserView>> {
         Ok(read::users(self.store.conn())?)
     }

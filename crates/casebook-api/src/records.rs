@@ -75,7 +75,7 @@ impl Casebook {
         if title.trim().is_empty() {
             return Err(Error::invalid("a task needs a title"));
         }
-        let owner = owner.map(|o| self.find_user(o)).transpose()?.map(|u| u.id);
+        let owner = self.optional_user(owner)?;
         let task = TaskId(Uuid::now_v7());
         self.commit(
             Some(id),
