@@ -7,8 +7,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use casebook_core::event::WireEvent;
+use casebook_core::signing::{normalize_fingerprint, PublicKey};
 use casebook_core::{Event, IncidentId};
-use casebook_store::append::{append_remote, read_events, Arrival, Refused};
+use casebook_core::{EventId, Payload};
+use casebook_store::append::read_events;
+use casebook_store::arrival::{Arrival, Arrivals};
 use casebook_store::blobs::StagedBlob;
 use chrono::{DateTime, Utc};
 use hashing::HashingReader;
@@ -44,12 +47,43 @@ pub struct BlobEntry {
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub incident_key: String,
-    pub applied: u64,
+    /// Events admitted into the log.
+    pub admitted: u64,
+    /// Events that were already here, byte for byte.
     pub already_present: u64,
+    /// Events the admission rule refused (kept aside; `casebook log refused` lists them).
+    pub refused: u64,
+    /// Events that reuse a device sequence (a fork) or an event id with other content, kept aside and reported.
     pub forks: u64,
+    pub reused_ids: u64,
+    /// The first refusals, with their reasons (all of them are in `casebook log refused`).
+    pub refusals: Vec<RefusalLine>,
+    /// Devices in the bundle that nobody you trust vouches for: their events were imported for reading only.
+    pub unverified_devices: Vec<casebook_store::trust::UntrustedDevice>,
     pub blobs: u64,
+}
+
+/// One refused event, as reported by an import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RefusalLine {
+    pub event: EventId,
+    pub kind: String,
+    pub code: String,
+    pub reason: String,
+}
+
+/// How many refusals an import report lists one by one.
+const REFUSALS_SHOWN: usize = 20;
+
+impl ImportReport {
+    /// A bundle none of whose new events was admitted: the import changed nothing a person would see.
+    pub fn all_refused(&self) -> bool {
+        self.admitted == 0 && self.refused > 0
+    }
 }
 
 impl Casebook {
@@ -163,10 +197,14 @@ impl Casebook {
         Ok(manifest)
     }
 
-    /// Imports a bundle: every event and blob, or nothing. `progress` gets bytes of evidence read so far.
+    /// Imports a bundle: every event passes the admission rule (refused ones are kept aside with their reasons), and
+    /// the evidence blobs come in only if the import commits. `trust` lists device key fingerprints the person
+    /// confirmed with their owners: those devices' events then count as their authors' own, and may change incidents
+    /// already held here. `progress` gets bytes of evidence read so far.
     pub fn import_bundle(
         &mut self,
         src: &Path,
+        trust: &[String],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
         let file = File::open(src).map_err(|e| {
@@ -249,27 +287,90 @@ impl Casebook {
         }
         let mut report = ImportReport {
             incident_key: manifest.incident_key,
-            applied: 0,
+            admitted: 0,
             already_present: 0,
+            refused: 0,
             forks: 0,
+            reused_ids: 0,
+            refusals: Vec::new(),
+            unverified_devices: Vec::new(),
             blobs: staged.len() as u64,
         };
+        // Causes before effects: a device's key before its events, an incident's opening before its changes.
+        events.sort_by(|a, b| a.body.hlc.cmp(&b.body.hlc).then(a.body.id.cmp(&b.body.id)));
+        let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
+        trust_devices(&tx, &events, trust, now)?;
+        let origin = format!(
+            "bundle {}",
+            src.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
+        let mut arrivals = Arrivals::new(&tx, now, &origin)?;
         for e in &events {
-            match append_remote(&tx, e) {
-                Ok(Arrival::Applied) => report.applied += 1,
-                Ok(Arrival::Duplicate) => report.already_present += 1,
-                Ok(Arrival::Fork { .. }) => report.forks += 1,
-                Err(Refused::BadHash(id)) => {
-                    return Err(Error::new(ErrorCode::Integrity, format!("event {id} in the bundle was changed after it was written; nothing was imported")))
+            match arrivals.append(e)? {
+                Arrival::Applied(_) => report.admitted += 1,
+                Arrival::Duplicate => report.already_present += 1,
+                Arrival::Fork { .. } => report.forks += 1,
+                Arrival::ReusedId => report.reused_ids += 1,
+                Arrival::Refused(r) => {
+                    report.refused += 1;
+                    if report.refusals.len() < REFUSALS_SHOWN {
+                        report.refusals.push(RefusalLine {
+                            event: e.id(),
+                            kind: e.payload().kind().to_string(),
+                            code: r.code.as_str().to_string(),
+                            reason: r.reason,
+                        });
+                    }
                 }
-                Err(Refused::Store(s)) => return Err(s.into()),
             }
         }
+        arrivals.finish()?;
+        let bundle_devices: std::collections::HashSet<_> =
+            events.iter().map(|e| e.body.device).collect();
+        report.unverified_devices = casebook_store::trust::untrusted_devices(&tx)?
+            .into_iter()
+            .filter(|d| bundle_devices.contains(&d.device))
+            .collect();
         tx.commit().map_err(casebook_store::StoreError::from)?;
         drop(staged);
         Ok(report)
     }
+}
+
+/// Records the person's trust in the bundle's devices whose key fingerprints they typed. A fingerprint that no
+/// device of the bundle has is an error: a typo must not pass silently.
+fn trust_devices(
+    tx: &casebook_store::Transaction,
+    events: &[Event],
+    fingerprints: &[String],
+    now: i64,
+) -> Result<()> {
+    for typed in fingerprints {
+        let wanted = normalize_fingerprint(typed).ok_or_else(|| {
+                Error::invalid(format!(
+                    "`{typed}` is not a device fingerprint (eight groups of four hex digits, as `casebook import` shows them)"
+                ))
+            })?;
+        let found = events.iter().find_map(|e| match e.payload() {
+            Payload::DeviceBound {
+                device, public_key, ..
+            } if *device == e.body.device => PublicKey::from_hex(public_key)
+                .ok()
+                .filter(|k| k.fingerprint().replace(':', "") == wanted)
+                .map(|k| (*device, k)),
+            _ => None,
+        });
+        let (device, key) = found.ok_or_else(|| {
+            Error::invalid(format!(
+                "no device in this bundle has the fingerprint {typed}; nothing was imported"
+            ))
+        })?;
+        casebook_store::trust::trust_device(tx, device, &key, now)?;
+    }
+    Ok(())
 }
 
 fn append_bytes<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> Result<()> {

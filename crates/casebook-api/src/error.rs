@@ -93,6 +93,15 @@ impl From<StoreError> for Error {
             StoreError::Decode(casebook_core::event::DecodeError::NewerVersion { .. }) => (ErrorCode::NewerVersion, e.to_string()),
             StoreError::Decode(_) | StoreError::Corrupt(_) => (ErrorCode::Integrity, e.to_string()),
             StoreError::Sqlite(inner) => (ErrorCode::Internal, format!("database error: {inner}")),
+            StoreError::Refused(r) => {
+                let code = match r.code {
+                    casebook_core::admission::RefusalCode::Forbidden
+                    | casebook_core::admission::RefusalCode::UnverifiedAuthor
+                    | casebook_core::admission::RefusalCode::OwnAccount => ErrorCode::Forbidden,
+                    _ => ErrorCode::InvalidInput,
+                };
+                (code, format!("refused: {}", r.reason))
+            }
         };
         Error {
             code,

@@ -26,7 +26,7 @@ use casebook_core::{DeviceId, Event, EventId, IncidentId, Payload, UserId};
 use casebook_store::append::{append_local, Origin};
 use casebook_store::blobs::BlobStore;
 use casebook_store::read::{self, UserView};
-use casebook_store::Store;
+use casebook_store::{trust, Store};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -76,13 +76,50 @@ impl Casebook {
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
         // Asked per blob while the sweep holds its lock; when in doubt (a read error), keep the file.
         blobs.sweep(&|sha| read::blob_referenced(store.conn(), sha).unwrap_or(true))?;
-        Ok(Casebook {
+        let mut casebook = Casebook {
             store,
             blobs,
             data_dir: data_dir.to_path_buf(),
             clock,
             acting_as: None,
-        })
+        };
+        casebook.ensure_device_key()?;
+        Ok(casebook)
+    }
+
+    /// A profile made before devices had keys gets one now: its next event introduces the key, and every event from
+    /// then on is signed. Earlier events keep their bytes (verifiable by their hash chain alone).
+    fn ensure_device_key(&mut self) -> Result<()> {
+        let Some(profile) = trust::profile(self.store.conn())? else {
+            return Ok(());
+        };
+        if profile.key.is_some() {
+            return Ok(());
+        }
+        let now = self.now().timestamp_micros();
+        let tx = self.store.write()?;
+        let head = trust::own_head(&tx, profile.device)?;
+        trust::set_device_key(&tx, &new_device_key(), head + 1)?;
+        let key = trust::profile(&tx)?
+            .and_then(|p| p.key)
+            .ok_or_else(|| Error::new(ErrorCode::Internal, "the new device key was not stored"))?;
+        append_local(
+            &tx,
+            Origin {
+                user: profile.owner,
+                device: profile.device,
+            },
+            EventId(Uuid::now_v7()),
+            None,
+            Payload::DeviceBound {
+                device: profile.device,
+                user: profile.owner,
+                public_key: key.public().to_hex(),
+            },
+            now,
+        )?;
+        tx.commit().map_err(casebook_store::StoreError::from)?;
+        Ok(())
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -129,6 +166,7 @@ impl Casebook {
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
         casebook_store::append::set_profile(&tx, device, user)?;
+        trust::set_device_key(&tx, &new_device_key(), 1)?;
         // The owner registers themselves: on a team, the server's directory confirms or corrects this.
         append_local(
             &tx,
@@ -167,6 +205,14 @@ impl Casebook {
             device,
             data_dir: self.data_dir.clone(),
         })
+    }
+
+    /// This device's key fingerprint, which colleagues compare before trusting bundles from it.
+    pub fn device_fingerprint(&self) -> Result<String> {
+        trust::profile(self.store.conn())?
+            .and_then(|p| p.key)
+            .map(|k| k.public().fingerprint())
+            .ok_or_else(not_initialized)
     }
 
     pub(crate) fn actor(&self) -> Result<(Actor, DeviceId)> {
@@ -307,6 +353,14 @@ impl Casebook {
         self.authorize(Action::Edit(self.scope(id)?))?;
         Ok(id)
     }
+}
+
+/// A fresh Ed25519 key for this device, from the operating system's randomness (through a CSPRNG it seeds).
+fn new_device_key() -> casebook_core::signing::DeviceKey {
+    use rand::RngCore;
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    casebook_core::signing::DeviceKey::from_secret(secret)
 }
 
 fn not_initialized() -> Error {

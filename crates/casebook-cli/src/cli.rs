@@ -123,8 +123,19 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Import a case bundle made by `casebook export` (all or nothing; running it twice changes nothing).
-    Import { file: PathBuf },
+    /// Import a case bundle made by `casebook export`. Every event passes the admission rule: events by people whose
+    /// device you have not trusted import a new case for reading, but never change a case you already hold; refused
+    /// events are kept aside (`casebook log refused`). Evidence comes in with the events or not at all; running it
+    /// twice changes nothing.
+    ///
+    /// Example: casebook import case.bundle --trust-device 1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d
+    Import {
+        file: PathBuf,
+        /// Trust the bundle's device with this key fingerprint (shown by a first import; compare it with its owner
+        /// first). Its events then count as their authors' own. Repeat for several devices.
+        #[arg(long, value_name = "FINGERPRINT")]
+        trust_device: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -515,8 +526,14 @@ pub struct Which {
 
 #[derive(Debug, Subcommand)]
 pub enum LogCmd {
-    /// Re-hash every event and check each device's hash chain and the database's integrity.
+    /// Re-hash every event and check each device's hash chain, signatures and the database's integrity.
     Verify,
+    /// List events from elsewhere that the admission rule refused, with the reason, newest first.
+    Refused {
+        /// How many to list.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 fn parse<T: std::str::FromStr>(s: &str) -> Result<T, String>

@@ -9,7 +9,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Severity, Tier};
+use crate::authz::{self, Action, Actor};
+use crate::model::{Role, Severity, Tier};
 use crate::{EventId, Hlc, UserId};
 
 /// Where an escalation stands.
@@ -83,6 +84,9 @@ pub struct Recorded {
     pub event: EventId,
     pub hlc: Hlc,
     pub by: UserId,
+    /// The author's role and tier, when the directory vouches for them; `None` for an author the replica cannot
+    /// verify (only possible in a case imported for reading), whose transitions are folded without a role check.
+    pub role: Option<(Role, Option<Tier>)>,
     pub transition: Transition,
 }
 
@@ -157,6 +161,29 @@ pub fn fold(request: &Request, transitions: &[Recorded]) -> Folded {
         conflicts: Vec::new(),
     };
     for r in sorted {
+        // Who may answer depends on where the escalation stands at this place in HLC order: an accept by tier 2 that
+        // lost to a lead's reassignment to tier 3 is out of scope here, on every replica alike.
+        if let Some((role, tier)) = r.role {
+            let actor = Actor {
+                user: r.by,
+                role,
+                tier,
+            };
+            let action = match r.transition {
+                Transition::Assign { .. } => Action::Assign,
+                _ => Action::RespondToEscalation {
+                    to_tier: f.to_tier,
+                    assignee: f.assignee,
+                },
+            };
+            if let Err(denied) = authz::authorize(&actor, action) {
+                f.conflicts.push(Conflict {
+                    event: r.event,
+                    reason: format!("out of scope at its place: {denied}"),
+                });
+                continue;
+            }
+        }
         if let Err(e) = check(f.state, &r.transition) {
             f.conflicts.push(Conflict {
                 event: r.event,
@@ -356,12 +383,14 @@ mod tests {
             event: ev(2),
             hlc: hlc(5, 2),
             by: user(2),
+            role: None,
             transition: Transition::Accept,
         };
         let decline = Recorded {
             event: ev(3),
             hlc: hlc(6, 3),
             by: user(3),
+            role: None,
             transition: Transition::Decline {
                 reason: "not ours".into(),
             },
@@ -391,6 +420,7 @@ mod tests {
             event: ev(2),
             hlc: hlc(50, 9),
             by: user(9),
+            role: None,
             transition: Transition::Assign {
                 to_tier: Tier::THREE,
                 assignee: None,
@@ -400,6 +430,7 @@ mod tests {
             event: ev(3),
             hlc: hlc(55, 3),
             by: user(3),
+            role: None,
             transition: Transition::Acknowledge,
         };
         let f = fold(&request(), &[assign, ack]);

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::escalation::ResponseTarget;
 use crate::model::*;
+use crate::signing::DeviceKey;
 use crate::*;
 
 /// The payload version this build writes and the newest it reads.
@@ -38,6 +39,9 @@ pub struct Event {
     pub payload_json: String,
     pub prev_hash: Option<String>,
     pub hash: String,
+    /// The device's Ed25519 signature over `hash` (128 hex digits). `None` only for events written before devices
+    /// had keys: those are verifiable by their hash chain alone.
+    pub signature: Option<String>,
 }
 
 /// Why a stored event could not be read back.
@@ -64,7 +68,21 @@ impl Event {
             payload_json,
             prev_hash,
             hash,
+            signature: None,
         }
+    }
+
+    /// Seals the body and signs its hash with the device's key: how every new event is made.
+    pub fn seal_signed(body: EventBody, prev_hash: Option<String>, key: &DeviceKey) -> Event {
+        let mut e = Event::seal(body, prev_hash);
+        e.signature = Some(key.sign(&e.hash));
+        e
+    }
+
+    /// The same event with the signature it travelled or was stored with.
+    pub fn with_signature(mut self, signature: Option<String>) -> Event {
+        self.signature = signature;
+        self
     }
 
     /// Rebuilds an event from its stored parts, decoding the payload.
@@ -104,6 +122,7 @@ impl Event {
             payload_json,
             prev_hash,
             hash,
+            signature: None,
         })
     }
 
@@ -215,6 +234,13 @@ pub enum Payload {
         name: String,
         role: Role,
         tier: Option<Tier>,
+    },
+    /// Binds a device's public key (hex) to a user: the device's events by that user verify with it (global). A
+    /// device introduces itself with its own first event; an admin's binding makes it part of the team directory.
+    DeviceBound {
+        device: DeviceId,
+        user: UserId,
+        public_key: String,
     },
     /// A lead sets the response targets per severity (global).
     ResponseTargetsSet {
@@ -371,6 +397,7 @@ impl Payload {
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::UserRegistered { .. } => "user_registered",
+            Payload::DeviceBound { .. } => "device_bound",
             Payload::ResponseTargetsSet { .. } => "response_targets_set",
             Payload::IncidentOpened { .. } => "incident_opened",
             Payload::FieldSet { .. } => "field_set",
@@ -551,6 +578,8 @@ pub struct WireEvent {
     pub payload: String,
     pub prev_hash: Option<String>,
     pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl From<&Event> for WireEvent {
@@ -567,6 +596,7 @@ impl From<&Event> for WireEvent {
             payload: e.payload_json.clone(),
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
+            signature: e.signature.clone(),
         }
     }
 }
@@ -586,6 +616,7 @@ impl TryFrom<WireEvent> for Event {
             w.prev_hash,
             w.hash,
         )
+        .map(|e| e.with_signature(w.signature))
     }
 }
 

@@ -13,6 +13,16 @@ use uuid::Uuid;
 
 use crate::DeviceId;
 
+/// How far ahead of a replica's own wall clock a remote clock may run before its event is flagged: such an event
+/// never moves the local clock, and its last-writer-wins claims rank below every ordinary claim, so one fast (or
+/// forged) clock cannot win every later edit.
+pub const MAX_AHEAD_MICROS: i64 = 10 * 60 * 1_000_000;
+
+/// Whether a remote timestamp runs further ahead of `wall_now_micros` than clocks are allowed to drift.
+pub fn is_far_ahead(remote: Hlc, wall_now_micros: i64) -> bool {
+    remote.wall_micros > wall_now_micros.saturating_add(MAX_AHEAD_MICROS)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Hlc {
@@ -68,6 +78,15 @@ impl Hlc {
             wall_micros: wall,
             counter,
             device: local.device,
+        }
+    }
+
+    /// The largest timestamp whose wall time is `wall_micros`: an upper bound for "everything up to then".
+    pub fn ceiling(wall_micros: i64) -> Hlc {
+        Hlc {
+            wall_micros,
+            counter: u32::MAX,
+            device: DeviceId(Uuid::max()),
         }
     }
 

@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate does no I/O and reads no clock. Time and fresh ids are passed in by the
 //! caller, so every rule here is testable with fixed values. SQLite, the network, Tauri and PDF live elsewhere.
 
+pub mod admission;
 pub mod authz;
 pub mod escalation;
 pub mod event;
@@ -13,6 +14,7 @@ pub mod key;
 pub mod metrics;
 pub mod model;
 pub mod observable;
+pub mod signing;
 mod string_enum;
 
 pub use event::{Event, EventBody, Payload};

@@ -1,12 +1,14 @@
 //! Appending events: a local change (numbered, clocked and chained here) or an event from elsewhere (a bundle, later
 //! the sync server), which is checked, deduplicated by id and tested for forks before it is applied.
 
+use casebook_core::admission;
 use casebook_core::event::EventBody;
+use casebook_core::hlc;
 use casebook_core::{DeviceId, Event, EventId, Hlc, IncidentId, Payload, UserId};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::sql::parse;
-use crate::{project, Result, StoreError};
+use crate::{project, trust, Result, StoreError};
 
 /// Who makes a local change, on which device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +26,48 @@ pub fn set_profile(tx: &Transaction, device: DeviceId, user: UserId) -> Result<(
     Ok(())
 }
 
-/// Appends a local change and updates every projection, in the caller's transaction.
+/// How an event counts in the projections, decided when it was admitted and stored with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub standing: admission::Standing,
+    /// Its clock ran far ahead of this replica's when it arrived.
+    pub clock_ahead: bool,
+}
+
+impl Standing {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self.standing {
+            admission::Standing::Authority => "authority",
+            admission::Standing::Verified => "verified",
+            admission::Standing::Unverified => "unverified",
+        }
+    }
+
+    pub(crate) fn from_columns(standing: &str, clock_ahead: bool) -> Standing {
+        let standing = match standing {
+            "authority" => admission::Standing::Authority,
+            "unverified" => admission::Standing::Unverified,
+            _ => admission::Standing::Verified,
+        };
+        Standing {
+            standing,
+            clock_ahead,
+        }
+    }
+
+    /// The rank of a directory claim made by such an event.
+    pub(crate) fn rank(&self) -> i64 {
+        match self.standing {
+            admission::Standing::Authority => trust::RANK_AUTHORITY,
+            admission::Standing::Verified => trust::RANK_VERIFIED,
+            admission::Standing::Unverified => trust::RANK_UNVERIFIED,
+        }
+    }
+}
+
+/// Appends a local change and updates every projection, in the caller's transaction. The change passes the same
+/// admission rule as events from elsewhere, is numbered and chained after this device's last event, and is signed
+/// with this device's key.
 pub fn append_local(
     tx: &Transaction,
     origin: Origin,
@@ -34,26 +77,37 @@ pub fn append_local(
     wall_now_micros: i64,
 ) -> Result<Event> {
     let head: Option<(i64, String, String)> = tx
-        .query_row(
-            "SELECT device_seq, hash, hlc FROM device_heads WHERE device = ?1",
-            [origin.device.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT device_seq, hash, hlc FROM device_heads WHERE device = ?1")?
+        .query_row([origin.device.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
-    let latest: Option<String> =
-        tx.query_row("SELECT max(hlc) FROM device_heads", [], |r| r.get(0))?;
+    // Past everything this device has seen, so a local edit made after reading a colleague's wins over it; but a
+    // clock far ahead of ours (flagged on arrival) is never followed, or one event from 2400 would date every later
+    // local change 2400.
+    let ceiling = Hlc::ceiling(wall_now_micros.saturating_add(hlc::MAX_AHEAD_MICROS)).encode();
+    let latest: Option<String> = tx
+        .prepare_cached("SELECT max(hlc) FROM device_heads WHERE hlc <= ?1")?
+        .query_row([ceiling], |r| r.get(0))?;
     let own = match &head {
         Some((_, _, hlc)) => parse::<Hlc>("hlc", hlc)?,
         None => Hlc::zero(origin.device),
     };
     let seen = match latest {
-        Some(h) => parse::<Hlc>("hlc", &h)?,
+        Some(h) => parse::<Hlc>("hlc", &h)?.max(own),
         None => own,
     };
-    // Past everything this device has seen, so a local edit made after reading a colleague's wins over it.
     let hlc = Hlc::observe(own, seen, wall_now_micros);
     let (seq, prev) = match head {
-        Some((seq, hash, _)) => (seq as u64 + 1, Some(hash)),
+        Some((seq, hash, _)) => (
+            (seq as u64)
+                .checked_add(1)
+                .filter(|s| *s <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    StoreError::Corrupt("this device's sequence numbers are exhausted".into())
+                })?,
+            Some(hash),
+        ),
         None => (1, None),
     };
     let body = EventBody {
@@ -65,86 +119,86 @@ pub fn append_local(
         hlc,
         payload,
     };
-    let event = Event::seal(body, prev);
-    insert(tx, &event)?;
-    project::apply(tx, &event)?;
+    let profile = trust::profile(tx)?;
+    // A person's first event on this device introduces the device's key for them, so other replicas can verify what
+    // they wrote here (the owner's comes at init; a colleague acting here gets theirs on first use).
+    if let Some(key) = profile.as_ref().and_then(|p| p.key.as_ref()) {
+        if !matches!(body.payload, Payload::DeviceBound { .. })
+            && !trust::device_serves(tx, origin.device, origin.user)?
+        {
+            let bound = Payload::DeviceBound {
+                device: origin.device,
+                user: origin.user,
+                public_key: key.public().to_hex(),
+            };
+            append_local(
+                tx,
+                origin,
+                EventId(uuid::Uuid::now_v7()),
+                None,
+                bound,
+                wall_now_micros,
+            )?;
+            return append_local(tx, origin, body.id, incident, body.payload, wall_now_micros);
+        }
+    }
+    let standing = match &profile {
+        Some(p) => admit_local(tx, p, &body)?,
+        // Only `init` writes before the profile exists; it writes the profile first.
+        None => admission::Standing::Verified,
+    };
+    let event = match profile.as_ref().and_then(|p| p.key.as_ref()) {
+        Some(key) => Event::seal_signed(body, prev, key),
+        None => Event::seal(body, prev),
+    };
+    let standing = Standing {
+        standing,
+        clock_ahead: false,
+    };
+    insert(tx, &event, standing)?;
+    project::apply(tx, &event, standing)?;
     Ok(event)
 }
 
-/// What became of an event from elsewhere.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arrival {
-    Applied,
-    /// Already here (same id): nothing to do.
-    Duplicate,
-    /// The device already has another event at this sequence number: kept aside and reported.
-    Fork {
-        device: DeviceId,
-        device_seq: u64,
-    },
+/// The admission rule for a change typed here: the local profile vouches for the device, the directory for the
+/// acting person's role.
+fn admit_local(
+    tx: &Transaction,
+    profile: &trust::Profile,
+    body: &EventBody,
+) -> Result<admission::Standing> {
+    let sealed = Event::seal(body.clone(), None);
+    let author = match trust::author_of(tx, profile, &sealed)? {
+        Ok(a) => a,
+        Err(reason) => {
+            return Err(StoreError::Refused(admission::Refusal::new(
+                admission::RefusalCode::BadSignature,
+                reason,
+            )))
+        }
+    };
+    let authority = trust::is_directory_authority(tx, profile, &sealed, author)?;
+    let incident = match body.incident {
+        Some(i) => trust::incident_facts(tx, i)?,
+        None => None,
+    };
+    let lookup = trust::DbLookup(tx);
+    let cx = admission::Context {
+        author,
+        directory_authority: authority,
+        outside_of: None,
+        incident,
+        lookup: &lookup,
+    };
+    admission::admit(body, &cx).map_err(StoreError::Refused)
 }
 
-/// Why an event from elsewhere was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum Refused {
-    #[error("event {0} does not match its hash: it was changed after it was written")]
-    BadHash(EventId),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// Appends an event written elsewhere (a bundle, later the sync server): verified, deduplicated, fork-checked.
-pub fn append_remote(tx: &Transaction, event: &Event) -> Result<Arrival, Refused> {
-    if event.recompute_hash() != event.hash {
-        return Err(Refused::BadHash(event.id()));
-    }
-    let b = &event.body;
-    let exists: bool = tx
-        .query_row(
-            "SELECT 1 FROM events WHERE id = ?1",
-            [b.id.to_string()],
-            |_| Ok(true),
-        )
-        .optional()
-        .map_err(StoreError::from)?
-        .unwrap_or(false);
-    if exists {
-        return Ok(Arrival::Duplicate);
-    }
-    let other: Option<String> = tx
-        .query_row(
-            "SELECT hash FROM events WHERE device = ?1 AND device_seq = ?2",
-            params![b.device.to_string(), b.device_seq as i64],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(StoreError::from)?;
-    if other.is_some() {
-        let json = serde_json::json!({
-            "id": b.id, "incident": b.incident, "author": b.author, "device": b.device,
-            "device_seq": b.device_seq, "hlc": b.hlc, "payload_version": event.payload_version,
-            "payload": event.payload_json, "prev_hash": event.prev_hash, "hash": event.hash,
-        });
-        tx.execute(
-            "INSERT OR IGNORE INTO forked_events (id, device, device_seq, hash, event_json) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![b.id.to_string(), b.device.to_string(), b.device_seq as i64, event.hash, json.to_string()],
-        )
-        .map_err(StoreError::from)?;
-        return Ok(Arrival::Fork {
-            device: b.device,
-            device_seq: b.device_seq,
-        });
-    }
-    insert(tx, event)?;
-    project::apply(tx, event)?;
-    Ok(Arrival::Applied)
-}
-
-fn insert(tx: &Transaction, e: &Event) -> Result<()> {
+pub(crate) fn insert(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
     let b = &e.body;
     tx.prepare_cached(
-        "INSERT INTO events (id, incident_id, author, device, device_seq, hlc, kind, payload_version, payload, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO events (id, incident_id, author, device, device_seq, hlc, kind, payload_version, payload, prev_hash,
+         hash, signature, standing, clock_ahead)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         b.id.to_string(),
@@ -158,6 +212,9 @@ fn insert(tx: &Transaction, e: &Event) -> Result<()> {
         e.payload_json,
         e.prev_hash,
         e.hash,
+        e.signature,
+        standing.as_str(),
+        standing.clock_ahead,
     ])?;
     // The head moves only forward: a late, older event of a device leaves the head where it is.
     tx.prepare_cached(
@@ -176,44 +233,119 @@ pub fn read_events(
     after: i64,
     limit: i64,
 ) -> Result<Vec<(i64, Event)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, id, incident_id, author, device, device_seq, hlc, payload_version, payload, prev_hash, hash
-         FROM events WHERE seq > ?1 AND (?2 IS NULL OR incident_id = ?2) ORDER BY seq LIMIT ?3",
-    )?;
+    Ok(read_stored(conn, incident, after, limit)?
+        .into_iter()
+        .map(|s| (s.seq, s.event))
+        .collect())
+}
+
+/// An event as this replica holds it: its local arrival number and the standing it was admitted with.
+pub struct Stored {
+    pub seq: i64,
+    pub event: Event,
+    pub standing: Standing,
+}
+
+const STORED_COLUMNS: &str = "seq, id, incident_id, author, device, device_seq, hlc, payload_version, payload, prev_hash, hash,
+     signature, standing, clock_ahead";
+
+/// Reads stored events in local arrival order.
+pub fn read_stored(
+    conn: &rusqlite::Connection,
+    incident: Option<IncidentId>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {STORED_COLUMNS} FROM events WHERE seq > ?1 AND (?2 IS NULL OR incident_id = ?2) ORDER BY seq LIMIT ?3"
+    ))?;
     let rows = stmt.query_map(
         params![after, incident.map(|i| i.to_string()), limit],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)? as u64,
-                r.get::<_, String>(6)?,
-                r.get::<_, u16>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, String>(10)?,
-            ))
-        },
+        stored_row,
     )?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (seq, id, inc, author, device, dseq, hlc, ver, payload, prev, hash) = row?;
+    rows.map(|r| r?.into_stored()).collect()
+}
+
+/// One stored event by id.
+pub fn read_one(conn: &rusqlite::Connection, id: &str) -> Result<Option<Event>> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {STORED_COLUMNS} FROM events WHERE id = ?1"
+        ))?
+        .query_row([id], stored_row)
+        .optional()?;
+    row.map(|r| r.into_stored().map(|s| s.event)).transpose()
+}
+
+/// Reads stored events in HLC order, after the given (HLC, id) (exclusive), at most `limit`: the deterministic order in
+/// which scope is judged, so a rebuild judges every event exactly as every other replica does.
+pub fn read_in_clock_order(
+    conn: &rusqlite::Connection,
+    after: (&str, &str),
+    limit: i64,
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {STORED_COLUMNS} FROM events WHERE (hlc, id) > (?1, ?2) ORDER BY hlc, id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![after.0, after.1, limit], stored_row)?;
+    rows.map(|r| r?.into_stored()).collect()
+}
+
+struct Row {
+    seq: i64,
+    id: String,
+    incident: Option<String>,
+    author: String,
+    device: String,
+    device_seq: u64,
+    hlc: String,
+    version: u16,
+    payload: String,
+    prev: Option<String>,
+    hash: String,
+    signature: Option<String>,
+    standing: String,
+    ahead: bool,
+}
+
+fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    Ok(Row {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        incident: r.get(2)?,
+        author: r.get(3)?,
+        device: r.get(4)?,
+        device_seq: r.get::<_, i64>(5)? as u64,
+        hlc: r.get(6)?,
+        version: r.get(7)?,
+        payload: r.get(8)?,
+        prev: r.get(9)?,
+        hash: r.get(10)?,
+        signature: r.get(11)?,
+        standing: r.get(12)?,
+        ahead: r.get(13)?,
+    })
+}
+
+impl Row {
+    fn into_stored(self) -> Result<Stored> {
         let event = Event::from_stored(
-            parse("event id", &id)?,
-            crate::sql::opt_parse("incident id", inc)?,
-            parse("author", &author)?,
-            parse("device", &device)?,
-            dseq,
-            parse("hlc", &hlc)?,
-            ver,
-            payload,
-            prev,
-            hash,
-        )?;
-        out.push((seq, event));
+            parse("event id", &self.id)?,
+            crate::sql::opt_parse("incident id", self.incident)?,
+            parse("author", &self.author)?,
+            parse("device", &self.device)?,
+            self.device_seq,
+            parse("hlc", &self.hlc)?,
+            self.version,
+            self.payload,
+            self.prev,
+            self.hash,
+        )?
+        .with_signature(self.signature);
+        Ok(Stored {
+            seq: self.seq,
+            event,
+            standing: Standing::from_columns(&self.standing, self.ahead),
+        })
     }
-    Ok(out)
 }

@@ -25,6 +25,8 @@ const TABLES: &[(&str, &str)] = &[
     ("comments", "SELECT * FROM comments ORDER BY id"),
     ("escalations", "SELECT * FROM escalations ORDER BY id"),
     ("escalation_transitions", "SELECT * FROM escalation_transitions ORDER BY event_id"),
+    ("device_keys", "SELECT * FROM device_keys ORDER BY device, user_id"),
+    ("scope_conflicts", "SELECT * FROM scope_conflicts ORDER BY event_id"),
     ("search_index", "SELECT doc_kind, doc_id, incident_id, body FROM search_index ORDER BY doc_kind, doc_id"),
     (
         "incident_search",
@@ -37,19 +39,38 @@ pub fn projection_tables() -> impl Iterator<Item = &'static str> {
     TABLES.iter().map(|(t, _)| *t)
 }
 
+/// Columns that record how far this replica trusts a source (its own profile is its root, a colleague's device
+/// only what the person chose to trust): legitimately different on two replicas holding the same events.
+const TRUST_COLUMNS: &[&str] = &["rank", "foreign_case"];
+
 /// Every projection as text, one line per row.
 pub fn dump(conn: &Connection) -> Result<String> {
+    dump_with(conn, &[])
+}
+
+/// The projections that every replica holding the same events must agree on: everything but the trust columns.
+pub fn dump_replicated(conn: &Connection) -> Result<String> {
+    dump_with(conn, TRUST_COLUMNS)
+}
+
+fn dump_with(conn: &Connection, left_out: &[&str]) -> Result<String> {
     let mut out = String::new();
     for (name, sql) in TABLES {
         out.push_str("## ");
         out.push_str(name);
         out.push('\n');
         let mut stmt = conn.prepare(sql)?;
-        let n = stmt.column_count();
+        let kept: Vec<usize> = stmt
+            .column_names()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, name)| !left_out.contains(name))
+            .map(|(i, _)| i)
+            .collect();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            for i in 0..n {
-                if i > 0 {
+            for (n, &i) in kept.iter().enumerate() {
+                if n > 0 {
                     out.push('|');
                 }
                 match row.get_ref(i)? {

@@ -1,10 +1,11 @@
 //! Casebook's local store: the event log and its projections in one SQLite file, and the evidence blob store.
 //!
-//! Architecture invariant: every change enters through [`append::append_local`] or [`append::append_remote`], which
+//! Architecture invariant: every change enters through [`append::append_local`] or [`arrival::Arrivals`], which
 //! write the event and update every projection in the caller's transaction, so the log and what users see never
 //! disagree. Projections can be dropped and rebuilt from the log alone ([`rebuild::rebuild`]).
 
 pub mod append;
+pub mod arrival;
 pub mod blobs;
 pub mod dump;
 mod migrate;
@@ -12,12 +13,15 @@ pub mod project;
 pub mod read;
 pub mod rebuild;
 mod sql;
+pub mod trust;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use migrate::SCHEMA_VERSION;
+/// The write handle every append takes; re-exported so callers need not depend on rusqlite themselves.
+pub use rusqlite::Transaction;
 
 /// What can go wrong in the store, sorted by what a caller does about it.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,9 @@ pub enum StoreError {
     Sqlite(#[source] rusqlite::Error),
     #[error(transparent)]
     Decode(#[from] casebook_core::event::DecodeError),
+    /// The admission rule refused a change (its reason is worded for the person).
+    #[error("{0}")]
+    Refused(casebook_core::admission::Refusal),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
 }

@@ -10,6 +10,7 @@ use crate::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_event_log.sql"),
     include_str!("../../../migrations/sqlite/0002_projections.sql"),
+    include_str!("../../../migrations/sqlite/0003_trust.sql"),
 ];
 
 /// The schema version this build writes.

@@ -29,7 +29,8 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
         .key;
     let bundle = x.path().join("one.bundle");
     a.export_bundle(&key, &bundle, &mut |_| {}).unwrap();
-    b.import_bundle(&bundle, &mut |_| {}).unwrap();
+    b.import_bundle(&bundle, &[a.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
 
     // Both edit the summary offline, neither seeing the other's text.
     a_clock.set(at("2026-11-20T10:05:00Z"));
@@ -44,8 +45,10 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
     let (to_b, to_a) = (x.path().join("a.bundle"), x.path().join("b.bundle"));
     a.export_bundle(&key, &to_b, &mut |_| {}).unwrap();
     b.export_bundle(&key, &to_a, &mut |_| {}).unwrap();
-    a.import_bundle(&to_a, &mut |_| {}).unwrap();
-    b.import_bundle(&to_b, &mut |_| {}).unwrap();
+    a.import_bundle(&to_a, &[b.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
+    b.import_bundle(&to_b, &[a.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
 
     let (da, db) = (a.incident(&key).unwrap(), b.incident(&key).unwrap());
     assert_eq!(
@@ -82,7 +85,9 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
     );
     let to_b2 = x.path().join("a2.bundle");
     a.export_bundle(&key, &to_b2, &mut |_| {}).unwrap();
-    let report = b.import_bundle(&to_b2, &mut |_| {}).unwrap();
+    let report = b
+        .import_bundle(&to_b2, &[a.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
     assert!(
         report.already_present > 0,
         "events Ben already had are recognised, not duplicated"
@@ -91,8 +96,8 @@ fn concurrent_summary_edits_are_both_kept_and_can_be_settled() {
     assert_eq!(db.summary, "Merged summary");
     assert!(db.conflicts.is_empty());
     assert_eq!(
-        casebook_store::dump::dump(a.store().conn()).unwrap(),
-        casebook_store::dump::dump(b.store().conn()).unwrap(),
+        casebook_store::dump::dump_replicated(a.store().conn()).unwrap(),
+        casebook_store::dump::dump_replicated(b.store().conn()).unwrap(),
         "after exchanging everything, both laptops hold the same state"
     );
 }
@@ -115,14 +120,17 @@ fn a_removed_tag_survives_a_concurrent_addition_elsewhere() {
     let key = a.new_incident(n).unwrap().row.key;
     let f = x.path().join("f.bundle");
     a.export_bundle(&key, &f, &mut |_| {}).unwrap();
-    b.import_bundle(&f, &mut |_| {}).unwrap();
+    b.import_bundle(&f, &[a.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
     a.remove_tag(&key, "malware").unwrap();
     b.add_tag(&key, "malware").unwrap();
     let (g, h) = (x.path().join("g.bundle"), x.path().join("h.bundle"));
     a.export_bundle(&key, &g, &mut |_| {}).unwrap();
     b.export_bundle(&key, &h, &mut |_| {}).unwrap();
-    a.import_bundle(&h, &mut |_| {}).unwrap();
-    b.import_bundle(&g, &mut |_| {}).unwrap();
+    a.import_bundle(&h, &[b.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
+    b.import_bundle(&g, &[a.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
     assert_eq!(
         a.incident(&key).unwrap().row.tags,
         vec!["malware".to_string()],

@@ -186,6 +186,31 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                 text
             })
         }
+        Command::Log(LogCmd::Refused { limit }) => {
+            let refused = cb.refused_events(limit)?;
+            out.show(&refused, || {
+                if refused.is_empty() {
+                    return "No refused events: everything that arrived from elsewhere was admitted.".to_string();
+                }
+                table(
+                    &["refused at", "kind", "incident", "author", "code", "reason", "from"],
+                    &refused
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.refused_at.format("%Y-%m-%d %H:%M").to_string(),
+                                r.kind.clone(),
+                                r.incident.clone().unwrap_or_default(),
+                                r.author.clone(),
+                                r.code.clone(),
+                                r.reason.clone(),
+                                r.origin.clone(),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+        }
         Command::Log(LogCmd::Verify) => {
             let bar = progress(None, false, "checking events");
             let r = cb.verify_log(&mut |n| bar.set_position(n))?;
@@ -204,8 +229,20 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                         format!("BROKEN ({})", c.broken.len())
                     };
                     text.push_str(&format!(
-                        "device {}: #{}..#{} {} events, {} missing, chain {}\n",
-                        c.device, c.first_seq, c.last_seq, c.events, c.gaps, state
+                        "device {}: #{}..#{} {} events, {} missing, chain {}; {} signed, {} unsigned (chain only){}\n",
+                        c.device,
+                        c.first_seq,
+                        c.last_seq,
+                        c.events,
+                        c.gaps,
+                        state,
+                        c.signed,
+                        c.unsigned,
+                        if c.unknown_key > 0 {
+                            format!(", {} signed by a key not known here", c.unknown_key)
+                        } else {
+                            String::new()
+                        }
                     ));
                     for b in &c.broken {
                         text.push_str(&format!("  - {b}\n"));
@@ -215,6 +252,24 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                     text.push_str(&format!(
                         "{} forked event(s) kept aside (a device restored from a backup?)\n",
                         r.forks
+                    ));
+                }
+                if r.reused_ids > 0 {
+                    text.push_str(&format!(
+                        "{} event(s) reusing an existing id with other content kept aside\n",
+                        r.reused_ids
+                    ));
+                }
+                if r.refused > 0 {
+                    text.push_str(&format!(
+                        "{} event(s) from elsewhere refused (`casebook log refused`)\n",
+                        r.refused
+                    ));
+                }
+                if r.clock_ahead > 0 {
+                    text.push_str(&format!(
+                        "{} event(s) arrived with a clock far ahead of this one: flagged, never followed\n",
+                        r.clock_ahead
                     ));
                 }
                 text
@@ -327,24 +382,45 @@ The report FAILED verification (see above)."
                 )
             })
         }
-        Command::Import { file } => {
+        Command::Import { file, trust_device } => {
             let bar = progress(None, true, "importing evidence");
-            let r = cb.import_bundle(&file, &mut |n| bar.set_position(n))?;
+            let r = cb.import_bundle(&file, &trust_device, &mut |n| bar.set_position(n))?;
             bar.finish_and_clear();
             out.show(&r, || {
-                format!(
-                    "Imported {}: {} new events, {} already here, {} evidence files{}",
-                    r.incident_key,
-                    r.applied,
-                    r.already_present,
-                    r.blobs,
-                    if r.forks > 0 {
-                        format!(", {} forked events kept aside", r.forks)
-                    } else {
-                        String::new()
-                    }
-                )
-            })
+                let mut text = format!(
+                    "Imported {}: {} events admitted, {} already here, {} refused, {} evidence files",
+                    r.incident_key, r.admitted, r.already_present, r.refused, r.blobs
+                );
+                if r.forks + r.reused_ids > 0 {
+                    text.push_str(&format!(
+                        "\n{} forked event(s) and {} event(s) reusing an id with other content kept aside (see `casebook log verify`)",
+                        r.forks, r.reused_ids
+                    ));
+                }
+                for f in &r.refusals {
+                    text.push_str(&format!("\n  refused {} ({}): {}", f.kind, f.code, f.reason));
+                }
+                if r.refused as usize > r.refusals.len() {
+                    text.push_str("\n  … `casebook log refused` lists them all");
+                }
+                for d in &r.unverified_devices {
+                    text.push_str(&format!(
+                        "\nUnverified device {} (claims to be {}), fingerprint {}: its events were imported for reading only.\n  If its owner confirms that fingerprint, import again with --trust-device {}",
+                        d.device,
+                        d.users.join(", "),
+                        d.fingerprint,
+                        d.fingerprint
+                    ));
+                }
+                text
+            })?;
+            if r.all_refused() {
+                anyhow::bail!(
+                    "every new event of {} was refused; nothing in this data directory changed",
+                    file.display()
+                );
+            }
+            Ok(())
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Last-writer-wins fields: every claim is kept, and the entity's column shows the claim with the highest HLC.
+//! Last-writer-wins fields: every claim is kept, and the entity's column shows the claim with the highest HLC (a claim
+//! whose clock ran far ahead on arrival ranks below every other, so one fast clock cannot win every later edit).
 
 use rusqlite::types::Value;
 use rusqlite::{params, Transaction};
@@ -32,9 +33,10 @@ pub(super) fn claim(
     hlc: &str,
     event: &str,
     value: Value,
+    ahead: bool,
 ) -> Result<()> {
-    tx.prepare_cached("INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![incident, field, hlc, event, value])?;
+    tx.prepare_cached("INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value, ahead) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![incident, field, hlc, event, value, ahead])?;
     settle_field(tx, incident, field)
 }
 
@@ -48,7 +50,7 @@ pub(super) fn settle_field(tx: &Transaction, incident: &str, field: &str) -> Res
     // `column` comes from the constant list above, never from input.
     let sql = format!(
         "UPDATE incidents SET {column} = COALESCE((SELECT value FROM field_claims WHERE entity_id = ?1 AND field = ?2
-         ORDER BY hlc DESC, event_id DESC LIMIT 1), {default}) WHERE id = ?1"
+         ORDER BY ahead, hlc DESC, event_id DESC LIMIT 1), {default}) WHERE id = ?1"
     );
     tx.prepare_cached(&sql)?.execute(params![incident, field])?;
     Ok(())

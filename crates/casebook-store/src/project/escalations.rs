@@ -91,14 +91,44 @@ pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()
         to_tier: tier(to_tier)?,
         assignee: crate::sql::opt_parse("user id", assignee)?,
     };
-    let mut stmt = tx.prepare_cached("SELECT event_id, hlc, by_user, transition FROM escalation_transitions WHERE escalation_id = ?1")?;
-    let rows: Vec<(String, String, String, String)> = stmt
-        .query_map([escalation], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    // Only transitions recorded in the escalation's own incident count, whatever an event from elsewhere names. Each
+    // comes with its author's role when the author was verified, so the fold judges who may answer at its place.
+    let mut stmt = tx.prepare_cached(
+        "SELECT t.event_id, t.hlc, t.by_user, t.transition, u.role, u.tier, e.standing
+         FROM escalation_transitions t LEFT JOIN users u ON u.id = t.by_user LEFT JOIN events e ON e.id = t.event_id
+         WHERE t.escalation_id = ?1 AND t.incident_id = ?2",
+    )?;
+    type TransitionRow = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<u8>,
+        Option<String>,
+    );
+    let rows: Vec<TransitionRow> = stmt
+        .query_map([escalation, incident.as_str()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     let mut recorded = Vec::with_capacity(rows.len());
-    for (event, hlc, by, payload) in rows {
+    for (event, hlc, by, payload, role, by_tier, standing) in rows {
+        let role = match (role, standing.as_deref()) {
+            (Some(role), Some("verified" | "authority")) => Some((
+                parse::<casebook_core::model::Role>("role", &role)?,
+                by_tier.map(tier).transpose()?,
+            )),
+            _ => None,
+        };
         let transition = match serde_json::from_str::<Payload>(&payload)? {
             Payload::EscalationAcknowledged { .. } => Transition::Acknowledge,
             Payload::EscalationAccepted { .. } => Transition::Accept,
@@ -117,6 +147,7 @@ pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()
             event: parse("event id", &event)?,
             hlc: parse::<Hlc>("hlc", &hlc)?,
             by: parse("user id", &by)?,
+            role,
             transition,
         });
     }

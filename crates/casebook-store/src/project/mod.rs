@@ -12,22 +12,26 @@ use casebook_core::{Event, Payload};
 use rusqlite::types::Value;
 use rusqlite::{params, Transaction};
 
+use crate::append::Standing;
 use crate::sql::{micros, opt_int, opt_micros, opt_text, text};
 use crate::Result;
 
 mod claims;
 mod entries;
 mod escalations;
+mod scope;
 
 use claims::{claim, settle_task_status};
 use entries::{add_text_version, index_doc, insert_entry, refresh_incident_search};
 use escalations::{refold_escalation, system_entry, transition_summary};
 
-/// Applies one event to the projections, in the caller's transaction.
-pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
+/// Applies one event to the projections, in the caller's transaction, as it stood when admitted.
+pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
     let b = &e.body;
     let hlc = b.hlc.encode();
     let id = b.id.to_string();
+    // Claims of an event whose clock ran far ahead rank below every ordinary claim.
+    let ahead = standing.clock_ahead;
     if let Some(inc) = b.incident {
         // Any event of an incident makes sure its row exists, so events that arrive before the incident's opening
         // have somewhere to land.
@@ -37,6 +41,14 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             .execute(params![inc.to_string(), hlc])?;
     }
     let inc = b.incident.map(|i| i.to_string()).unwrap_or_default();
+    if let Some(reason) = scope::out_of_scope(tx, e, standing)? {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO scope_conflicts (event_id, incident_id, author, hlc, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, inc, b.author.to_string(), hlc, reason])?;
+        return Ok(());
+    }
+    let rank = standing.rank();
     match &b.payload {
         Payload::UserRegistered {
             user,
@@ -44,11 +56,26 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             role,
             tier,
         } => {
+            // An authority's registration beats any claim; among equals the later by HLC wins.
             tx.execute(
-                "INSERT INTO users (id, name, role, tier, hlc) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO users (id, name, role, tier, hlc, rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, tier = excluded.tier,
-                 hlc = excluded.hlc WHERE excluded.hlc > users.hlc",
-                params![user.to_string(), name, role.as_str(), tier.map(|t| t.get()), hlc],
+                 hlc = excluded.hlc, rank = excluded.rank
+                 WHERE excluded.rank > users.rank OR (excluded.rank = users.rank AND excluded.hlc > users.hlc)",
+                params![user.to_string(), name, role.as_str(), tier.map(|t| t.get()), hlc, rank],
+            )?;
+        }
+        Payload::DeviceBound {
+            device,
+            user,
+            public_key,
+        } => {
+            tx.execute(
+                "INSERT INTO device_keys (device, user_id, public_key, rank, hlc, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (device, user_id) DO UPDATE SET public_key = excluded.public_key, rank = excluded.rank,
+                 hlc = excluded.hlc, event_id = excluded.event_id
+                 WHERE excluded.rank > device_keys.rank OR (excluded.rank = device_keys.rank AND excluded.hlc > device_keys.hlc)",
+                params![device.to_string(), user.to_string(), public_key, rank, hlc, id],
             )?;
         }
         Payload::ResponseTargetsSet { targets } => {
@@ -77,8 +104,8 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
             reported_at,
         } => {
             tx.execute(
-                "UPDATE incidents SET key = ?2, opened = 1, created_by = ?3, created_hlc = ?4 WHERE id = ?1",
-                params![inc, key, b.author.to_string(), hlc],
+                "UPDATE incidents SET key = ?2, opened = 1, created_by = ?3, created_hlc = ?4, foreign_case = ?5 WHERE id = ?1",
+                params![inc, key, b.author.to_string(), hlc, rank == crate::trust::RANK_UNVERIFIED],
             )?;
             let claims: Vec<(&str, Value)> = vec![
                 ("title", text(title)),
@@ -97,7 +124,7 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 ("reported_us", opt_int(opt_micros(*reported_at))),
             ];
             for (field, value) in claims {
-                claim(tx, &inc, field, &hlc, &id, value)?;
+                claim(tx, &inc, field, &hlc, &id, value, ahead)?;
             }
             add_text_version(
                 tx,
@@ -130,7 +157,7 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                     (key_time_column(*which), opt_int(opt_micros(*at)))
                 }
             };
-            claim(tx, &inc, field, &hlc, &id, value)?;
+            claim(tx, &inc, field, &hlc, &id, value, ahead)?;
             if matches!(field, "title" | "category") {
                 refresh_incident_search(tx, &inc)?;
             }
@@ -168,12 +195,13 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 &hlc,
                 &id,
                 Value::Integer(tier.get().into()),
+                ahead,
             )?;
-            claim(tx, &inc, "assignee", &hlc, &id, opt_text(*assignee))?;
+            claim(tx, &inc, "assignee", &hlc, &id, opt_text(*assignee), ahead)?;
         }
         Payload::IncidentClosed { resolution, .. } => {
-            claim(tx, &inc, "status", &hlc, &id, text(Status::Closed))?;
-            claim(tx, &inc, "resolution", &hlc, &id, text(resolution))?;
+            claim(tx, &inc, "status", &hlc, &id, text(Status::Closed), ahead)?;
+            claim(tx, &inc, "resolution", &hlc, &id, text(resolution), ahead)?;
             claim(
                 tx,
                 &inc,
@@ -181,6 +209,7 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 &hlc,
                 &id,
                 Value::Integer(b.hlc.wall_micros),
+                ahead,
             )?;
         }
         Payload::EntryAdded(entry) => insert_entry(tx, &inc, &id, &hlc, b.author, entry)?,
@@ -196,8 +225,9 @@ pub fn apply(tx: &Transaction, e: &Event) -> Result<()> {
                 params![entry, hlc, id, *key_event],
             )?;
             tx.execute(
-                "UPDATE timeline_entries SET key_event = ?2, key_event_hlc = ?3 WHERE id = ?1 AND key_event_hlc < ?3",
-                params![entry, *key_event, hlc],
+                "UPDATE timeline_entries SET key_event = ?2, key_event_hlc = ?3 WHERE id = ?1 AND key_event_hlc < ?3
+                 AND incident_id = ?4",
+                params![entry, *key_event, hlc, inc],
             )?;
         }
         Payload::EvidenceAdded {

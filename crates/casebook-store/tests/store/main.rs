@@ -1,5 +1,48 @@
 //! Integration tests of the store on real SQLite files: the merge contract (any order of the same events gives the
-//! same state), rebuild equals live, and idempotent arrival.
+//! same state), rebuild equals live, idempotent arrival, and arrival safety.
 
 mod convergence;
 mod search;
+
+use casebook_core::signing::DeviceKey;
+use casebook_core::{DeviceId, Event, UserId};
+use casebook_store::arrival::{Arrival, Arrivals};
+use casebook_store::{trust, Store};
+use uuid::Uuid;
+
+/// The receiving replica's own device and owner in these tests.
+pub const RECEIVER: DeviceId = DeviceId(Uuid::from_u128(0xEEEE));
+pub const RECEIVER_OWNER: UserId = UserId(Uuid::from_u128(0xEEEF));
+/// "Now" on every receiving replica, in wall microseconds (far beyond every ordinary test clock).
+pub const NOW_US: i64 = 1_000 * 60_000_000;
+
+/// A device's signing key in these tests.
+pub fn key(device: DeviceId) -> DeviceKey {
+    let mut secret = [7u8; 32];
+    secret[..16].copy_from_slice(&device.0.as_u128().to_le_bytes());
+    DeviceKey::from_secret(secret)
+}
+
+/// A new store with a receiver profile that trusts the given devices' keys (as a person who compared fingerprints).
+pub fn receiver(trusted: &[DeviceId]) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("casebook.db")).expect("open store");
+    let tx = store.write().expect("begin");
+    casebook_store::append::set_profile(&tx, RECEIVER, RECEIVER_OWNER).unwrap();
+    trust::set_device_key(&tx, &key(RECEIVER), 1).unwrap();
+    for d in trusted {
+        trust::trust_device(&tx, *d, &key(*d).public(), 0).unwrap();
+    }
+    tx.commit().expect("commit");
+    (dir, store)
+}
+
+/// Delivers events as one arrival batch.
+pub fn arrive(store: &mut Store, events: &[Event]) -> Vec<Arrival> {
+    let tx = store.write().expect("begin");
+    let mut arrivals = Arrivals::new(&tx, NOW_US, "test").unwrap();
+    let out = events.iter().map(|e| arrivals.append(e).unwrap()).collect();
+    arrivals.finish().unwrap();
+    tx.commit().expect("commit");
+    out
+}

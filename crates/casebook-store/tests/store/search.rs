@@ -4,9 +4,7 @@
 use casebook_core::event::{EventBody, NewEntry};
 use casebook_core::model::{EntryKind, Severity, Tier, Tlp};
 use casebook_core::*;
-use casebook_store::append::append_remote;
 use casebook_store::read::{search, RANK_WINDOW};
-use casebook_store::Store;
 use uuid::Uuid;
 
 fn entry(n: u128, summary: String) -> NewEntry {
@@ -28,8 +26,7 @@ fn entry(n: u128, summary: String) -> NewEntry {
 
 #[test]
 fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
+    let (_dir, mut store) = crate::receiver(&[]);
     let device = DeviceId(Uuid::from_u128(1));
     let incident = IncidentId(Uuid::from_u128(2));
     let seal = |seq: u64, payload: Payload, prev: Option<String>| {
@@ -53,7 +50,7 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
     let opened = seal(
         1,
         Payload::IncidentOpened {
-            key: "INC-SEARCH".into(),
+            key: casebook_core::key::incident_key(incident),
             title: "Search test".into(),
             summary: String::new(),
             severity: Severity::Sev3,
@@ -82,10 +79,7 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
         },
         Some(opened.hash.clone()),
     );
-    let tx = store.write().unwrap();
-    append_remote(&tx, &opened).unwrap();
-    append_remote(&tx, &imported).unwrap();
-    tx.commit().unwrap();
+    crate::arrive(&mut store, &[opened, imported]);
 
     let hits = search(store.conn(), "logon", 10).unwrap();
     assert_eq!(

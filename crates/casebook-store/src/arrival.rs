@@ -1,0 +1,392 @@
+//! Events from elsewhere (a case bundle now, the sync server next): each one is checked for its hash, for arrival
+//! safety (this device's own events, reused ids, forks), for its signature and then by the core's admission rule,
+//! before it is stored and applied. Refused events are kept aside with their reason, never silently dropped.
+//!
+//! Arrival order must not matter: of two events that claim one id, or one device sequence, the one with the smaller
+//! hash is kept in the log and the other aside, whichever came first; an event whose place in HLC order changes how
+//! earlier-judged events stand (a late reassignment, a displaced fork) makes the batch replay the log in HLC order
+//! when it finishes.
+
+use casebook_core::admission::{self, Author, Refusal, RefusalCode};
+use casebook_core::event::WireEvent;
+use casebook_core::{hlc, DeviceId, Event, Payload};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::append::{insert, Standing};
+use crate::trust::{self, Profile};
+use crate::{project, rebuild, Result, StoreError};
+
+/// What became of an event from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arrival {
+    /// Admitted, stored and applied.
+    Applied(Standing),
+    /// Already here, byte for byte.
+    Duplicate,
+    /// Its device sequence holds another event: the one with the larger hash is kept aside and reported.
+    Fork { device: DeviceId, device_seq: u64 },
+    /// Its id names an event with other bytes: the one with the larger hash is kept aside and reported.
+    ReusedId,
+    /// Refused by the admission rule or arrival safety; kept aside with the reason.
+    Refused(Refusal),
+}
+
+/// A batch of arrivals in one transaction; `finish` replays the log when an arrival changed earlier judgements.
+pub struct Arrivals<'a, 't> {
+    tx: &'a Transaction<'t>,
+    profile: Profile,
+    now_us: i64,
+    origin: String,
+    replay: bool,
+}
+
+impl<'a, 't> Arrivals<'a, 't> {
+    /// Starts a batch; `origin` says where the events come from ("bundle case.bundle"), for the list of refusals.
+    pub fn new(tx: &'a Transaction<'t>, now_us: i64, origin: &str) -> Result<Self> {
+        let profile = trust::profile(tx)?.ok_or_else(|| {
+            StoreError::NotFound("this data directory's profile (run init first)".into())
+        })?;
+        Ok(Arrivals {
+            tx,
+            profile,
+            now_us,
+            origin: origin.to_string(),
+            replay: false,
+        })
+    }
+
+    /// Checks, admits and applies one event.
+    pub fn append(&mut self, e: &Event) -> Result<Arrival> {
+        let tx = self.tx;
+        let b = &e.body;
+        if e.recompute_hash() != e.hash {
+            return self.refuse(
+                e,
+                RefusalCode::BadHash,
+                "it does not match its hash: it was changed after it was written".into(),
+            );
+        }
+        if b.device_seq == 0 || b.device_seq > i64::MAX as u64 {
+            return self.refuse(
+                e,
+                RefusalCode::InvalidValue,
+                "its device sequence number is out of range".into(),
+            );
+        }
+        // Held events the newcomer wins over (same id, or same device sequence, and a larger hash): they go aside.
+        let mut displace: Vec<String> = Vec::new();
+        let same_id: Option<(String, String)> = tx
+            .prepare_cached("SELECT hash, device FROM events WHERE id = ?1")?
+            .query_row([b.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((held_hash, held_device)) = same_id {
+            if held_hash == e.hash {
+                return Ok(Arrival::Duplicate);
+            }
+            // This device's own events are never displaced by anything from outside.
+            if e.hash > held_hash || held_device == self.profile.device.to_string() {
+                self.keep_aside(e, "reused_id")?;
+                return Ok(Arrival::ReusedId);
+            }
+            displace.push(b.id.to_string());
+        }
+        if b.device == self.profile.device {
+            return self.refuse(
+                e,
+                RefusalCode::OwnDevice,
+                "it claims to be this device's own event but is not one this device holds".into(),
+            );
+        }
+        let same_seq: Option<(String, String)> = tx
+            .prepare_cached("SELECT id, hash FROM events WHERE device = ?1 AND device_seq = ?2")?
+            .query_row(params![b.device.to_string(), b.device_seq as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((held_id, held_hash)) = same_seq {
+            if held_id != b.id.to_string() {
+                if e.hash > held_hash {
+                    self.keep_aside(e, "fork")?;
+                    return Ok(Arrival::Fork {
+                        device: b.device,
+                        device_seq: b.device_seq,
+                    });
+                }
+                displace.push(held_id);
+            }
+        }
+        let author = match trust::author_of(tx, &self.profile, e)? {
+            Ok(a) => a,
+            Err(reason) => {
+                let code = if reason.contains("another key") {
+                    RefusalCode::KeyConflict
+                } else {
+                    RefusalCode::BadSignature
+                };
+                return self.refuse(e, code, reason);
+            }
+        };
+        let authority = trust::is_directory_authority(tx, &self.profile, e, author)?;
+        let incident = match b.incident {
+            Some(i) => trust::incident_facts(tx, i)?,
+            None => None,
+        };
+        let lookup = trust::DbLookup(tx);
+        let cx = admission::Context {
+            author,
+            directory_authority: authority,
+            outside_of: Some(self.profile.owner),
+            incident,
+            lookup: &lookup,
+        };
+        let standing = match admission::admit(b, &cx) {
+            Ok(s) => s,
+            Err(mut refusal) => {
+                if refusal.code == RefusalCode::UnverifiedAuthor {
+                    refusal.reason.push_str(&self.trust_hint(e)?);
+                }
+                return self.refuse_with(e, refusal);
+            }
+        };
+        for held in displace {
+            self.displace(&held)?;
+        }
+        let standing = Standing {
+            standing,
+            clock_ahead: hlc::is_far_ahead(b.hlc, self.now_us),
+        };
+        if self.changes_earlier_judgements(e, author)? {
+            self.replay = true;
+        }
+        insert(tx, e, standing)?;
+        project::apply(tx, e, standing)?;
+        clear_refusal(tx, e)?;
+        Ok(Arrival::Applied(standing))
+    }
+
+    /// Ends the batch. Trust only grows within a batch (a device's key, a person's registration, the person's own
+    /// trust in a device), so events judged before their author could be verified are judged again: refused ones may
+    /// now be admitted, unverified ones may now count as their author's. Then the log is replayed in HLC order if
+    /// anything changed how earlier events stand. The result depends on the set of events, not their order.
+    pub fn finish(mut self) -> Result<bool> {
+        for _round in 0..8 {
+            if !self.reconsider()? {
+                break;
+            }
+        }
+        if self.replay {
+            rebuild::rebuild_in(self.tx, |_| {})?;
+        }
+        Ok(self.replay)
+    }
+
+    /// One pass over what was judged with less trust than there is now; true when something changed.
+    fn reconsider(&mut self) -> Result<bool> {
+        let mut changed = false;
+        let refused: Vec<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT event_json FROM refused_events WHERE code = 'unverified_author'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for json in refused {
+            let wire: WireEvent = serde_json::from_str(&json)?;
+            let Ok(e) = Event::try_from(wire) else {
+                continue;
+            };
+            match self.append(&e)? {
+                Arrival::Applied(_) => changed = true,
+                Arrival::Refused(_) => {}
+                // Decided otherwise now (a duplicate, or kept aside as a fork): no longer a refusal.
+                _ => clear_refusal(self.tx, &e)?,
+            }
+        }
+        // A fork kept aside whose sequence number was freed since (its rival lost to an event reusing its id).
+        let freed: Vec<(String, String)> = self
+            .tx
+            .prepare_cached(
+                "SELECT f.id, f.event_json FROM forked_events f WHERE f.reason = 'fork' AND NOT EXISTS
+                 (SELECT 1 FROM events e WHERE e.device = f.device AND e.device_seq = f.device_seq)",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, json) in freed {
+            let wire: WireEvent = serde_json::from_str(&json)?;
+            let Ok(e) = Event::try_from(wire) else {
+                continue;
+            };
+            if let Arrival::Applied(_) = self.append(&e)? {
+                self.tx.execute(
+                    "DELETE FROM forked_events WHERE id = ?1 AND hash = ?2 AND reason = 'fork'",
+                    params![id, e.hash],
+                )?;
+                changed = true;
+            }
+        }
+        let unverified: Vec<String> = self
+            .tx
+            .prepare_cached("SELECT id FROM events WHERE standing = 'unverified'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in unverified {
+            let Some(e) = crate::append::read_one(self.tx, &id)? else {
+                continue;
+            };
+            let author = match trust::author_of(self.tx, &self.profile, &e)? {
+                Ok(a @ Author::Verified { .. }) => a,
+                _ => continue,
+            };
+            let authority = trust::is_directory_authority(self.tx, &self.profile, &e, author)?;
+            let lookup = trust::DbLookup(self.tx);
+            let cx = admission::Context {
+                author,
+                directory_authority: authority,
+                outside_of: Some(self.profile.owner),
+                // Judged as on arrival into a case it was already part of.
+                incident: None,
+                lookup: &lookup,
+            };
+            if let Ok(standing) = admission::admit(&e.body, &cx) {
+                if standing != admission::Standing::Unverified {
+                    let s = Standing {
+                        standing,
+                        clock_ahead: false,
+                    };
+                    self.tx.execute(
+                        "UPDATE events SET standing = ?2 WHERE id = ?1",
+                        params![id, s.as_str()],
+                    )?;
+                    self.replay = true;
+                    changed = true;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Whether events already applied may now stand differently: a late change of who may edit an incident (its
+    /// opening, an assignment, an escalation step) or of someone's role, with later events already judged.
+    fn changes_earlier_judgements(&self, e: &Event, author: Author) -> Result<bool> {
+        let b = &e.body;
+        let hlc = b.hlc.encode();
+        let later = |sql: &str, key: String| -> Result<bool> {
+            Ok(self
+                .tx
+                .prepare_cached(sql)?
+                .query_row(params![key, hlc], |_| Ok(()))
+                .optional()?
+                .is_some())
+        };
+        match &b.payload {
+            Payload::UserRegistered { user, .. } => later(
+                "SELECT 1 FROM events WHERE author = ?1 AND hlc > ?2 LIMIT 1",
+                user.to_string(),
+            ),
+            Payload::IncidentOpened { .. }
+            | Payload::IncidentAssigned { .. }
+            | Payload::EscalationRequested { .. }
+            | Payload::EscalationAcknowledged { .. }
+            | Payload::EscalationAccepted { .. }
+            | Payload::EscalationDeclined { .. }
+            | Payload::EscalationAssigned { .. } => match (b.incident, author) {
+                (Some(i), _) => later(
+                    "SELECT 1 FROM events WHERE incident_id = ?1 AND hlc > ?2 LIMIT 1",
+                    i.to_string(),
+                ),
+                (None, _) => Ok(false),
+            },
+            _ => Ok(false),
+        }
+    }
+
+    /// Moves a held event out of the log (it lost to an event with the same id or device sequence and a smaller
+    /// hash) and marks the batch for a replay.
+    fn displace(&mut self, held_id: &str) -> Result<()> {
+        let stored = crate::append::read_one(self.tx, held_id)?;
+        if let Some(held) = stored {
+            self.keep_aside(&held, "displaced")?;
+            self.tx
+                .execute("DELETE FROM events WHERE id = ?1", [held_id])?;
+            self.tx.execute(
+                "UPDATE device_heads SET (device_seq, hash, hlc) = (SELECT device_seq, hash, hlc FROM events
+                 WHERE device = device_heads.device ORDER BY device_seq DESC LIMIT 1) WHERE device = ?1
+                 AND EXISTS (SELECT 1 FROM events WHERE device = ?1)",
+                [held.body.device.to_string()],
+            )?;
+            self.tx.execute(
+                "DELETE FROM device_heads WHERE device = ?1 AND NOT EXISTS (SELECT 1 FROM events WHERE device = ?1)",
+                [held.body.device.to_string()],
+            )?;
+        }
+        self.replay = true;
+        Ok(())
+    }
+
+    fn keep_aside(&self, e: &Event, reason: &str) -> Result<()> {
+        let b = &e.body;
+        let json = serde_json::to_string(&WireEvent::from(e))?;
+        self.tx.execute(
+            "INSERT OR IGNORE INTO forked_events (id, device, device_seq, hash, event_json, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                b.id.to_string(),
+                b.device.to_string(),
+                b.device_seq as i64,
+                e.hash,
+                json,
+                reason
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn refuse(&self, e: &Event, code: RefusalCode, reason: String) -> Result<Arrival> {
+        self.refuse_with(e, Refusal::new(code, reason))
+    }
+
+    fn refuse_with(&self, e: &Event, refusal: Refusal) -> Result<Arrival> {
+        let b = &e.body;
+        let json = serde_json::to_string(&WireEvent::from(e))?;
+        self.tx.execute(
+            "INSERT INTO refused_events (id, hash, device, author, incident_id, kind, code, reason, origin, refused_us, event_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id, hash) DO UPDATE SET code = excluded.code, reason = excluded.reason,
+             origin = excluded.origin, refused_us = excluded.refused_us",
+            params![
+                b.id.to_string(),
+                e.hash,
+                b.device.to_string(),
+                b.author.to_string(),
+                b.incident.map(|i| i.to_string()),
+                b.payload.kind(),
+                refusal.code.as_str(),
+                refusal.reason,
+                self.origin,
+                self.now_us,
+                json
+            ],
+        )?;
+        Ok(Arrival::Refused(refusal))
+    }
+
+    /// How the person can let this device's events in, when its key is known.
+    fn trust_hint(&self, e: &Event) -> Result<String> {
+        Ok(match trust::device_trust(self.tx, e.body.device)? {
+            Some(t) => format!(
+                ". If its owner confirms the device fingerprint {}, import again trusting it",
+                t.key.fingerprint()
+            ),
+            None => String::new(),
+        })
+    }
+}
+
+/// Forgets a refusal once the event was admitted after all (say, after the person trusted its device).
+pub fn clear_refusal(tx: &Transaction, e: &Event) -> Result<()> {
+    tx.execute(
+        "DELETE FROM refused_events WHERE id = ?1 AND hash = ?2",
+        params![e.body.id.to_string(), e.hash],
+    )?;
+    Ok(())
+}
