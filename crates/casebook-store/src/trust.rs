@@ -187,6 +187,10 @@ pub fn author_of(
     let b = &e.body;
     let role_of = |user: UserId| -> Result<Author> {
         Ok(match directory_entry(conn, user)? {
+            // A claim never makes anyone a lead or an admin: only an authority's registration does.
+            Some((Role::Lead | Role::Admin, _, rank)) if rank < RANK_AUTHORITY => {
+                Author::Unverified
+            }
             Some((role, tier, _)) => Author::Verified { role, tier },
             None => Author::Unverified,
         })

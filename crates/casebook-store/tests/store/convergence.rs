@@ -354,7 +354,11 @@ fn history(ops: &[(u8, u8, Op)]) -> Vec<Event> {
 }
 
 fn store_with(events: impl IntoIterator<Item = Event>) -> (tempfile::TempDir, Store) {
-    let (dir, mut store) = receiver(&all_devices());
+    // The receiver's own directory makes the three authors leads; their self-registrations stay claims.
+    let leads: Vec<UserId> = (0..DEVICES)
+        .map(|d| UserId(Uuid::from_u128(100 + d)))
+        .collect();
+    let (dir, mut store) = crate::receiver_with_directory(&all_devices(), &leads);
     let events: Vec<Event> = events.into_iter().collect();
     arrive(&mut store, &events);
     // An event may wait as refused until what vouches for it arrives; by the end of the batch none may be left.

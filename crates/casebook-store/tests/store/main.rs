@@ -25,6 +25,14 @@ pub fn key(device: DeviceId) -> DeviceKey {
 
 /// A new store with a receiver profile that trusts the given devices' keys (as a person who compared fingerprints).
 pub fn receiver(trusted: &[DeviceId]) -> (tempfile::TempDir, Store) {
+    receiver_with_directory(trusted, &[])
+}
+
+/// The same, with leads registered by the receiver's own directory (a standalone profile is its own directory).
+pub fn receiver_with_directory(
+    trusted: &[DeviceId],
+    leads: &[UserId],
+) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("casebook.db")).expect("open store");
     let tx = store.write().expect("begin");
@@ -32,6 +40,20 @@ pub fn receiver(trusted: &[DeviceId]) -> (tempfile::TempDir, Store) {
     trust::set_device_key(&tx, &key(RECEIVER), 1).unwrap();
     for d in trusted {
         trust::trust_device(&tx, *d, &key(*d).public(), 0).unwrap();
+    }
+    let origin = casebook_store::append::Origin {
+        user: RECEIVER_OWNER,
+        device: RECEIVER,
+    };
+    for (n, lead) in leads.iter().enumerate() {
+        let payload = casebook_core::Payload::UserRegistered {
+            user: *lead,
+            name: format!("lead {n}"),
+            role: casebook_core::model::Role::Lead,
+            tier: None,
+        };
+        let id = casebook_core::EventId(Uuid::from_u128(0xD000 + n as u128));
+        casebook_store::append::append_local(&tx, origin, id, None, payload, 0).unwrap();
     }
     tx.commit().expect("commit");
     (dir, store)
