@@ -45,6 +45,14 @@ pub fn receiver_with_directory(
         user: RECEIVER_OWNER,
         device: RECEIVER,
     };
+    // The receiver introduces its own key first, under a fixed id, so two receivers' logs are comparable.
+    let bound = casebook_core::Payload::DeviceBound {
+        device: RECEIVER,
+        user: RECEIVER_OWNER,
+        public_key: key(RECEIVER).public().to_hex(),
+    };
+    let id = casebook_core::EventId(Uuid::from_u128(0xCFFF));
+    casebook_store::append::append_local(&tx, origin, id, None, bound, 0).unwrap();
     for (n, lead) in leads.iter().enumerate() {
         let payload = casebook_core::Payload::UserRegistered {
             user: *lead,
