@@ -415,6 +415,50 @@ mod tests {
     }
 
     #[test]
+    fn an_accept_that_lost_to_a_reassignment_is_out_of_scope_at_its_place() {
+        // Tier 2 accepts (offline) after a lead, earlier by HLC, sent the escalation on to tier 3.
+        let assign = Recorded {
+            event: ev(2),
+            hlc: hlc(5, 2),
+            by: user(2),
+            role: Some((Role::Lead, None)),
+            transition: Transition::Assign {
+                to_tier: Tier::THREE,
+                assignee: None,
+            },
+        };
+        let accept = Recorded {
+            event: ev(3),
+            hlc: hlc(6, 3),
+            by: user(3),
+            role: Some((Role::Responder, Some(Tier::TWO))),
+            transition: Transition::Accept,
+        };
+        for order in [
+            vec![assign.clone(), accept.clone()],
+            vec![accept.clone(), assign.clone()],
+        ] {
+            let f = fold(&request(), &order);
+            assert_eq!(f.to_tier, Tier::THREE);
+            assert_eq!(
+                f.state,
+                EscalationState::Requested,
+                "tier 2's accept must not take an escalation that had moved to tier 3"
+            );
+            assert_eq!(
+                f.conflicts.len(),
+                1,
+                "the accept is kept as a conflict leads see"
+            );
+            assert!(
+                f.conflicts[0].reason.contains("out of scope"),
+                "{}",
+                f.conflicts[0].reason
+            );
+        }
+    }
+
+    #[test]
     fn reassignment_restarts_the_clock_for_the_new_tier() {
         let assign = Recorded {
             event: ev(2),

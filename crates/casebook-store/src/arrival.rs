@@ -202,24 +202,26 @@ impl<'a, 't> Arrivals<'a, 't> {
                 _ => clear_refusal(self.tx, &e)?,
             }
         }
-        // A fork kept aside whose sequence number was freed since (its rival lost to an event reusing its id).
-        let freed: Vec<(String, String)> = self
+        // An event kept aside (a fork, a displaced one, an id reuser) whose rivals have all left the log since: with
+        // the smaller hash winning every conflict, it belongs in the log again, whatever order things came in.
+        let freed: Vec<(String, String, String)> = self
             .tx
             .prepare_cached(
-                "SELECT f.id, f.event_json FROM forked_events f WHERE f.reason = 'fork' AND NOT EXISTS
-                 (SELECT 1 FROM events e WHERE e.device = f.device AND e.device_seq = f.device_seq)",
+                "SELECT f.id, f.hash, f.event_json FROM forked_events f
+                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = f.id)
+                 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.device = f.device AND e.device_seq = f.device_seq)",
             )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        for (id, json) in freed {
+        for (id, hash, json) in freed {
             let wire: WireEvent = serde_json::from_str(&json)?;
             let Ok(e) = Event::try_from(wire) else {
                 continue;
             };
             if let Arrival::Applied(_) = self.append(&e)? {
                 self.tx.execute(
-                    "DELETE FROM forked_events WHERE id = ?1 AND hash = ?2 AND reason = 'fork'",
-                    params![id, e.hash],
+                    "DELETE FROM forked_events WHERE id = ?1 AND hash = ?2",
+                    params![id, hash],
                 )?;
                 changed = true;
             }
