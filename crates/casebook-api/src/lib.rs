@@ -51,6 +51,8 @@ pub struct Casebook {
 pub struct Me {
     pub user: UserView,
     pub device: DeviceId,
+    /// This device's key fingerprint, which colleagues compare before trusting what it signed.
+    pub fingerprint: Option<String>,
     pub data_dir: PathBuf,
 }
 
@@ -203,6 +205,7 @@ impl Casebook {
         Ok(Me {
             user,
             device,
+            fingerprint: self.device_fingerprint().ok(),
             data_dir: self.data_dir.clone(),
         })
     }

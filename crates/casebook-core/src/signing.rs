@@ -92,8 +92,7 @@ impl PublicKey {
     /// eight groups of four hex digits.
     pub fn fingerprint(&self) -> String {
         let digest = hex::encode(Sha256::digest(self.0.to_bytes()));
-        digest[..32]
-            .as_bytes()
+        digest.as_bytes()[..32]
             .chunks(4)
             .map(|c| std::str::from_utf8(c).unwrap_or_default())
             .collect::<Vec<_>>()

@@ -62,7 +62,6 @@ fn dump_with(conn: &Connection, left_out: &[&str]) -> Result<String> {
         let mut stmt = conn.prepare(sql)?;
         let kept: Vec<usize> = stmt
             .column_names()
-            .into_iter()
             .enumerate()
             .filter(|(_, name)| !left_out.contains(name))
             .map(|(i, _)| i)

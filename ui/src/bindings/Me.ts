@@ -5,4 +5,8 @@ import type { UserView } from "./UserView";
 /**
  * Who is acting, as shown to them.
  */
-export type Me = { user: UserView, device: DeviceId, data_dir: string, };
+export type Me = { user: UserView, device: DeviceId, 
+/**
+ * This device's key fingerprint, which colleagues compare before trusting what it signed.
+ */
+fingerprint: string | null, data_dir: string, };

@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/pr
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { FirstRun } from "./FirstRun";
 
-const me = { user: { id: "u1", name: "Ana Silva", role: "responder", tier: 1 }, device: "d1", data_dir: "/data" };
+const me = { user: { id: "u1", name: "Ana Silva", role: "responder", tier: 1 }, device: "d1", fingerprint: null, data_dir: "/data" };
 
 afterEach(() => {
   cleanup();

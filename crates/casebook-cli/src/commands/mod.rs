@@ -30,7 +30,7 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
             let me = cb.me()?;
             out.show(&me, || {
                 format!(
-                    "{} — {}{}\ndevice {}\ndata   {}",
+                    "{} — {}{}\ndevice {} (key fingerprint {})\ndata   {}",
                     me.user.name,
                     me.user.role,
                     me.user
@@ -38,6 +38,7 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                         .map(|t| format!(", tier {t}"))
                         .unwrap_or_default(),
                     me.device,
+                    me.fingerprint.as_deref().unwrap_or("none"),
                     me.data_dir.display()
                 )
             })
