@@ -213,16 +213,40 @@ mod tests {
     #[test]
     fn defanged_values_cannot_be_followed_and_read_back_as_the_same_indicator() {
         let cases = [
-            (ObservableKind::Url, "https://evil.example/a.php?x=1", "hxxps://evil[.]example/a.php?x=1"),
-            (ObservableKind::Url, "http://evil.example:8080", "hxxp://evil[.]example:8080"),
-            (ObservableKind::Domain, "mail.evil.example", "mail[.]evil[.]example"),
+            (
+                ObservableKind::Url,
+                "https://evil.example/a.php?x=1",
+                "hxxps://evil[.]example/a.php?x=1",
+            ),
+            (
+                ObservableKind::Url,
+                "http://evil.example:8080",
+                "hxxp://evil[.]example:8080",
+            ),
+            (
+                ObservableKind::Domain,
+                "mail.evil.example",
+                "mail[.]evil[.]example",
+            ),
             (ObservableKind::Ipv4, "203.0.113.7", "203[.]0[.]113[.]7"),
             (ObservableKind::Ipv6, "2001:db8::1", "2001[:]db8[:][:]1"),
-            (ObservableKind::Email, "ana.silva@evil.example", "ana.silva@evil[.]example"),
-            (ObservableKind::FileName, "invoice.pdf.exe", "invoice.pdf.exe"),
+            (
+                ObservableKind::Email,
+                "ana.silva@evil.example",
+                "ana.silva@evil[.]example",
+            ),
+            (
+                ObservableKind::FileName,
+                "invoice.pdf.exe",
+                "invoice.pdf.exe",
+            ),
         ];
         for (kind, live, defanged) in cases {
-            assert_eq!(defang(kind, live), defanged, "{kind} {live} must be defanged");
+            assert_eq!(
+                defang(kind, live),
+                defanged,
+                "{kind} {live} must be defanged"
+            );
             assert_eq!(
                 normalize(kind, defanged).unwrap(),
                 live,

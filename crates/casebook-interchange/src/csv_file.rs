@@ -35,7 +35,10 @@ fn time(t: &Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn write(cases: &[CaseObservables], out: impl Write) -> Result<WriteSummary, ExportError> {
+pub(crate) fn write(
+    cases: &[CaseObservables],
+    out: impl Write,
+) -> Result<WriteSummary, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
     let mut summary = WriteSummary::default();
@@ -85,7 +88,11 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
             source,
         })?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
     let value_at = column("value").ok_or_else(|| ReadError::Header {
         why: format!(
             "no `value` column; the first line must name the columns, e.g. `type,value,ioc,tlp,note` (found: {})",
@@ -121,23 +128,29 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
         if value.len() > MAX_VALUE_BYTES {
             return Err(bad(
                 "value",
-                format!("the value is {} bytes long; Casebook reads at most {MAX_VALUE_BYTES}", value.len()),
+                format!(
+                    "the value is {} bytes long; Casebook reads at most {MAX_VALUE_BYTES}",
+                    value.len()
+                ),
             ));
         }
         let [type_at, ioc_at, tlp_at, first_at, last_at, note_at] = at;
         let kind = match cell(type_at) {
             "" => None,
-            t => Some(t.parse::<ObservableKind>().map_err(|e| bad("type", e.to_string()))?),
+            t => Some(
+                t.parse::<ObservableKind>()
+                    .map_err(|e| bad("type", e.to_string()))?,
+            ),
         };
         let ioc = match cell(ioc_at).to_ascii_lowercase().as_str() {
             "" | "false" | "no" | "0" => false,
             "true" | "yes" | "1" | "ioc" => true,
-            other => {
-                return Err(bad(
-                    "ioc",
-                    format!("`{other}` is not true or false (also accepted: yes/no, 1/0, empty for false)"),
-                ))
-            }
+            other => return Err(bad(
+                "ioc",
+                format!(
+                    "`{other}` is not true or false (also accepted: yes/no, 1/0, empty for false)"
+                ),
+            )),
         };
         let tlp = match cell(tlp_at) {
             "" => None,
@@ -149,7 +162,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
         if note.len() > MAX_NOTE_BYTES {
             return Err(bad(
                 "note",
-                format!("the note is {} bytes long; Casebook reads at most {MAX_NOTE_BYTES}", note.len()),
+                format!(
+                    "the note is {} bytes long; Casebook reads at most {MAX_NOTE_BYTES}",
+                    note.len()
+                ),
             ));
         }
         outcome.observables.push(ReadObservable {
@@ -179,7 +195,10 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
 
 /// `amber`, `TLP:AMBER`, `tlp:amber+strict`; TLP 1.0's `white` is TLP 2.0's `clear`.
 fn parse_tlp(s: &str) -> Result<Tlp, String> {
-    let bare = s.get(..4).filter(|p| p.eq_ignore_ascii_case("tlp:")).map_or(s, |_| &s[4..]);
+    let bare = s
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("tlp:"))
+        .map_or(s, |_| &s[4..]);
     if bare.eq_ignore_ascii_case("white") {
         return Ok(Tlp::Clear);
     }

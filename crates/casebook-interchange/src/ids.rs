@@ -65,7 +65,10 @@ mod tests {
             "file--22f8ff52-8f62-5f03-a53a-6f50f54fd74c"
         );
         assert_eq!(
-            sco("user-account", &serde_json::json!({"account_login": "jdoe"})),
+            sco(
+                "user-account",
+                &serde_json::json!({"account_login": "jdoe"})
+            ),
             "user-account--bc11eaab-cfd6-5ad8-bf02-2386bf690e12"
         );
     }

@@ -211,8 +211,10 @@ fn lex(s: &str) -> Result<Vec<Token>, PatternError> {
             let two = s.get(i..i + 2).unwrap_or("");
             let text = if matches!(two, "!=" | "<=" | ">=" | "==") {
                 two
-            } else if matches!(c, b'[' | b']' | b'(' | b')' | b',' | b':' | b'.' | b'=' | b'<' | b'>' | b'*')
-            {
+            } else if matches!(
+                c,
+                b'[' | b']' | b'(' | b')' | b',' | b':' | b'.' | b'=' | b'<' | b'>' | b'*'
+            ) {
                 &s[i..i + 1]
             } else {
                 return Err(err(i, "unexpected character"));
@@ -236,17 +238,7 @@ struct Parser {
 }
 
 const OPERATORS: [&str; 11] = [
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "IN",
-    "LIKE",
-    "MATCHES",
-    "ISSUBSET",
+    "=", "==", "!=", "<", "<=", ">", ">=", "IN", "LIKE", "MATCHES", "ISSUBSET",
 ];
 
 impl Parser {

@@ -131,7 +131,9 @@ pub(crate) fn write(
                 let id = ids::sco(shape.sco_type, &shape.properties);
                 let entry = scos.entry(id.clone()).or_insert_with(|| {
                     let mut sco = json!({"type": shape.sco_type, "spec_version": "2.1", "id": id});
-                    if let (Some(obj), Value::Object(props)) = (sco.as_object_mut(), shape.properties) {
+                    if let (Some(obj), Value::Object(props)) =
+                        (sco.as_object_mut(), shape.properties)
+                    {
                         obj.extend(props);
                     }
                     (sco, o.tlp)
@@ -329,21 +331,22 @@ fn read_object(
         }
     };
     let marking = markings(o);
-    let mut push = |kind: ObservableKind, value: String, property: &str, ioc: bool, note: String| {
-        outcome.observables.push(ReadObservable {
-            at: Location::Object {
-                id: id.to_string(),
-                property: property.to_string(),
-            },
-            kind: Some(kind),
-            value,
-            tlp: marking,
-            ioc,
-            note,
-            first_seen: None,
-            last_seen: None,
-        });
-    };
+    let mut push =
+        |kind: ObservableKind, value: String, property: &str, ioc: bool, note: String| {
+            outcome.observables.push(ReadObservable {
+                at: Location::Object {
+                    id: id.to_string(),
+                    property: property.to_string(),
+                },
+                kind: Some(kind),
+                value,
+                tlp: marking,
+                ioc,
+                note,
+                first_seen: None,
+                last_seen: None,
+            });
+        };
     let check_len = |value: &str, property: &str| -> Result<(), ReadError> {
         if value.len() > MAX_VALUE_BYTES {
             Err(bad(format!(
@@ -378,8 +381,8 @@ fn read_object(
         }
         "ipv4-addr" | "ipv6-addr" | "domain-name" | "url" | "email-addr" => {
             let kind = kind_of(stix_type, &["value".to_string()]).unwrap_or(ObservableKind::Other);
-            let value = text("value", MAX_VALUE_BYTES)?
-                .ok_or_else(|| bad("has no `value`".into()))?;
+            let value =
+                text("value", MAX_VALUE_BYTES)?.ok_or_else(|| bad("has no `value`".into()))?;
             push(kind, value, "value", false, String::new());
         }
         "file" => {
@@ -390,7 +393,10 @@ fn read_object(
                     .ok_or_else(|| bad("property `hashes` must be an object".into()))?;
                 for (algorithm, v) in hashes {
                     let Some(kind) = hash_kind(algorithm) else {
-                        *outcome.ignored.entry(format!("file hash {algorithm}")).or_default() += 1;
+                        *outcome
+                            .ignored
+                            .entry(format!("file hash {algorithm}"))
+                            .or_default() += 1;
                         continue;
                     };
                     let property = format!("hashes.{algorithm}");
@@ -417,14 +423,26 @@ fn read_object(
             };
             match login {
                 Some((property, value)) => {
-                    push(ObservableKind::Account, value, property, false, String::new());
+                    push(
+                        ObservableKind::Account,
+                        value,
+                        property,
+                        false,
+                        String::new(),
+                    );
                 }
                 None => *outcome.ignored.entry("user-account".into()).or_default() += 1,
             }
         }
         "windows-registry-key" => {
             let key = text("key", MAX_VALUE_BYTES)?.ok_or_else(|| bad("has no `key`".into()))?;
-            push(ObservableKind::RegistryKey, key, "key", false, String::new());
+            push(
+                ObservableKind::RegistryKey,
+                key,
+                "key",
+                false,
+                String::new(),
+            );
         }
         other => *outcome.ignored.entry(other.to_string()).or_default() += 1,
     }

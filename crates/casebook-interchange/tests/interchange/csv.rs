@@ -32,7 +32,11 @@ fn every_observable_is_one_line_under_a_header_and_reads_back_the_same() {
         .map(|o| (o.kind.unwrap(), o.value.clone(), o.ioc, o.tlp.unwrap()))
         .collect();
     got.sort();
-    assert_eq!(got, facts(&sample()), "type, value, IOC flag and TLP survive");
+    assert_eq!(
+        got,
+        facts(&sample()),
+        "type, value, IOC flag and TLP survive"
+    );
     assert_eq!(back.observables[0].note, "seen in the ipv4 logs");
     assert_eq!(
         back.observables[0].first_seen,
@@ -100,10 +104,7 @@ fn junk_broken_quotes_and_ragged_rows_are_refused_with_a_place() {
         .collect();
     let e = read(&junk, Format::Csv).unwrap_err();
     assert!(
-        matches!(
-            e,
-            ReadError::Header { .. } | ReadError::Csv { row: 0, .. }
-        ),
+        matches!(e, ReadError::Header { .. } | ReadError::Csv { row: 0, .. }),
         "junk fails at the header: {e}"
     );
     let e = read(b"type,value\nipv4,\"1.2.3.4\n", Format::Csv).unwrap_err();
@@ -113,7 +114,14 @@ fn junk_broken_quotes_and_ragged_rows_are_refused_with_a_place() {
     );
     let e = read(b"type,value\nipv4,1.2.3.4,extra\n", Format::Csv).unwrap_err();
     assert!(
-        matches!(e, ReadError::Csv { row: 1, line: 2, .. }),
+        matches!(
+            e,
+            ReadError::Csv {
+                row: 1,
+                line: 2,
+                ..
+            }
+        ),
         "a ragged row is located: {e}"
     );
     let e = read(b"type,value\n", Format::Csv).unwrap_err();
@@ -122,7 +130,11 @@ fn junk_broken_quotes_and_ragged_rows_are_refused_with_a_place() {
 
 #[test]
 fn types_are_read_in_every_spelling_the_cli_accepts() {
-    let back = read(b"type,value\nFILE_NAME,a.exe\nregistry-key,HKLM\\x\n", Format::Csv).unwrap();
+    let back = read(
+        b"type,value\nFILE_NAME,a.exe\nregistry-key,HKLM\\x\n",
+        Format::Csv,
+    )
+    .unwrap();
     assert_eq!(back.observables[0].kind, Some(ObservableKind::FileName));
     assert_eq!(back.observables[1].kind, Some(ObservableKind::RegistryKey));
 }

@@ -20,15 +20,24 @@ pub const VALUES: [(ObservableKind, &str); 12] = [
     (ObservableKind::Ipv4, "203.0.113.7"),
     (ObservableKind::Ipv6, "2001:db8::1"),
     (ObservableKind::Domain, "evil.example"),
-    (ObservableKind::Url, "https://evil.example/login?next='home'"),
+    (
+        ObservableKind::Url,
+        "https://evil.example/login?next='home'",
+    ),
     (ObservableKind::Email, "billing@evil.example"),
     (ObservableKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
-    (ObservableKind::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    (
+        ObservableKind::Sha1,
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    ),
     (
         ObservableKind::Sha256,
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     ),
-    (ObservableKind::FileName, r"C:\Users\o'brien\invoice.pdf.exe"),
+    (
+        ObservableKind::FileName,
+        r"C:\Users\o'brien\invoice.pdf.exe",
+    ),
     (ObservableKind::Account, "CORP\\svc-backup"),
     (
         ObservableKind::RegistryKey,

@@ -77,10 +77,7 @@ fn several_incidents_are_a_list_of_events_with_stable_uuids() {
     let e = event(&[sample(), other.clone()]);
     let events = e["response"].as_array().unwrap();
     assert_eq!(events.len(), 2);
-    assert_eq!(
-        events[1]["Event"]["Attribute"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(events[1]["Event"]["Attribute"].as_array().unwrap().len(), 2);
     let again = event(&[sample(), other]);
     assert_eq!(
         e, again,

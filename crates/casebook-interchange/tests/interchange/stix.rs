@@ -115,8 +115,7 @@ fn markings_are_the_official_tlp_2_0_objects() {
     );
     let ipv4 = of_type(&b, "ipv4-addr")[0];
     assert_eq!(
-        ipv4["object_marking_refs"][0],
-        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+        ipv4["object_marking_refs"][0], "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
         "a non-IOC observable keeps its own marking"
     );
 }
@@ -198,7 +197,9 @@ fn bad_indicators_are_refused_by_id_with_the_reason() {
         why.contains("only `=` comparisons") && why.contains("file:size > 10"),
         "a comparison Casebook cannot keep is named: {why}"
     );
-    let (_, why) = object_error(&one_object(indicator("[mac-addr:value = '00:11:22:33:44:55']")));
+    let (_, why) = object_error(&one_object(indicator(
+        "[mac-addr:value = '00:11:22:33:44:55']",
+    )));
     assert!(
         why.contains("no observable type for `mac-addr:value`"),
         "{why}"
@@ -229,7 +230,10 @@ fn unknown_types_bad_ids_and_oversize_values_are_refused_by_id() {
 
 #[test]
 fn junk_and_other_json_are_refused_with_a_position() {
-    match read(b"{\"type\": \"bundle\", \"objects\": [\n  {\"type\": }\n]}", Format::Stix) {
+    match read(
+        b"{\"type\": \"bundle\", \"objects\": [\n  {\"type\": }\n]}",
+        Format::Stix,
+    ) {
         Err(ReadError::Json { line, column, .. }) => {
             assert_eq!((line, column), (2, 12), "the position of the broken JSON")
         }
@@ -248,10 +252,16 @@ fn junk_and_other_json_are_refused_with_a_position() {
 
 #[test]
 fn observables_keep_the_object_and_property_they_came_from() {
-    let mut o = indicator("[ipv4-addr:value = '203.0.113[.]7'] OR [domain-name:value = 'evil[.]example']");
-    o["object_marking_refs"] = serde_json::json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
+    let mut o =
+        indicator("[ipv4-addr:value = '203.0.113[.]7'] OR [domain-name:value = 'evil[.]example']");
+    o["object_marking_refs"] =
+        serde_json::json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
     let back = read(&one_object(o), Format::Stix).unwrap();
-    assert_eq!(back.observables.len(), 2, "each comparison is an observable");
+    assert_eq!(
+        back.observables.len(),
+        2,
+        "each comparison is an observable"
+    );
     assert_eq!(
         back.observables[0].value, "203.0.113[.]7",
         "the reader does not normalize: the API does, with the core"
