@@ -145,12 +145,14 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
         let ioc = match cell(ioc_at).to_ascii_lowercase().as_str() {
             "" | "false" | "no" | "0" => false,
             "true" | "yes" | "1" | "ioc" => true,
-            other => return Err(bad(
-                "ioc",
-                format!(
+            other => {
+                return Err(bad(
+                    "ioc",
+                    format!(
                     "`{other}` is not true or false (also accepted: yes/no, 1/0, empty for false)"
                 ),
-            )),
+                ))
+            }
         };
         let tlp = match cell(tlp_at) {
             "" => None,
