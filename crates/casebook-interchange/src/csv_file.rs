@@ -82,10 +82,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(body);
     let headers = reader
         .headers()
-        .map_err(|source| ReadError::Csv {
-            row: 0,
-            line: 1,
-            source,
+        .map_err(|e| ReadError::Header {
+            why: format!("this is not CSV text with a header row ({e})"),
         })?
         .clone();
     let column = |name: &str| {

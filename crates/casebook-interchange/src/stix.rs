@@ -7,7 +7,7 @@
 //! for (`mac-addr`, `process`, …) and custom `x-` objects are passed over and counted. An object of a type STIX does
 //! not define is refused: the file is not what it claims to be.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use casebook_core::model::{ObservableKind, Tlp};
@@ -99,6 +99,9 @@ pub(crate) fn write(
     let mut reports = Vec::new();
     for c in cases {
         let mut refs: Vec<String> = Vec::new();
+        // The same value added twice by hand is one STIX object, referred to once; a set keeps that check linear
+        // (searching the list made an export of 100,000 observables take minutes).
+        let mut in_report: HashSet<String> = HashSet::new();
         for o in &c.observables {
             let Some(shape) = shape(o.kind, &o.value) else {
                 summary.left_out += 1;
@@ -141,7 +144,7 @@ pub(crate) fn write(
                 if tlp::strictness(o.tlp) > tlp::strictness(entry.1) {
                     entry.1 = o.tlp;
                 }
-                if !refs.contains(&id) {
+                if in_report.insert(id.clone()) {
                     refs.push(id);
                 }
             }
