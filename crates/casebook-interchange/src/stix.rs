@@ -86,17 +86,49 @@ fn timestamp(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// Writes a bundle's objects one a line as they are made, so an export never holds the whole document: indicators
+/// and each incident's report first, then the cyber-observables (kept until the end, since several incidents may
+/// share one), then the markings used. Order inside a bundle carries no meaning in STIX.
+struct Objects<W: Write> {
+    out: W,
+    first: bool,
+}
+
+impl<W: Write> Objects<W> {
+    fn start(mut out: W, bundle_id: &str) -> Result<Self, ExportError> {
+        write!(
+            out,
+            "{{\"type\": \"bundle\", \"id\": \"{bundle_id}\", \"objects\": ["
+        )?;
+        Ok(Objects { out, first: true })
+    }
+
+    fn push(&mut self, object: &Value) -> Result<(), ExportError> {
+        self.out
+            .write_all(if self.first { b"\n  " } else { b",\n  " })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, object)?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), ExportError> {
+        self.out.write_all(b"\n]}\n")?;
+        Ok(())
+    }
+}
+
 /// Writes one bundle holding every case given.
 pub(crate) fn write(
     cases: &[CaseObservables],
-    mut out: impl Write,
+    out: impl Write,
 ) -> Result<WriteSummary, ExportError> {
+    let case_ids: Vec<String> = cases.iter().map(|c| c.case.id.to_string()).collect();
+    let bundle_id = uuid::Uuid::new_v5(&ids::CASEBOOK_NAMESPACE, case_ids.join(",").as_bytes());
+    let mut objects = Objects::start(out, &format!("bundle--{bundle_id}"))?;
     let mut summary = WriteSummary::default();
     let mut markings: BTreeMap<u8, Tlp> = BTreeMap::new();
     // A cyber-observable is one object however many incidents hold it; the strictest marking wins.
     let mut scos: BTreeMap<String, (Value, Tlp)> = BTreeMap::new();
-    let mut indicators = Vec::new();
-    let mut reports = Vec::new();
     for c in cases {
         let mut refs: Vec<String> = Vec::new();
         // The same value added twice by hand is one STIX object, referred to once; a set keeps that check linear
@@ -129,7 +161,7 @@ pub(crate) fn write(
                     ind["description"] = Value::String(o.note.clone());
                 }
                 refs.push(id);
-                indicators.push(ind);
+                objects.push(&ind)?;
             } else {
                 let id = ids::sco(shape.sco_type, &shape.properties);
                 let entry = scos.entry(id.clone()).or_insert_with(|| {
@@ -170,27 +202,16 @@ pub(crate) fn write(
         if !c.case.summary.is_empty() {
             report["description"] = Value::String(c.case.summary.clone());
         }
-        reports.push(report);
+        objects.push(&report)?;
     }
-    let mut objects: Vec<Value> = markings
-        .values()
-        .map(|t| tlp::marking_definition(*t))
-        .collect();
     for (_, (mut sco, t)) in scos {
         sco["object_marking_refs"] = json!([tlp::marking_id(t)]);
-        objects.push(sco);
+        objects.push(&sco)?;
     }
-    objects.extend(indicators);
-    objects.extend(reports);
-    let case_ids: Vec<String> = cases.iter().map(|c| c.case.id.to_string()).collect();
-    let bundle_id = uuid::Uuid::new_v5(&ids::CASEBOOK_NAMESPACE, case_ids.join(",").as_bytes());
-    let bundle = json!({
-        "type": "bundle",
-        "id": format!("bundle--{bundle_id}"),
-        "objects": objects,
-    });
-    serde_json::to_writer_pretty(&mut out, &bundle)?;
-    out.write_all(b"\n")?;
+    for t in markings.values() {
+        objects.push(&tlp::marking_definition(*t))?;
+    }
+    objects.finish()?;
     Ok(summary)
 }
 
