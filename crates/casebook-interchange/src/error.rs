@@ -7,7 +7,7 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// Not valid JSON at all.
-    #[error("line {line}, column {column}: this is not valid JSON ({source})")]
+    #[error("line {line}, column {column}: this is not the JSON of a STIX bundle ({source})")]
     Json {
         line: usize,
         column: usize,

@@ -12,6 +12,7 @@ use std::io::Write;
 
 use casebook_core::model::{ObservableKind, Tlp};
 use chrono::{DateTime, Utc};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{json, Map, Value};
 
 use crate::pattern::{self, Comparison, Literal};
@@ -263,16 +264,22 @@ const STIX_TYPES: [&str; 42] = [
 
 /// Reads the observables of a bundle.
 pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
-    let top: Value = serde_json::from_slice(bytes).map_err(|source| ReadError::Json {
+    let mut state = BundleState::default();
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let parsed = Bundle { state: &mut state }
+        .deserialize(&mut json)
+        .and_then(|()| json.end());
+    // An object refused midway stops the parser with a placeholder error; the real, typed one is kept aside.
+    if let Some(failure) = state.failure.take() {
+        return Err(failure);
+    }
+    parsed.map_err(|source| ReadError::Json {
         line: source.line(),
         column: source.column(),
         source,
     })?;
     let not_bundle = |why: &str| ReadError::NotABundle { why: why.into() };
-    let top = top
-        .as_object()
-        .ok_or_else(|| not_bundle("the file is JSON but not an object"))?;
-    match top.get("type").and_then(Value::as_str) {
+    match state.bundle_type.as_deref() {
         Some("bundle") => {}
         Some(other) => {
             return Err(not_bundle(&format!(
@@ -281,27 +288,105 @@ pub(crate) fn read(bytes: &[u8]) -> Result<ReadOutcome, ReadError> {
         }
         None => return Err(not_bundle("it has no `type`")),
     }
-    let objects = top
-        .get("objects")
-        .and_then(Value::as_array)
-        .ok_or_else(|| not_bundle("it has no `objects` list"))?;
-    let mut outcome = ReadOutcome::default();
-    for (i, o) in objects.iter().enumerate() {
-        let o = o.as_object().ok_or_else(|| ReadError::Object {
-            id: format!("number {} in `objects`", i + 1),
-            why: "is not a JSON object".into(),
-        })?;
-        read_object(o, i, &mut outcome)?;
-        if outcome.observables.len() > MAX_OBSERVABLES {
-            return Err(ReadError::TooMany {
-                limit: MAX_OBSERVABLES,
-            });
-        }
+    if !state.has_objects {
+        return Err(not_bundle("it has no `objects` list"));
     }
-    if outcome.observables.is_empty() {
+    if state.outcome.observables.is_empty() {
         return Err(ReadError::Empty);
     }
-    Ok(outcome)
+    Ok(state.outcome)
+}
+
+/// What reading a bundle has found so far. The bundle is read one object at a time (serde visitors below), so
+/// memory holds one object's JSON tree, never the whole file's.
+#[derive(Default)]
+struct BundleState {
+    outcome: ReadOutcome,
+    failure: Option<ReadError>,
+    bundle_type: Option<String>,
+    has_objects: bool,
+    index: usize,
+}
+
+struct Bundle<'a> {
+    state: &'a mut BundleState,
+}
+
+impl<'de> DeserializeSeed<'de> for Bundle<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Bundle<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a STIX bundle (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    let t: Value = map.next_value()?;
+                    self.state.bundle_type = Some(t.as_str().unwrap_or("(not text)").to_string());
+                }
+                "objects" => {
+                    self.state.has_objects = true;
+                    map.next_value_seed(ObjectList {
+                        state: &mut *self.state,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ObjectList<'a> {
+    state: &'a mut BundleState,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectList<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of STIX objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(object) = seq.next_element::<Value>()? {
+            let i = self.state.index;
+            self.state.index += 1;
+            let mut read = match object.as_object() {
+                Some(o) => read_object(o, i, &mut self.state.outcome),
+                None => Err(ReadError::Object {
+                    id: format!("number {} in `objects`", i + 1),
+                    why: "is not a JSON object".into(),
+                }),
+            };
+            if read.is_ok() && self.state.outcome.observables.len() > MAX_OBSERVABLES {
+                read = Err(ReadError::TooMany {
+                    limit: MAX_OBSERVABLES,
+                });
+            }
+            if let Err(e) = read {
+                self.state.failure = Some(e);
+                return Err(serde::de::Error::custom("refused object"));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_object(

@@ -138,3 +138,16 @@ fn types_are_read_in_every_spelling_the_cli_accepts() {
     assert_eq!(back.observables[0].kind, Some(ObservableKind::FileName));
     assert_eq!(back.observables[1].kind, Some(ObservableKind::RegistryKey));
 }
+
+#[test]
+fn more_observables_than_the_cap_are_refused() {
+    let mut text = String::from("value\n");
+    for _ in 0..=casebook_interchange::MAX_OBSERVABLES {
+        text.push_str("1.2.3.4\n");
+    }
+    let e = read(text.as_bytes(), Format::Csv).unwrap_err();
+    assert!(
+        matches!(e, ReadError::TooMany { limit: 200_000 }),
+        "one past the cap is refused: {e}"
+    );
+}

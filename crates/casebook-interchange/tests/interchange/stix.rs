@@ -275,3 +275,28 @@ fn observables_keep_the_object_and_property_they_came_from() {
         }
     );
 }
+
+#[test]
+fn bundles_are_read_one_object_at_a_time_in_any_key_order() {
+    let objects_first = br#"{"objects": [{"type": "url", "id": "url--6ba7b810-9dad-11d1-80b4-00c04fd430c8", "value": "http://x.example/"}], "id": "bundle--6ba7b810-9dad-11d1-80b4-00c04fd430c8", "type": "bundle"}"#;
+    let back = read(objects_first, Format::Stix).unwrap();
+    assert_eq!(
+        back.observables.len(),
+        1,
+        "JSON objects have no key order: `objects` before `type` is fine"
+    );
+    let e = read(b"[1, 2]", Format::Stix).unwrap_err();
+    assert!(
+        matches!(e, ReadError::Json { line: 1, .. }),
+        "a JSON list is not a bundle: {e}"
+    );
+    let e = read(
+        br#"{"type": "bundle", "objects": [{"type": "banana", "id": "banana--6ba7b810-9dad-11d1-80b4-00c04fd430c8"}, {"broken": ]}"#,
+        Format::Stix,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, ReadError::Object { .. }),
+        "the first refused object is reported, before later syntax errors: {e}"
+    );
+}
