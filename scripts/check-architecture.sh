@@ -13,9 +13,11 @@ forbid() { # crate, regex of forbidden dependencies, why
   fi
 }
 
-forbid casebook-core 'rusqlite|tokio|tauri|printpdf|lopdf|axum|reqwest|casebook-store|casebook-api|casebook-import|casebook-report' \
+forbid casebook-core 'rusqlite|tokio|tauri|printpdf|lopdf|axum|reqwest|casebook-store|casebook-api|casebook-import|casebook-interchange|casebook-report' \
   "the core is pure: no I/O, no database, no runtime, no UI, no PDF"
 forbid casebook-import 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the importer only parses and writes streams"
+forbid casebook-interchange 'rusqlite|tokio|tauri|casebook-store|casebook-api|casebook-import' \
+  "observable interchange only transforms what it is given"
 forbid casebook-store 'tokio|tauri|printpdf|casebook-api|casebook-cli' "the store knows SQLite and files, nothing above it"
 forbid casebook-report 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the report renders a model it is given"
 forbid casebook-api 'tauri|clap|indicatif' "the application API serves every front end and belongs to none"

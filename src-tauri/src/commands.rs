@@ -10,6 +10,9 @@ use std::path::Path;
 
 use casebook_api::escalations::EscalationStatus;
 use casebook_api::evidence::EvidenceVerdict;
+use casebook_api::interchange::{
+    ExportScope, ObservableExport, ObservableFormat, ObservableImport,
+};
 use casebook_api::metrics::Metrics;
 use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
@@ -162,6 +165,12 @@ commands! {
     /// Adds an observable (its type is guessed when not given).
     fn add_observable(key: String, input: ObservableInput) -> ObservableView =
         |cb, _| cb.add_observable(&key, input.into());
+    /// Writes an incident's observables to `path` as a STIX 2.1 bundle, a MISP event or CSV.
+    fn export_observables(key: String, format: ObservableFormat, path: String) -> ObservableExport =
+        |cb, _| cb.export_observables(&ExportScope::incident(&key), format, Path::new(&path));
+    /// Imports a STIX 2.1 bundle or a CSV file into an incident: every observable or none.
+    fn import_observables(key: String, path: String) -> ObservableImport =
+        |cb, _| cb.import_observables(&key, Path::new(&path), None, &mut |_| {});
     /// An incident's tasks.
     fn tasks(key: String) -> Vec<TaskView> = |cb, _| cb.tasks(&key);
     /// Adds a task.

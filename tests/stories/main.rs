@@ -7,5 +7,6 @@ mod cli;
 mod escalation_story;
 #[cfg(unix)]
 mod kill_reliability;
+mod observable_interchange;
 mod scripted_invocations;
 mod timesketch_fixtures;

@@ -11,6 +11,7 @@ mod error;
 pub mod escalations;
 pub mod evidence;
 pub mod incidents;
+pub mod interchange;
 pub mod log;
 pub mod metrics;
 pub mod records;

@@ -1,5 +1,6 @@
 //! Observables (indicators): guessing the type of a pasted value and normalizing it, so the same indicator typed
-//! two ways is recognised as one ("seen in 3 incidents").
+//! two ways is recognised as one ("seen in 3 incidents"), and defanging it for display, so a value pasted into a
+//! chat or a ticket cannot be clicked by accident.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -133,6 +134,43 @@ pub fn normalize(kind: ObservableKind, value: &str) -> Result<String, InvalidObs
     })
 }
 
+/// The value made harmless to paste (`hxxps://evil[.]example/login`, `203[.]0[.]113[.]7`), in the style that
+/// [`normalize`] reads back: `normalize(kind, &defang(kind, v)) == v` for every normalized `v`.
+///
+/// Only what a program could follow is changed: the scheme and host of a URL, a domain, the domain of an e-mail
+/// address, an IP address. Hashes, file names, accounts and registry keys are not live, so they stay as they are
+/// (and a URL's path keeps its dots: with `hxxp` nothing will open it).
+pub fn defang(kind: ObservableKind, value: &str) -> String {
+    let dots = |s: &str| s.replace('.', "[.]");
+    match kind {
+        ObservableKind::Ipv4 | ObservableKind::Domain => dots(value),
+        ObservableKind::Ipv6 => value.replace(':', "[:]"),
+        ObservableKind::Email => match value.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}@{}", dots(domain)),
+            None => value.to_string(),
+        },
+        ObservableKind::Url => {
+            let Some((scheme, rest)) = value.split_once("://") else {
+                return value.to_string();
+            };
+            let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let scheme = match scheme.to_ascii_lowercase().as_str() {
+                "http" => "hxxp".to_string(),
+                "https" => "hxxps".to_string(),
+                _ => scheme.to_string(),
+            };
+            format!("{scheme}://{}{path}", dots(host))
+        }
+        ObservableKind::Md5
+        | ObservableKind::Sha1
+        | ObservableKind::Sha256
+        | ObservableKind::FileName
+        | ObservableKind::Account
+        | ObservableKind::RegistryKey
+        | ObservableKind::Other => value.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +208,50 @@ mod tests {
         assert!(normalize(ObservableKind::Sha256, "abc").is_err());
         assert_eq!(guess_kind("ana@corp.example"), ObservableKind::Email);
         assert_eq!(guess_kind("2001:db8::1"), ObservableKind::Ipv6);
+    }
+
+    #[test]
+    fn defanged_values_cannot_be_followed_and_read_back_as_the_same_indicator() {
+        let cases = [
+            (
+                ObservableKind::Url,
+                "https://evil.example/a.php?x=1",
+                "hxxps://evil[.]example/a.php?x=1",
+            ),
+            (
+                ObservableKind::Url,
+                "http://evil.example:8080",
+                "hxxp://evil[.]example:8080",
+            ),
+            (
+                ObservableKind::Domain,
+                "mail.evil.example",
+                "mail[.]evil[.]example",
+            ),
+            (ObservableKind::Ipv4, "203.0.113.7", "203[.]0[.]113[.]7"),
+            (ObservableKind::Ipv6, "2001:db8::1", "2001[:]db8[:][:]1"),
+            (
+                ObservableKind::Email,
+                "ana.silva@evil.example",
+                "ana.silva@evil[.]example",
+            ),
+            (
+                ObservableKind::FileName,
+                "invoice.pdf.exe",
+                "invoice.pdf.exe",
+            ),
+        ];
+        for (kind, live, defanged) in cases {
+            assert_eq!(
+                defang(kind, live),
+                defanged,
+                "{kind} {live} must be defanged"
+            );
+            assert_eq!(
+                normalize(kind, defanged).unwrap(),
+                live,
+                "a defanged {kind} pasted back must be the same indicator"
+            );
+        }
     }
 }

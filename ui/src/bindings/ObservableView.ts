@@ -4,7 +4,11 @@ import type { ObservableId } from "./ObservableId";
 import type { ObservableKind } from "./ObservableKind";
 import type { Tlp } from "./Tlp";
 
-export type ObservableView = { id: ObservableId, incident_id: IncidentId, kind: ObservableKind, value: string, tlp: Tlp, ioc: boolean, first_seen: string | null, last_seen: string | null, note: string, added_at: string, 
+export type ObservableView = { id: ObservableId, incident_id: IncidentId, kind: ObservableKind, value: string, 
+/**
+ * The value made harmless to paste (`hxxps://evil[.]example`), by the core's `defang`.
+ */
+defanged: string, tlp: Tlp, ioc: boolean, first_seen: string | null, last_seen: string | null, note: string, added_at: string, 
 /**
  * Other incidents with the same observable (same type and normalized value).
  */

@@ -37,7 +37,10 @@ import type { KeyTime } from "./KeyTime";
 import type { Me } from "./Me";
 import type { Metrics } from "./Metrics";
 import type { NewIncidentInput } from "./NewIncidentInput";
+import type { ObservableExport } from "./ObservableExport";
+import type { ObservableFormat } from "./ObservableFormat";
 import type { ObservableId } from "./ObservableId";
+import type { ObservableImport } from "./ObservableImport";
 import type { ObservableInput } from "./ObservableInput";
 import type { ObservableKind } from "./ObservableKind";
 import type { ObservableView } from "./ObservableView";
@@ -66,7 +69,7 @@ import type { Tlp } from "./Tlp";
 import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 
-export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableId, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
+export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {
@@ -206,6 +209,16 @@ export function observables(key: string): Promise<Array<ObservableView>> {
 /** Adds an observable (its type is guessed when not given). */
 export function addObservable(key: string, input: ObservableInput): Promise<ObservableView> {
   return invoke("add_observable", { key, input });
+}
+
+/** Writes an incident's observables to `path` as a STIX 2.1 bundle, a MISP event or CSV. */
+export function exportObservables(key: string, format: ObservableFormat, path: string): Promise<ObservableExport> {
+  return invoke("export_observables", { key, format, path });
+}
+
+/** Imports a STIX 2.1 bundle or a CSV file into an incident: every observable or none. */
+export function importObservables(key: string, path: string): Promise<ObservableImport> {
+  return invoke("import_observables", { key, path });
 }
 
 /** An incident's tasks. */

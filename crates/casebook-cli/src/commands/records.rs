@@ -1,11 +1,20 @@
 //! `casebook observable|task|comment …`
 
+use casebook_api::interchange::{ExportScope, ObservableFormat};
 use casebook_api::records::ObservableInput;
 use casebook_api::Casebook;
 use casebook_core::model::TaskStatus;
 
-use crate::cli::{CommentCmd, ObservableCmd, TaskCmd};
-use crate::output::{clip, table, time, Out};
+use crate::cli::{CommentCmd, InterchangeFormat, ObservableCmd, TaskCmd};
+use crate::output::{clip, progress, table, time, Out};
+
+fn format(f: InterchangeFormat) -> ObservableFormat {
+    match f {
+        InterchangeFormat::Stix => ObservableFormat::Stix,
+        InterchangeFormat::Misp => ObservableFormat::Misp,
+        InterchangeFormat::Csv => ObservableFormat::Csv,
+    }
+}
 
 pub fn observable(cb: &mut Casebook, c: ObservableCmd, out: &Out) -> anyhow::Result<()> {
     match c {
@@ -38,7 +47,61 @@ pub fn observable(cb: &mut Casebook, c: ObservableCmd, out: &Out) -> anyhow::Res
                 format!("Added {} {}{}", o.kind, o.value, seen)
             })
         }
-        ObservableCmd::List { key } => {
+        ObservableCmd::Export {
+            key,
+            all: _,
+            since,
+            format: f,
+            output,
+        } => {
+            let scope = ExportScope {
+                incident: key,
+                since,
+            };
+            let s = cb.export_observables(&scope, format(f), &output)?;
+            out.show(&s, || {
+                let left_out = if s.left_out > 0 {
+                    format!(
+                        "\n{} observables of type `other` were left out: STIX has no object for them (CSV and MISP keep them).",
+                        s.left_out
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "Wrote {} observables of {} incident(s) to {}.{left_out}",
+                    s.observables,
+                    s.incidents,
+                    output.display()
+                )
+            })
+        }
+        ObservableCmd::Import {
+            key,
+            file,
+            format: f,
+        } => {
+            let bar = progress(None, false, "importing observables");
+            let s =
+                cb.import_observables(&key, &file, f.map(format), &mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            out.show(&s, || {
+                let mut text = format!(
+                    "Imported {} observables into {} ({} already there or repeated).",
+                    s.added, s.incident_key, s.duplicates
+                );
+                if !s.ignored.is_empty() {
+                    let ignored: Vec<String> =
+                        s.ignored.iter().map(|(t, n)| format!("{n} {t}")).collect();
+                    text.push_str(&format!(
+                        "\nPassed over (not observables): {}.",
+                        ignored.join(", ")
+                    ));
+                }
+                text
+            })
+        }
+        ObservableCmd::List { key, defang } => {
             let items = cb.observables(&key)?;
             out.show(&items, || {
                 if items.is_empty() {
@@ -55,7 +118,7 @@ pub fn observable(cb: &mut Casebook, c: ObservableCmd, out: &Out) -> anyhow::Res
                         };
                         vec![
                             o.kind.to_string(),
-                            clip(&o.value, 60),
+                            clip(if defang { &o.defanged } else { &o.value }, 60),
                             if o.ioc { "IOC".into() } else { String::new() },
                             o.tlp.label(),
                             seen,

@@ -114,6 +114,8 @@ pub struct ObservableView {
     pub incident_id: IncidentId,
     pub kind: ObservableKind,
     pub value: String,
+    /// The value made harmless to paste (`hxxps://evil[.]example`), by the core's `defang`.
+    pub defanged: String,
     pub tlp: Tlp,
     pub ioc: bool,
     pub first_seen: Option<DateTime<Utc>>,
@@ -135,11 +137,14 @@ pub fn observables(conn: &Connection, incident: IncidentId) -> Result<Vec<Observ
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let seen: Option<String> = r.get(10)?;
+        let kind = parse("observable type", &r.get::<_, String>(2)?)?;
+        let value: String = r.get(3)?;
         out.push(ObservableView {
             id: parse("observable id", &r.get::<_, String>(0)?)?,
             incident_id: parse("incident id", &r.get::<_, String>(1)?)?,
-            kind: parse("observable type", &r.get::<_, String>(2)?)?,
-            value: r.get(3)?,
+            kind,
+            defanged: casebook_core::observable::defang(kind, &value),
+            value,
             tlp: parse("TLP", &r.get::<_, String>(4)?)?,
             ioc: r.get(5)?,
             first_seen: opt_from_micros(r.get(6)?),
