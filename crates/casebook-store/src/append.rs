@@ -188,6 +188,7 @@ fn admit_local(
         directory_authority: authority,
         outside_of: None,
         incident,
+        minted_here: true,
         lookup: &lookup,
     };
     admission::admit(body, &cx).map_err(StoreError::Refused)

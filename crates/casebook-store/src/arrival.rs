@@ -137,6 +137,7 @@ impl<'a, 't> Arrivals<'a, 't> {
             directory_authority: authority,
             outside_of: Some(self.profile.owner),
             incident,
+            minted_here: false,
             lookup: &lookup,
         };
         let standing = match admission::admit(b, &cx) {
@@ -247,6 +248,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 outside_of: Some(self.profile.owner),
                 // Judged as on arrival into a case it was already part of.
                 incident: None,
+                minted_here: false,
                 lookup: &lookup,
             };
             if let Ok(standing) = admission::admit(&e.body, &cx) {

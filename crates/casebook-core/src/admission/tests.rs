@@ -120,6 +120,7 @@ fn judge(payload: &Payload, (role, tier): (Role, Option<Tier>), in_scope_case: b
             foreign: false,
             scope,
         }),
+        minted_here: false,
         lookup: &Nothing,
     };
     match admit(&e, &cx) {
@@ -463,6 +464,7 @@ fn an_unverified_author_adds_to_a_foreign_case_but_never_changes_one_held_here()
         directory_authority: false,
         outside_of: Some(OTHER),
         incident: held,
+        minted_here: false,
         lookup: &Nothing,
     };
     let scope = IncidentScope {
@@ -508,6 +510,7 @@ fn references_into_another_incident_and_malformed_values_are_refused() {
         directory_authority: false,
         outside_of: None,
         incident: None,
+        minted_here: false,
         lookup,
     };
     let superseding = NewEntry {
@@ -520,6 +523,25 @@ fn references_into_another_incident_and_malformed_values_are_refused() {
         Err(RefusalCode::ForeignReference)
     );
     assert_eq!(admit(&e, &cx(&Nothing)), Ok(Standing::Verified));
+    // A change made here skips looking up the ids it mints, never the ones it refers to.
+    let here = |e: &EventBody| {
+        admit(
+            e,
+            &Context {
+                minted_here: true,
+                ..cx(&Elsewhere)
+            },
+        )
+        .map_err(|r| r.code)
+    };
+    assert_eq!(here(&body(Payload::EntryAdded(entry()))), Ok(Standing::Verified));
+    assert_eq!(here(&e), Err(RefusalCode::ForeignReference));
+    let fresh = body(Payload::EntryAdded(entry()));
+    assert_eq!(
+        admit(&fresh, &cx(&Elsewhere)).map_err(|r| r.code),
+        Err(RefusalCode::ForeignReference),
+        "from outside, a new entry id that already names another incident's entry is refused"
+    );
     for bad in ["/dev/zero", "../x", &"A".repeat(64), &"a".repeat(63)] {
         let e = body(Payload::EvidenceAdded {
             evidence: EvidenceId(Uuid::from_u128(21)),
