@@ -10,3 +10,4 @@ mod kill_reliability;
 mod observable_interchange;
 mod scripted_invocations;
 mod timesketch_fixtures;
+mod trusted_bundles;

@@ -50,8 +50,10 @@ pub struct BlobEntry {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub incident_key: String,
-    /// Events admitted into the log.
+    /// Events admitted into the log that change a case or, by its authority, the directory.
     pub admitted: u64,
+    /// Accounts and device keys that the bundle's devices claim for themselves: kept to show names, deciding nothing.
+    pub claims: u64,
     /// Events that were already here, byte for byte.
     pub already_present: u64,
     /// Events the admission rule refused (kept aside; `casebook log refused` lists them).
@@ -80,7 +82,8 @@ pub struct RefusalLine {
 const REFUSALS_SHOWN: usize = 20;
 
 impl ImportReport {
-    /// A bundle none of whose new events was admitted: the import changed nothing a person would see.
+    /// A bundle none of whose new events was admitted (claims about people aside): the import changed nothing a
+    /// person would see.
     pub fn all_refused(&self) -> bool {
         self.admitted == 0 && self.refused > 0
     }
@@ -288,6 +291,7 @@ impl Casebook {
         let mut report = ImportReport {
             incident_key: manifest.incident_key,
             admitted: 0,
+            claims: 0,
             already_present: 0,
             refused: 0,
             forks: 0,
@@ -310,6 +314,16 @@ impl Casebook {
         let mut arrivals = Arrivals::new(&tx, now, &origin)?;
         for e in &events {
             match arrivals.append(e)? {
+                Arrival::Applied(s)
+                    if e.body.incident.is_none()
+                        && s.standing != casebook_core::admission::Standing::Authority
+                        && matches!(
+                            e.payload(),
+                            Payload::UserRegistered { .. } | Payload::DeviceBound { .. }
+                        ) =>
+                {
+                    report.claims += 1
+                }
                 Arrival::Applied(_) => report.admitted += 1,
                 Arrival::Duplicate => report.already_present += 1,
                 Arrival::Fork { .. } => report.forks += 1,

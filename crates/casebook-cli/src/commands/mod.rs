@@ -389,8 +389,8 @@ The report FAILED verification (see above)."
             bar.finish_and_clear();
             out.show(&r, || {
                 let mut text = format!(
-                    "Imported {}: {} events admitted, {} already here, {} refused, {} evidence files",
-                    r.incident_key, r.admitted, r.already_present, r.refused, r.blobs
+                    "Imported {}: {} events admitted, {} already here, {} refused, {} evidence files, {} claims about people and devices",
+                    r.incident_key, r.admitted, r.already_present, r.refused, r.blobs, r.claims
                 );
                 if r.forks + r.reused_ids > 0 {
                     text.push_str(&format!(

@@ -534,7 +534,10 @@ fn references_into_another_incident_and_malformed_values_are_refused() {
         )
         .map_err(|r| r.code)
     };
-    assert_eq!(here(&body(Payload::EntryAdded(entry()))), Ok(Standing::Verified));
+    assert_eq!(
+        here(&body(Payload::EntryAdded(entry()))),
+        Ok(Standing::Verified)
+    );
     assert_eq!(here(&e), Err(RefusalCode::ForeignReference));
     let fresh = body(Payload::EntryAdded(entry()));
     assert_eq!(
