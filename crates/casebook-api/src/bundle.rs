@@ -341,6 +341,10 @@ impl Casebook {
                 }
             }
         }
+        // A held event displaced by an arrival with a smaller hash is reported like the arrival kept aside would be.
+        let (forks, reused) = arrivals.displaced();
+        report.forks += forks;
+        report.reused_ids += reused;
         arrivals.finish()?;
         let bundle_devices: std::collections::HashSet<_> =
             events.iter().map(|e| e.body.device).collect();

@@ -38,6 +38,8 @@ pub struct Arrivals<'a, 't> {
     now_us: i64,
     origin: String,
     replay: bool,
+    /// Held events that lost their place to an arrival with a smaller hash: (same device sequence, same id).
+    displaced: (u64, u64),
 }
 
 impl<'a, 't> Arrivals<'a, 't> {
@@ -52,6 +54,7 @@ impl<'a, 't> Arrivals<'a, 't> {
             now_us,
             origin: origin.to_string(),
             replay: false,
+            displaced: (0, 0),
         })
     }
 
@@ -74,7 +77,7 @@ impl<'a, 't> Arrivals<'a, 't> {
             );
         }
         // Held events the newcomer wins over (same id, or same device sequence, and a larger hash): they go aside.
-        let mut displace: Vec<String> = Vec::new();
+        let mut displace: Vec<(bool, String)> = Vec::new();
         let same_id: Option<(String, String)> = tx
             .prepare_cached("SELECT hash, device FROM events WHERE id = ?1")?
             .query_row([b.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -88,7 +91,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 self.keep_aside(e, "reused_id")?;
                 return Ok(Arrival::ReusedId);
             }
-            displace.push(b.id.to_string());
+            displace.push((false, b.id.to_string()));
         }
         if b.device == self.profile.device {
             return self.refuse(
@@ -112,7 +115,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                         device_seq: b.device_seq,
                     });
                 }
-                displace.push(held_id);
+                displace.push((true, held_id));
             }
         }
         let author = match trust::author_of(tx, &self.profile, e)? {
@@ -149,8 +152,13 @@ impl<'a, 't> Arrivals<'a, 't> {
                 return self.refuse_with(e, refusal);
             }
         };
-        for held in displace {
+        for (by_seq, held) in displace {
             self.displace(&held)?;
+            if by_seq {
+                self.displaced.0 += 1;
+            } else {
+                self.displaced.1 += 1;
+            }
         }
         let standing = Standing {
             standing,
@@ -163,6 +171,11 @@ impl<'a, 't> Arrivals<'a, 't> {
         project::apply(tx, e, standing)?;
         clear_refusal(tx, e)?;
         Ok(Arrival::Applied(standing))
+    }
+
+    /// How many held events lost their place to an arrival so far: (forks, reused ids).
+    pub fn displaced(&self) -> (u64, u64) {
+        self.displaced
     }
 
     /// Ends the batch. Trust only grows within a batch (a device's key, a person's registration, the person's own
