@@ -6,6 +6,7 @@ mod interchange;
 mod merge;
 mod report;
 mod rules;
+mod upgrade;
 
 use std::path::Path;
 use std::sync::Arc;
