@@ -168,7 +168,7 @@ fn admit_local(
     body: &EventBody,
 ) -> Result<admission::Standing> {
     let sealed = Event::seal(body.clone(), None);
-    let author = match trust::author_of(tx, profile, &sealed)? {
+    let author = match trust::author_of(tx, Some(profile), &sealed)? {
         Ok(a) => a,
         Err(reason) => {
             return Err(StoreError::Refused(admission::Refusal::new(
@@ -177,7 +177,7 @@ fn admit_local(
             )))
         }
     };
-    let authority = trust::is_directory_authority(tx, profile, &sealed, author)?;
+    let authority = trust::is_directory_authority(tx, Some(profile), &sealed, author)?;
     let incident = match body.incident {
         Some(i) => trust::incident_facts(tx, i)?,
         None => None,

@@ -14,7 +14,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::append::{insert, Standing};
 use crate::trust::{self, Profile};
-use crate::{project, rebuild, Result, StoreError};
+use crate::{project, rebuild, Result};
 
 /// What became of an event from elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,8 @@ pub enum Arrival {
 /// A batch of arrivals in one transaction; `finish` replays the log when an arrival changed earlier judgements.
 pub struct Arrivals<'a, 't> {
     tx: &'a Transaction<'t>,
-    profile: Profile,
+    /// This replica's profile; `None` for a data directory that only reads what it is given (no `init` yet).
+    profile: Option<Profile>,
     now_us: i64,
     origin: String,
     replay: bool,
@@ -45,9 +46,7 @@ pub struct Arrivals<'a, 't> {
 impl<'a, 't> Arrivals<'a, 't> {
     /// Starts a batch; `origin` says where the events come from ("bundle case.bundle"), for the list of refusals.
     pub fn new(tx: &'a Transaction<'t>, now_us: i64, origin: &str) -> Result<Self> {
-        let profile = trust::profile(tx)?.ok_or_else(|| {
-            StoreError::NotFound("this data directory's profile (run init first)".into())
-        })?;
+        let profile = trust::profile(tx)?;
         Ok(Arrivals {
             tx,
             profile,
@@ -87,13 +86,13 @@ impl<'a, 't> Arrivals<'a, 't> {
                 return Ok(Arrival::Duplicate);
             }
             // This device's own events are never displaced by anything from outside.
-            if e.hash > held_hash || held_device == self.profile.device.to_string() {
+            if e.hash > held_hash || self.own_device() == Some(held_device) {
                 self.keep_aside(e, "reused_id")?;
                 return Ok(Arrival::ReusedId);
             }
             displace.push((false, b.id.to_string()));
         }
-        if b.device == self.profile.device {
+        if self.own_device() == Some(b.device.to_string()) {
             return self.refuse(
                 e,
                 RefusalCode::OwnDevice,
@@ -118,7 +117,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 displace.push((true, held_id));
             }
         }
-        let author = match trust::author_of(tx, &self.profile, e)? {
+        let author = match trust::author_of(tx, self.profile.as_ref(), e)? {
             Ok(a) => a,
             Err(reason) => {
                 let code = if reason.contains("another key") {
@@ -129,7 +128,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 return self.refuse(e, code, reason);
             }
         };
-        let authority = trust::is_directory_authority(tx, &self.profile, e, author)?;
+        let authority = trust::is_directory_authority(tx, self.profile.as_ref(), e, author)?;
         let incident = match b.incident {
             Some(i) => trust::incident_facts(tx, i)?,
             None => None,
@@ -138,7 +137,7 @@ impl<'a, 't> Arrivals<'a, 't> {
         let cx = admission::Context {
             author,
             directory_authority: authority,
-            outside_of: Some(self.profile.owner),
+            outside_of: self.profile.as_ref().map(|p| p.owner),
             incident,
             minted_here: false,
             lookup: &lookup,
@@ -171,6 +170,10 @@ impl<'a, 't> Arrivals<'a, 't> {
         project::apply(tx, e, standing)?;
         clear_refusal(tx, e)?;
         Ok(Arrival::Applied(standing))
+    }
+
+    fn own_device(&self) -> Option<String> {
+        self.profile.as_ref().map(|p| p.device.to_string())
     }
 
     /// How many held events lost their place to an arrival so far: (forks, reused ids).
@@ -249,16 +252,17 @@ impl<'a, 't> Arrivals<'a, 't> {
             let Some(e) = crate::append::read_one(self.tx, &id)? else {
                 continue;
             };
-            let author = match trust::author_of(self.tx, &self.profile, &e)? {
+            let author = match trust::author_of(self.tx, self.profile.as_ref(), &e)? {
                 Ok(a @ Author::Verified { .. }) => a,
                 _ => continue,
             };
-            let authority = trust::is_directory_authority(self.tx, &self.profile, &e, author)?;
+            let authority =
+                trust::is_directory_authority(self.tx, self.profile.as_ref(), &e, author)?;
             let lookup = trust::DbLookup(self.tx);
             let cx = admission::Context {
                 author,
                 directory_authority: authority,
-                outside_of: Some(self.profile.owner),
+                outside_of: self.profile.as_ref().map(|p| p.owner),
                 // Judged as on arrival into a case it was already part of.
                 incident: None,
                 minted_here: false,

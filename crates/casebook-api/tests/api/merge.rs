@@ -141,3 +141,34 @@ fn a_removed_tag_survives_a_concurrent_addition_elsewhere() {
         vec!["malware".to_string()]
     );
 }
+
+#[test]
+fn a_data_directory_without_a_profile_imports_a_case_for_reading() {
+    let (a_dir, reader_dir, x) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (mut a, _) = open(a_dir.path(), "2026-11-20T10:00:00Z");
+    a.init("Ana Silva", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    let key = a
+        .new_incident(NewIncident::titled(
+            "Phishing wave",
+            Severity::Sev2,
+            Tlp::Amber,
+        ))
+        .unwrap()
+        .row
+        .key;
+    let bundle = x.path().join("case.bundle");
+    a.export_bundle(&key, &bundle, &mut |_| {}).unwrap();
+    let (mut reader, _) = open(reader_dir.path(), "2026-11-20T11:00:00Z");
+    let report = reader.import_bundle(&bundle, &[], &mut |_| {}).unwrap();
+    assert_eq!(report.refused, 0, "{report:?}");
+    assert_eq!(
+        reader.incident(&key).unwrap().row.title,
+        "Phishing wave",
+        "an uninitialized data directory still reads a case it is given"
+    );
+}
