@@ -2,6 +2,7 @@
 import type { EventId } from "./EventId";
 import type { IncidentId } from "./IncidentId";
 import type { Resolution } from "./Resolution";
+import type { ScopeConflict } from "./ScopeConflict";
 import type { Severity } from "./Severity";
 import type { Status } from "./Status";
 import type { TextConflict } from "./TextConflict";
@@ -17,4 +18,9 @@ export type IncidentDetail = { summary: string, root_cause: string, lessons: str
 /**
  * The current version of each long text (the `base` of the next edit).
  */
-text_versions: Array<[TextField, EventId]>, conflicts: Array<TextConflict>, id: IncidentId, key: string, title: string, severity: Severity, status: Status, resolution: Resolution | null, tlp: Tlp, tier: Tier, assignee: UserId | null, assignee_name: string | null, category: string, tags: Array<string>, created_at: string | null, updated_at: string | null, };
+text_versions: Array<[TextField, EventId]>, conflicts: Array<TextConflict>, 
+/**
+ * Changes kept in the log but not applied: their author was out of scope at their place in the log (a tier-1
+ * edit after a concurrent escalation moved the incident to tier 2). Leads see and settle them.
+ */
+scope_conflicts: Array<ScopeConflict>, id: IncidentId, key: string, title: string, severity: Severity, status: Status, resolution: Resolution | null, tlp: Tlp, tier: Tier, assignee: UserId | null, assignee_name: string | null, category: string, tags: Array<string>, created_at: string | null, updated_at: string | null, };

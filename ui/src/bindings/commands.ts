@@ -53,6 +53,7 @@ import type { ReportVerdict } from "./ReportVerdict";
 import type { Resolution } from "./Resolution";
 import type { ResponseTimes } from "./ResponseTimes";
 import type { Role } from "./Role";
+import type { ScopeConflict } from "./ScopeConflict";
 import type { SearchHit } from "./SearchHit";
 import type { Severity } from "./Severity";
 import type { SeverityMetrics } from "./SeverityMetrics";
@@ -69,7 +70,7 @@ import type { Tlp } from "./Tlp";
 import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 
-export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
+export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {

@@ -14,7 +14,7 @@ import { Observables } from "../tabs/Observables";
 import { Tasks } from "../tabs/Tasks";
 import { Comments } from "../tabs/Comments";
 import { Escalations } from "../tabs/Escalations";
-import { Conflicts } from "../tabs/Conflicts";
+import { Conflicts, ScopeConflicts } from "../tabs/Conflicts";
 import { Report } from "../tabs/Report";
 
 export const TABS = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations", "report"] as const;
@@ -45,6 +45,7 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
     <section class="screen incident" data-screen="incident" data-key={d.key}>
       <Header d={d} />
       {d.conflicts.length > 0 && <Conflicts d={d} />}
+      {d.scope_conflicts.length > 0 && <ScopeConflicts d={d} />}
       <div class="tabs" role="tablist">
         {TABS.map((t, i) => (
           <button role="tab" aria-selected={tab === t} class={tab === t ? "active" : ""} data-tab={t} onClick={() => setTab(t)} title={`${t} (${i + 1})`}>

@@ -30,3 +30,19 @@ export function Conflicts({ d }: { d: IncidentDetail }) {
     </div>
   );
 }
+
+// Changes kept in the log but not applied: their author was out of scope where they fall in the log (a tier-1 edit
+// after a concurrent escalation moved the incident on). Shown so a lead can redo what still matters.
+export function ScopeConflicts({ d }: { d: IncidentDetail }) {
+  return (
+    <div class="conflicts" role="status" data-testid="scope-conflicts">
+      <strong>Changes not applied.</strong> These were made by someone who could no longer change this incident at
+      that point (it had moved to another tier or person meanwhile). They are kept, not lost.
+      <ul>
+        {d.scope_conflicts.map((c) => (
+          <li class="small">{c.author_name ?? "someone"} · {fmtTime(c.at)} · {c.reason}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -172,3 +172,78 @@ fn a_data_directory_without_a_profile_imports_a_case_for_reading() {
         "an uninitialized data directory still reads a case it is given"
     );
 }
+
+#[test]
+fn an_edit_made_after_a_concurrent_reassignment_is_kept_but_not_applied_and_leads_see_it() {
+    let (l_dir, a_dir, x) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (mut lena, l_clock) = open(l_dir.path(), "2026-11-20T10:00:00Z");
+    let (mut ana, a_clock) = open(a_dir.path(), "2026-11-20T10:00:00Z");
+    lena.init("Lena Park", Role::Lead, None).unwrap();
+    ana.init("Ana Silva", Role::Responder, Some(Tier::ONE))
+        .unwrap();
+    let key = ana
+        .new_incident(NewIncident::titled(
+            "Odd logons",
+            Severity::Sev3,
+            Tlp::Amber,
+        ))
+        .unwrap()
+        .row
+        .key;
+    let first = x.path().join("first.bundle");
+    ana.export_bundle(&key, &first, &mut |_| {}).unwrap();
+    lena.import_bundle(&first, &[ana.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
+
+    // Lena moves the case to tier 2 at 10:05; Ana, offline, adds an entry at 10:06 without having seen it.
+    l_clock.set(at("2026-11-20T10:05:00Z"));
+    lena.assign(&key, Tier::TWO, None, "needs forensics")
+        .unwrap();
+    a_clock.set(at("2026-11-20T10:06:00Z"));
+    ana.add_entry(
+        &key,
+        casebook_api::timeline::EntryInput {
+            summary: "Written at tier 1 after the case had left it".into(),
+            details: String::new(),
+            at: None,
+            kind: None,
+            source: Default::default(),
+            key_event: false,
+        },
+    )
+    .unwrap();
+
+    let back = x.path().join("back.bundle");
+    ana.export_bundle(&key, &back, &mut |_| {}).unwrap();
+    let report = lena
+        .import_bundle(&back, &[ana.device_fingerprint().unwrap()], &mut |_| {})
+        .unwrap();
+    assert_eq!(
+        report.refused, 0,
+        "the edit is authentic, so it enters the log: {report:?}"
+    );
+    let d = lena.incident(&key).unwrap();
+    assert_eq!(
+        d.scope_conflicts.len(),
+        1,
+        "Lena sees Ana's change kept but not applied"
+    );
+    assert!(
+        d.scope_conflicts[0].reason.contains("out of scope"),
+        "{:?}",
+        d.scope_conflicts
+    );
+    let (_, entries) = lena.entries(&key, &Default::default(), 0, 100).unwrap();
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e.summary.starts_with("Written at tier 1")),
+        "the out-of-scope entry is not applied"
+    );
+    let rebuilt = lena.rebuild(&mut |_| {}).unwrap();
+    assert!(rebuilt.identical, "a rebuild judges it the same way");
+}

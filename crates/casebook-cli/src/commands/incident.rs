@@ -106,6 +106,14 @@ pub fn run(cb: &mut Casebook, c: IncidentCmd, out: &Out) -> anyhow::Result<()> {
                         c.text
                     ));
                 }
+                for c in &d.scope_conflicts {
+                    t.push_str(&format!(
+                        "\nNOT APPLIED — a change by {} at {}: {}\n",
+                        c.author_name.as_deref().unwrap_or("?"),
+                        crate::output::time(&c.at),
+                        c.reason
+                    ));
+                }
                 t
             })
         }

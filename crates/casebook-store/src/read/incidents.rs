@@ -52,6 +52,20 @@ pub struct IncidentDetail {
     /// The current version of each long text (the `base` of the next edit).
     pub text_versions: Vec<(TextField, EventId)>,
     pub conflicts: Vec<TextConflict>,
+    /// Changes kept in the log but not applied: their author was out of scope at their place in the log (a tier-1
+    /// edit after a concurrent escalation moved the incident to tier 2). Leads see and settle them.
+    pub scope_conflicts: Vec<ScopeConflict>,
+}
+
+/// A change whose author was out of scope at its place in HLC order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ScopeConflict {
+    pub event: EventId,
+    pub author: UserId,
+    pub author_name: Option<String>,
+    pub at: DateTime<Utc>,
+    pub reason: String,
 }
 
 /// A concurrent version of a long text that nobody has settled yet.
@@ -276,6 +290,7 @@ pub fn incident(conn: &Connection, id: IncidentId) -> Result<IncidentDetail> {
         closed_at: opt_from_micros(times[5]),
         text_versions: current_text_versions(conn, id)?,
         conflicts: text_conflicts(conn, id)?,
+        scope_conflicts: scope_conflicts(conn, id)?,
     })
 }
 
@@ -351,6 +366,30 @@ pub fn text_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<TextConfl
                 author_name: name,
                 at: hlc_time(&hlc)?,
                 text,
+            })
+        })
+        .collect()
+}
+
+/// Changes of this incident that were out of scope at their place, oldest first.
+pub fn scope_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<ScopeConflict>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.event_id, c.author, u.name, c.hlc, c.reason FROM scope_conflicts c LEFT JOIN users u ON u.id = c.author
+         WHERE c.incident_id = ?1 ORDER BY c.hlc",
+    )?;
+    let rows: Vec<(String, String, Option<String>, String, String)> = stmt
+        .query_map([id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(e, a, name, hlc, reason)| {
+            Ok(ScopeConflict {
+                event: parse("event id", &e)?,
+                author: parse("user id", &a)?,
+                author_name: name,
+                at: hlc_time(&hlc)?,
+                reason,
             })
         })
         .collect()
