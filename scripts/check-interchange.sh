@@ -14,7 +14,8 @@ venv=.venv-interchange
 if ! "$venv/bin/python" -c 'import stix2validator, stix2, pymisp' 2>/dev/null; then
   echo "check-interchange: creating $venv (stix2-validator, stix2, pymisp)"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check stix2-validator stix2 pymisp
+  # Pinned: the versions this check was written against; raise them on purpose, not by surprise.
+  "$venv/bin/pip" install --quiet --disable-pip-version-check stix2-validator==3.3.2 stix2==3.0.2 pymisp==2.5.34.4
 fi
 
 cargo build -p casebook-cli --locked --quiet
