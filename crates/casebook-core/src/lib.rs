@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod authz;
+pub mod digest;
 pub mod escalation;
 pub mod event;
 pub mod hlc;

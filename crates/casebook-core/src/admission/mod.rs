@@ -51,7 +51,7 @@ pub struct IncidentFacts {
 }
 
 /// Something an event refers to by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ref {
     /// An earlier event (a tag addition, a text version).
     Event(EventId),
@@ -61,6 +61,21 @@ pub enum Ref {
     Task(TaskId),
     Comment(CommentId),
     Escalation(EscalationId),
+}
+
+impl Ref {
+    /// The bare id: every id is a UUIDv7, so objects of all kinds can share one index by id.
+    pub fn uuid(&self) -> uuid::Uuid {
+        match *self {
+            Ref::Event(x) => x.0,
+            Ref::Entry(x) => x.0,
+            Ref::Evidence(x) => x.0,
+            Ref::Observable(x) => x.0,
+            Ref::Task(x) => x.0,
+            Ref::Comment(x) => x.0,
+            Ref::Escalation(x) => x.0,
+        }
+    }
 }
 
 /// Where the receiver's referenced objects live.
@@ -312,15 +327,19 @@ pub fn in_scope(
 const NEW_ENTRY: &str = "new timeline entry's id";
 const NEW_ID: &str = "new object's id";
 
-/// Every id an event names must belong to the event's own incident (or be new).
-fn check_references(
-    e: &EventBody,
-    incident: IncidentId,
-    minted_here: bool,
-    lookup: &dyn Lookup,
-) -> Result<(), Refusal> {
-    let mut refs: Vec<(Ref, &str)> = Vec::new();
-    let entry_refs = |n: &NewEntry, refs: &mut Vec<(Ref, &str)>| {
+/// An id an event names, what it is to the event (for the refusal's wording), and whether the event introduces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub target: Ref,
+    pub what: &'static str,
+    /// The event creates the object (a new entry, evidence, task…): it must not name anything already held.
+    pub introduced: bool,
+}
+
+/// Every id a payload names, in one list: what the rule checks and what a replica records as the event's objects.
+pub fn references(payload: &Payload) -> Vec<Reference> {
+    let mut refs: Vec<(Ref, &'static str)> = Vec::new();
+    let entry_refs = |n: &NewEntry, refs: &mut Vec<(Ref, &'static str)>| {
         refs.push((Ref::Entry(n.entry), NEW_ENTRY));
         if let Some(s) = n.supersedes {
             refs.push((Ref::Entry(s), "corrected entry"));
@@ -336,7 +355,7 @@ fn check_references(
                 .map(|x| (Ref::Observable(*x), "linked observable")),
         );
     };
-    match &e.payload {
+    match payload {
         Payload::EntryAdded(n) => entry_refs(n, &mut refs),
         Payload::EntriesImported { entries, .. } => {
             entries.iter().for_each(|n| entry_refs(n, &mut refs))
@@ -379,16 +398,32 @@ fn check_references(
             }
         }
     }
-    for (r, what) in refs {
+    refs.into_iter()
+        .map(|(target, what)| Reference {
+            target,
+            what,
+            introduced: what == NEW_ENTRY || what == NEW_ID,
+        })
+        .collect()
+}
+
+/// Every id an event names must belong to the event's own incident (or be new).
+fn check_references(
+    e: &EventBody,
+    incident: IncidentId,
+    minted_here: bool,
+    lookup: &dyn Lookup,
+) -> Result<(), Refusal> {
+    for r in references(&e.payload) {
         // Ids minted here for this very change cannot name anything else (see `Context::minted_here`).
-        if minted_here && (what == NEW_ENTRY || what == NEW_ID) {
+        if minted_here && r.introduced {
             continue;
         }
-        if let Some(owner) = lookup.incident_of(r) {
+        if let Some(owner) = lookup.incident_of(r.target) {
             if owner != incident {
                 return Err(Refusal::new(
                     RefusalCode::ForeignReference,
-                    format!("the {what} it names belongs to another incident"),
+                    format!("the {} it names belongs to another incident", r.what),
                 ));
             }
         }

@@ -1,0 +1,328 @@
+//! The storage contract as one story, run by each implementation's tests against a real database (a SQLite file,
+//! a PostgreSQL started by the test script), so both databases are held to the same behaviour.
+
+use std::sync::Arc;
+
+use casebook_core::model::{Role, Tier};
+use casebook_core::{DeviceId, EventId, IncidentId, UserId};
+use casebook_protocol::TeamId;
+use uuid::Uuid;
+
+use crate::*;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+/// A team with a fresh name (tests share one database).
+pub fn team(name: &str) -> TeamRow {
+    TeamRow {
+        id: TeamId(Uuid::now_v7()),
+        name: format!("{name} {}", Uuid::now_v7()),
+        epoch: Uuid::now_v7(),
+        directory_device: DeviceId(Uuid::now_v7()),
+        directory_secret: "00".repeat(32),
+        created_us: 1,
+    }
+}
+
+/// An event of `device` at `seq` in `incident`, with a raw body whose bytes a re-encoding would change.
+pub fn event(device: DeviceId, seq: u64, incident: Option<IncidentId>) -> NewEvent {
+    let id = EventId(Uuid::now_v7());
+    NewEvent {
+        id,
+        incident,
+        author: UserId(id.0),
+        device,
+        device_seq: seq,
+        hash: format!("{:064x}", id.0.as_u128()),
+        // Spacing and key order as a client wrote them: kept byte for byte.
+        raw: format!("{{\"id\":\"{id}\",  \"z\":1,\"a\":\"é\\u00e9\"}}"),
+        received_us: 10,
+        objects: vec![id.0],
+        opens_incident: false,
+        blob: None,
+    }
+}
+
+/// Runs the whole contract. Panics (with the reason) at the first broken promise.
+pub async fn story(s: Arc<dyn Storage>) {
+    // Teams and accounts.
+    let acme = team("Acme SOC");
+    let other = team("Other SOC");
+    s.create_team(&acme).await.unwrap();
+    s.create_team(&other).await.unwrap();
+    assert!(
+        matches!(
+            s.create_team(&TeamRow {
+                id: TeamId(Uuid::now_v7()),
+                ..acme.clone()
+            })
+            .await,
+            Err(StorageError::Conflict(_))
+        ),
+        "a team name is unique"
+    );
+    assert_eq!(s.team(acme.id).await.unwrap().as_ref(), Some(&acme));
+    assert_eq!(
+        s.team_by_name(&acme.name).await.unwrap().as_ref(),
+        Some(&acme)
+    );
+    let epoch = Uuid::now_v7();
+    s.set_epoch(acme.id, epoch).await.unwrap();
+    assert_eq!(s.team(acme.id).await.unwrap().unwrap().epoch, epoch);
+
+    let email = format!("ana-{}@acme.example", Uuid::now_v7());
+    let ana = AccountRow {
+        team: acme.id,
+        user: UserId(Uuid::now_v7()),
+        email: email.clone(),
+        name: "Ana Silva".into(),
+        role: Role::Responder,
+        tier: Some(Tier::ONE),
+        password_hash: "$argon2id$stub".into(),
+        disabled: false,
+        created_us: 2,
+    };
+    s.create_account(&ana).await.unwrap();
+    assert!(
+        matches!(
+            s.create_account(&AccountRow {
+                user: UserId(Uuid::now_v7()),
+                team: other.id,
+                ..ana.clone()
+            })
+            .await,
+            Err(StorageError::Conflict(_))
+        ),
+        "an e-mail address is unique across the server"
+    );
+    assert_eq!(
+        s.account_by_email(&email).await.unwrap().as_ref(),
+        Some(&ana)
+    );
+    assert_eq!(
+        s.account(other.id, ana.user).await.unwrap(),
+        None,
+        "another team's account does not exist"
+    );
+    let lead = AccountRow {
+        role: Role::Lead,
+        tier: None,
+        ..ana.clone()
+    };
+    s.update_account(&lead).await.unwrap();
+    assert_eq!(s.accounts(acme.id).await.unwrap(), vec![lead.clone()]);
+    assert!(matches!(
+        s.update_account(&AccountRow {
+            team: other.id,
+            ..lead.clone()
+        })
+        .await,
+        Err(StorageError::NotFound(_))
+    ));
+
+    // Devices and tokens.
+    let laptop = DeviceRow {
+        team: acme.id,
+        device: DeviceId(Uuid::now_v7()),
+        user: ana.user,
+        alias: Some(UserId(Uuid::now_v7())),
+        name: "ana's laptop".into(),
+        public_key: "ab".repeat(32),
+        revoked: false,
+        created_us: 3,
+        last_seen_us: None,
+    };
+    s.put_device(&laptop).await.unwrap();
+    s.touch_device(acme.id, laptop.device, 99).await.unwrap();
+    let seen = s.device(acme.id, laptop.device).await.unwrap().unwrap();
+    assert_eq!(seen.last_seen_us, Some(99));
+    s.put_device(&DeviceRow {
+        revoked: true,
+        ..seen.clone()
+    })
+    .await
+    .unwrap();
+    assert!(s.devices(acme.id).await.unwrap()[0].revoked);
+    assert_eq!(s.device(other.id, laptop.device).await.unwrap(), None);
+    let token = TokenRow {
+        token_hash: format!("{:064x}", Uuid::now_v7().as_u128()),
+        team: acme.id,
+        device: laptop.device,
+        user: ana.user,
+        created_us: 4,
+        expires_us: 5,
+    };
+    s.put_token(&token).await.unwrap();
+    assert_eq!(
+        s.token(&token.token_hash).await.unwrap().as_ref(),
+        Some(&token)
+    );
+    s.delete_device_tokens(acme.id, laptop.device)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.token(&token.token_hash).await.unwrap(),
+        None,
+        "revoking a device drops its tokens"
+    );
+
+    // The log: positions, bytes, frontiers, objects, isolation.
+    let mut watch = s.watch();
+    let incident = IncidentId(id(7));
+    let dev = DeviceId(Uuid::now_v7());
+    assert_eq!(s.head(acme.id).await.unwrap(), 0);
+    let mut tx = s.begin(acme.id).await.unwrap();
+    let mut first = event(dev, 1, Some(incident));
+    first.opens_incident = true;
+    first.objects.push(id(70));
+    first.blob = Some(("c".repeat(64), 5));
+    assert_eq!(tx.append(&first).await.unwrap(), 1);
+    let second = event(dev, 2, Some(incident));
+    assert_eq!(
+        tx.append(&second).await.unwrap(),
+        2,
+        "positions follow one another"
+    );
+    assert_eq!(
+        tx.event_hash(first.id).await.unwrap(),
+        Some(first.hash.clone())
+    );
+    assert_eq!(
+        tx.seq_hash(dev, 2).await.unwrap(),
+        Some(second.hash.clone())
+    );
+    assert!(tx.incident_opened(incident).await.unwrap());
+    let objects = tx.objects(&[id(70), id(71)]).await.unwrap();
+    assert_eq!(objects.get(&id(70)), Some(&Some(incident)));
+    assert_eq!(objects.get(&id(71)), None, "an unknown object is absent");
+    tx.set_frontier(dev, 2).await.unwrap();
+    tx.commit().await.unwrap();
+    let woke = tokio::time::timeout(std::time::Duration::from_secs(10), watch.recv()).await;
+    assert!(
+        matches!(woke, Ok(Ok(t)) if t == acme.id),
+        "a commit wakes the watchers: {woke:?}"
+    );
+
+    // A rolled-back push takes no position.
+    let mut tx = s.begin(acme.id).await.unwrap();
+    tx.append(&event(dev, 3, Some(incident))).await.unwrap();
+    drop(tx);
+    assert_eq!(
+        s.head(acme.id).await.unwrap(),
+        2,
+        "a dropped transaction rolls back"
+    );
+    let mut tx = s.begin(acme.id).await.unwrap();
+    let third = event(dev, 3, Some(incident));
+    assert_eq!(
+        tx.append(&third).await.unwrap(),
+        3,
+        "no gap after a rollback"
+    );
+    let aside = AsideEvent {
+        id: EventId(Uuid::now_v7()),
+        device: dev,
+        device_seq: 4,
+        hash: "d".repeat(64),
+        raw: "{\"x\": 1}".into(),
+        reason: "refused".into(),
+        code: Some("forbidden".into()),
+        detail: "auditors change nothing".into(),
+        pushed_by: ana.user,
+        received_us: 11,
+    };
+    tx.set_aside(&aside).await.unwrap();
+    assert!(
+        tx.seq_settled(dev, 4).await.unwrap(),
+        "an event kept aside settles its sequence"
+    );
+    assert!(tx.seq_settled(dev, 3).await.unwrap());
+    assert!(!tx.seq_settled(dev, 5).await.unwrap());
+    assert_eq!(tx.frontier(dev).await.unwrap(), 2);
+    tx.set_frontier(dev, 4).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let page = s.pull(acme.id, 1, 7).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert_eq!(
+        page[0].raw, second.raw,
+        "event bytes come back exactly as pushed"
+    );
+    assert_eq!(
+        (page[0].id, page[0].device_seq, page[0].incident),
+        (second.id, 2, Some(incident))
+    );
+    assert_eq!(
+        s.pull(other.id, 0, 7).await.unwrap(),
+        vec![],
+        "another team's log is empty"
+    );
+    assert_eq!(s.frontiers(acme.id).await.unwrap(), vec![(dev, 4)]);
+    let mut held = s.incident_events(acme.id, incident).await.unwrap();
+    held.sort();
+    let mut want = vec![
+        (first.id, first.hash.clone()),
+        (second.id, second.hash.clone()),
+        (third.id, third.hash.clone()),
+    ];
+    want.sort();
+    assert_eq!(held, want);
+    assert_eq!(s.aside(acme.id, 10).await.unwrap(), vec![aside]);
+
+    // Evidence: only a named blob, appended in order, read back, verified or dropped.
+    let sha = "c".repeat(64);
+    assert_eq!(
+        s.blob(acme.id, &sha).await.unwrap(),
+        Some(BlobState {
+            size: 5,
+            received: 0,
+            complete: false
+        })
+    );
+    assert!(
+        matches!(
+            s.blob_append(acme.id, &"e".repeat(64), 0, b"x").await,
+            Err(StorageError::NotFound(_))
+        ),
+        "an unnamed blob cannot be uploaded"
+    );
+    assert!(
+        matches!(
+            s.blob_append(other.id, &sha, 0, b"x").await,
+            Err(StorageError::NotFound(_))
+        ),
+        "nor one named in another team"
+    );
+    assert_eq!(s.blob_append(acme.id, &sha, 0, b"he").await.unwrap(), 2);
+    assert!(
+        matches!(
+            s.blob_append(acme.id, &sha, 0, b"he").await,
+            Err(StorageError::Conflict(_))
+        ),
+        "an append must resume where the last ended"
+    );
+    assert_eq!(s.blob_append(acme.id, &sha, 2, b"llo").await.unwrap(), 5);
+    assert_eq!(s.blob_read(acme.id, &sha, 1, 3).await.unwrap(), b"ell");
+    s.blob_finish(acme.id, &sha, false).await.unwrap();
+    assert_eq!(
+        s.blob(acme.id, &sha).await.unwrap().unwrap().received,
+        0,
+        "a bad upload is dropped"
+    );
+    s.blob_append(acme.id, &sha, 0, b"hello").await.unwrap();
+    s.blob_finish(acme.id, &sha, true).await.unwrap();
+    assert_eq!(
+        s.blob(acme.id, &sha).await.unwrap(),
+        Some(BlobState {
+            size: 5,
+            received: 5,
+            complete: true
+        })
+    );
+    s.ping().await.unwrap();
+}
