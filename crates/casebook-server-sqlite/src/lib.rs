@@ -480,6 +480,15 @@ impl LogTx for SqliteTx {
             .map_err(db)
     }
 
+    async fn seq_raw(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT raw FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3")
+            .map_err(db)?
+            .query_row(params![self.team, device.to_string(), seq as i64], |r| r.get(0))
+            .optional()
+            .map_err(db)
+    }
+
     async fn seq_settled(&mut self, device: DeviceId, seq: u64) -> Result<bool> {
         let n: i64 = self
             .conn

@@ -244,6 +244,9 @@ pub trait LogTx: Send {
     async fn event_hash(&mut self, id: EventId) -> Result<Option<String>>;
     /// The hash of the logged event at `(device, seq)`.
     async fn seq_hash(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>>;
+    /// The bytes of the logged event at `(device, seq)` (the server reads its own directory device's last event to
+    /// chain and clock the next one).
+    async fn seq_raw(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>>;
     /// Whether `(device, seq)` is in the log or kept aside: settled either way, so the frontier may pass it.
     async fn seq_settled(&mut self, device: DeviceId, seq: u64) -> Result<bool>;
     async fn frontier(&mut self, device: DeviceId) -> Result<u64>;
