@@ -62,6 +62,10 @@ pub struct SignIn {
     pub public_key: String,
     /// A name the person recognises in the device list ("ana's ThinkPad").
     pub device_name: String,
+    /// The user id this laptop's offline work was made under (`casebook init` before joining), when it is not the
+    /// account's: the server binds it to the account so that work keeps its author and counts as the account's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_user: Option<UserId>,
 }
 
 /// The answer to a sign-in: a token for this device and what the laptop needs to join the team.
