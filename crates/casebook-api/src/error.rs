@@ -27,6 +27,10 @@ pub enum ErrorCode {
     Io,
     /// Stored data failed a check (hash chain, evidence hash, malformed rows).
     Integrity,
+    /// The team server cannot be reached: a normal state for a laptop; work waits here.
+    Offline,
+    /// The team server does not accept this laptop's sign-in (signed out, expired, revoked): log in again.
+    Unauthenticated,
     Internal,
 }
 

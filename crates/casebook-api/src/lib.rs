@@ -16,6 +16,7 @@ pub mod log;
 pub mod metrics;
 pub mod records;
 pub mod report;
+pub mod sync;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};
@@ -360,14 +361,14 @@ impl Casebook {
 }
 
 /// A fresh Ed25519 key for this device, from the operating system's randomness (through a CSPRNG it seeds).
-fn new_device_key() -> casebook_core::signing::DeviceKey {
+pub(crate) fn new_device_key() -> casebook_core::signing::DeviceKey {
     use rand::RngCore;
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
     casebook_core::signing::DeviceKey::from_secret(secret)
 }
 
-fn not_initialized() -> Error {
+pub(crate) fn not_initialized() -> Error {
     Error::new(
         ErrorCode::NotInitialized,
         "this data directory has no profile yet: run `casebook init --name \"Your Name\" --role responder --tier 1` first",

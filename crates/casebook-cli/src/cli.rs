@@ -47,6 +47,32 @@ pub enum Command {
     },
     /// Show who is acting and where the data lives.
     Whoami,
+    /// Join your team's server with your account. A new data directory gets its profile from the account; a
+    /// profile made offline keeps all its work, which then counts as the account's. Then syncs once.
+    ///
+    /// Example: echo "$PASSWORD" | casebook login https://cases.acme.example:8443 --user ana@acme.example --password-stdin --ca-cert cert.pem
+    Login {
+        /// The team server's address (https://HOST:PORT).
+        server: String,
+        /// Your account's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// Read the password from one line of standard input (otherwise it is asked for on the terminal).
+        #[arg(long)]
+        password_stdin: bool,
+        /// The server's certificate (or its CA) as PEM, e.g. the cert.pem that `casebook-server init` made.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Sign this laptop out of its team (the server forgets its token). Local work stays and goes up after the next
+    /// login.
+    Logout,
+    /// Push this laptop's work to the team server, then pull the team's. Offline is fine: nothing changes and the
+    /// work waits. `sync status` shows what waits, conflicts and what the server refused.
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCmd>,
+    },
     /// Manage the people in the local directory.
     #[command(subcommand)]
     User(UserCmd),
@@ -136,6 +162,15 @@ pub enum Command {
         #[arg(long, value_name = "FINGERPRINT")]
         trust_device: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Where this laptop stands: server, account, reachable, events waiting to go up, last sync, open conflicts,
+    /// events the server refused (with reasons).
+    Status,
+    /// Compare an incident's digest here with the server's: equal means this laptop holds exactly what the team holds.
+    Digest { key: String },
 }
 
 #[derive(Debug, Subcommand)]

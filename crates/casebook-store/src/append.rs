@@ -247,7 +247,7 @@ pub struct Stored {
     pub standing: Standing,
 }
 
-const STORED_COLUMNS: &str = "seq, id, incident_id, author, device, device_seq, hlc, payload_version, payload, prev_hash, hash,
+pub(crate) const STORED_COLUMNS: &str = "seq, id, incident_id, author, device, device_seq, hlc, payload_version, payload, prev_hash, hash,
      signature, standing, clock_ahead";
 
 /// Reads stored events in local arrival order.
@@ -292,7 +292,7 @@ pub fn read_in_clock_order(
     rows.map(|r| r?.into_stored()).collect()
 }
 
-struct Row {
+pub(crate) struct Row {
     seq: i64,
     id: String,
     incident: Option<String>,
@@ -309,7 +309,7 @@ struct Row {
     ahead: bool,
 }
 
-fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+pub(crate) fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     Ok(Row {
         seq: r.get(0)?,
         id: r.get(1)?,
@@ -329,7 +329,7 @@ fn stored_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
 }
 
 impl Row {
-    fn into_stored(self) -> Result<Stored> {
+    pub(crate) fn into_stored(self) -> Result<Stored> {
         let event = Event::from_stored(
             parse("event id", &self.id)?,
             crate::sql::opt_parse("incident id", self.incident)?,

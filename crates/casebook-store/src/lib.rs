@@ -13,6 +13,7 @@ pub mod project;
 pub mod read;
 pub mod rebuild;
 mod sql;
+pub mod team;
 pub mod trust;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_event_log.sql"),
     include_str!("../../../migrations/sqlite/0002_projections.sql"),
     include_str!("../../../migrations/sqlite/0003_trust.sql"),
+    include_str!("../../../migrations/sqlite/0004_team.sql"),
 ];
 
 /// The schema version this build writes.

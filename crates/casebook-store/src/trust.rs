@@ -260,8 +260,9 @@ pub fn author_of(
     }))
 }
 
-/// Whether the author may change the directory: a verified admin (by an authority's registration), or the owner of
-/// this standalone profile on its own device.
+/// Whether the author may change the directory: the team's directory device (the anchor this laptop trusted when
+/// it joined), a verified admin (by an authority's registration), or, on a laptop that never joined a team, the
+/// owner of this standalone profile on its own device.
 pub fn is_directory_authority(
     conn: &Connection,
     profile: Option<&Profile>,
@@ -269,7 +270,11 @@ pub fn is_directory_authority(
     author: Author,
 ) -> Result<bool> {
     let b = &e.body;
-    if profile.is_some_and(|p| b.device == p.device && b.author == p.owner) {
+    if crate::team::is_anchor(conn, b.device)? {
+        return Ok(true);
+    }
+    let standalone = crate::team::link(conn)?.is_none();
+    if standalone && profile.is_some_and(|p| b.device == p.device && b.author == p.owner) {
         return Ok(true);
     }
     Ok(matches!(author, Author::Verified { .. })

@@ -4,6 +4,7 @@ mod escalation;
 mod evidence;
 mod incident;
 mod records;
+mod team;
 mod timeline;
 
 use casebook_api::Casebook;
@@ -66,6 +67,11 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                 table(&["NAME", "ROLE", "TIER", "ID"], &rows)
             })
         }
+        Command::Login { server, user, password_stdin, ca_cert } => {
+            team::login(cb, &server, &user, password_stdin, ca_cert.as_deref(), out)
+        }
+        Command::Logout => team::logout(cb, out),
+        Command::Sync { command } => team::sync(cb, command, out),
         Command::Incident(c) => incident::run(cb, c, out),
         Command::Timeline(c) => timeline::run(cb, c, out),
         Command::Evidence(c) => evidence::run(cb, c, out),
