@@ -27,10 +27,11 @@ use casebook_core::{DeviceId, EventId, IncidentId};
 use casebook_protocol::TeamId;
 use casebook_server_storage::{AsideEvent, LogTx, NewEvent, Result, StorageError};
 use deadpool_postgres::Object;
+use tokio_postgres::SimpleQueryMessage;
 use tracing::warn;
 use uuid::Uuid;
 
-use crate::error::database;
+use crate::error::{corrupt, database};
 use crate::listen::CHANNEL;
 use crate::rows::{to_i64, to_u64};
 
@@ -61,30 +62,34 @@ pub(crate) async fn begin(client: Object, team: TeamId) -> Result<Box<dyn LogTx>
         appended: false,
         failed: false,
     };
-    // From here on, an error drops `tx`, which rolls back.
-    let client = tx.client();
-    client
-        .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+    // From here on, an error drops `tx`, which rolls back. The three statements travel in one message, so the head
+    // comes back in the same round trip that the lock is granted in: the other pushes of the team queue behind the
+    // lock for as long as this push holds it. Under READ COMMITTED each statement of a multi-statement query takes
+    // its own snapshot, so the head is read after the lock was granted (the `commit_order` test fails otherwise).
+    // Both values written into the text are ours (a number and a formatted UUID), never input.
+    let messages = tx
+        .client()
+        .simple_query(&format!(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; \
+             SELECT pg_advisory_xact_lock({key}); \
+             SELECT coalesce(max(position), 0) FROM events WHERE team = '{team}'",
+            key = lock_key(team),
+            team = team.0.hyphenated(),
+        ))
         .await
-        .map_err(database("starting a push"))?;
-    let lock = client
-        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
-        .await
-        .map_err(database("preparing the log lock"))?;
-    client
-        .execute(&lock, &[&lock_key(team)])
-        .await
-        .map_err(database("waiting for the team's log lock"))?;
-    // A separate statement, so that its snapshot is taken after the lock was granted.
-    let head = client
-        .prepare_cached("SELECT coalesce(max(position), 0) FROM events WHERE team = $1")
-        .await
-        .map_err(database("preparing the log head"))?;
-    let head: i64 = client
-        .query_one(&head, &[&team.0])
-        .await
-        .map_err(database("reading the log head"))?
-        .get(0);
+        .map_err(database("taking the team's log lock"))?;
+    let head = messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        })
+        .next_back()
+        .and_then(|row| row.get(0))
+        .ok_or_else(|| StorageError::Database("reading the log head returned nothing".into()))?;
+    let head: i64 = head
+        .parse()
+        .map_err(|_| corrupt(format!("the log head {head:?} is not a number")))?;
     tx.head = to_u64(head, "position")?;
     Ok(Box::new(tx))
 }
@@ -302,18 +307,18 @@ impl LogTx for PgLogTx {
                 "a statement of this push failed, so it was rolled back".into(),
             ));
         }
-        if self.appended {
-            // Delivered by PostgreSQL only once the commit is done, to every listening server process.
-            let team = self.team.to_string();
-            self.query(
-                "SELECT pg_notify($1, $2)",
-                &[&CHANNEL, &team],
-                "notifying the log's watchers",
+        // The notification is delivered by PostgreSQL only once the commit is done, to every listening server
+        // process. One message for both: the team's lock is held until it is answered.
+        let sql = if self.appended {
+            format!(
+                "SELECT pg_notify('{CHANNEL}', '{}'); COMMIT",
+                self.team.0.hyphenated()
             )
-            .await?;
-        }
+        } else {
+            "COMMIT".to_string()
+        };
         let client = self.client.take().expect("commit runs once");
-        match client.batch_execute("COMMIT").await {
+        match client.batch_execute(&sql).await {
             Ok(()) => Ok(()),
             Err(e) => {
                 // Whether the commit happened is unknown; the connection is not trusted again.
