@@ -9,7 +9,7 @@ use casebook_server_storage::story::{event, team};
 use casebook_server_storage::{Storage, StorageError};
 use uuid::Uuid;
 
-use crate::{database_url, raw, storage};
+use crate::{database_url, raw, storage, ScratchDatabase};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_push_leaves_its_pooled_connection_outside_any_transaction() {
@@ -159,13 +159,8 @@ async fn an_evidence_file_larger_than_a_chunk_is_stored_in_chunks_and_read_acros
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_run_once_and_a_newer_database_is_refused_untouched() {
-    let admin = raw(&database_url()).await;
-    let name = format!("casebook_migrate_{}", Uuid::now_v7().simple());
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", database_url().rsplit_once('/').unwrap().0);
+    let scratch = ScratchDatabase::create("migrate").await;
+    let url = scratch.url.clone();
 
     // Two server processes starting together on an empty database: one migrates, the other finds it done.
     let (a, b) = tokio::join!(PgStorage::connect(&url), PgStorage::connect(&url));
@@ -192,10 +187,7 @@ async fn migrations_run_once_and_a_newer_database_is_refused_untouched() {
         "the refused database is left as it was"
     );
     drop(db);
-    admin
-        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    scratch.remove().await;
 }
 
 async fn version(db: &tokio_postgres::Client) -> Vec<i32> {

@@ -28,6 +28,36 @@ async fn storage() -> PgStorage {
         .expect("connecting to the test database")
 }
 
+/// A database of its own on the test server, for a test that must not see the others' commits (the story expects
+/// the first wake-up after its commit to be its own team's) or that changes the schema. Left behind if the test
+/// fails, which is harmless: the server is thrown away after the run.
+struct ScratchDatabase {
+    admin: Client,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(purpose: &str) -> ScratchDatabase {
+        let admin = raw(&database_url()).await;
+        let name = format!("casebook_{purpose}_{}", uuid::Uuid::now_v7().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("creating a scratch database");
+        let url = format!("{}/{name}", database_url().rsplit_once('/').unwrap().0);
+        ScratchDatabase { admin, name, url }
+    }
+
+    /// Drops the database, closing whatever connections the test left open to it.
+    async fn remove(self) {
+        self.admin
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .await
+            .expect("dropping a scratch database");
+    }
+}
+
 /// A plain connection, for what the tests do behind the storage's back (locks, control tables).
 async fn raw(url: &str) -> Client {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
