@@ -148,7 +148,10 @@ fn data_dir(cli: &Cli) -> anyhow::Result<PathBuf> {
 
 async fn open_storage(cli: &Cli) -> anyhow::Result<Arc<dyn Storage>> {
     if let Some(url) = &cli.database_url {
-        bail!("PG-MERGE: PostgreSQL storage arrives with its crate ({url})");
+        let pg = casebook_server_postgres::PgStorage::connect(url)
+            .await
+            .context("connecting to the PostgreSQL database given by --database-url")?;
+        return Ok(Arc::new(pg));
     }
     let dir = data_dir(cli)?;
     create_private_dir(&dir)?;
