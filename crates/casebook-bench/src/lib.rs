@@ -1,12 +1,14 @@
-//! Casebook's benchmark: measures the store targets of DESIGN.md ("Targets") on real SQLite files in a temporary
-//! directory, through the same application API the CLI and the app call.
+//! Casebook's benchmark: measures the store and sync targets of DESIGN.md ("Targets") on real SQLite files in a
+//! temporary directory, through the same application API the CLI and the app call, and against a real team server.
 //!
 //! The phases run in order and share their data where that saves time without changing what is measured:
 //! 1. [`append`]: durable appends of one timeline entry, each its own committed transaction;
 //! 2. [`import`]: a bulk Timesketch import against a bare rusqlite insert of the same rows, in the same run;
 //! 3. [`first_screen`]: opening the imported incident (100,000 entries at full size) and reading its first page;
 //! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape;
-//! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory.
+//! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory;
+//! 6. [`sync`]: team sync through a real server over HTTPS on loopback: a fresh laptop's pull of the whole log, 20
+//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load.
 //!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
@@ -20,6 +22,7 @@ pub mod pdf;
 pub mod report;
 pub mod search;
 pub mod stats;
+pub mod sync;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -43,6 +46,13 @@ pub struct Sizes {
     pub search_rounds: usize,
     /// Timeline sizes of the PDF reports.
     pub pdf_entries: &'static [usize],
+    /// Events in the team's log that a fresh laptop pulls.
+    pub sync_pull_events: usize,
+    /// Laptops pushing at once.
+    pub sync_clients: usize,
+    /// Events each of them pushes, and how many per push.
+    pub sync_push_events: usize,
+    pub sync_push_batch: usize,
 }
 
 impl Sizes {
@@ -54,6 +64,10 @@ impl Sizes {
         search_entries: 1_000_000,
         search_rounds: 20,
         pdf_entries: &[1_000, 10_000, 50_000],
+        sync_pull_events: 1_000_000,
+        sync_clients: 20,
+        sync_push_events: 5_000,
+        sync_push_batch: 100,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -64,6 +78,10 @@ impl Sizes {
         search_entries: 20_000,
         search_rounds: 3,
         pdf_entries: &[100, 400],
+        sync_pull_events: 5_000,
+        sync_clients: 20,
+        sync_push_events: 50,
+        sync_push_batch: 10,
     };
 }
 
@@ -106,14 +124,17 @@ pub struct Figures {
     pub first_screen: first_screen::FirstScreenFigures,
     pub search: search::SearchFigures,
     pub pdf: pdf::PdfFigures,
+    pub sync: sync::SyncFigures,
 }
 
 /// Runs every phase with data under `root` (which must exist and should be empty). `report_child` is a binary that
-/// renders one report when run with `--report-child` (this benchmark's own), for per-report peak memory.
+/// renders one report when run with `--report-child` (this benchmark's own), for per-report peak memory; `sync`
+/// says which database and server program the sync phase may use besides its own.
 pub fn run(
     sizes: &Sizes,
     root: &Path,
     report_child: Option<&Path>,
+    sync: &sync::Options,
     progress: Progress,
 ) -> Result<Figures> {
     let append = append::measure(&root.join("append"), sizes.appends, progress)
@@ -144,12 +165,14 @@ pub fn run(
     .context("measuring full-text search")?;
     let pdf = pdf::measure(root, sizes.pdf_entries, report_child, progress)
         .context("measuring PDF reports")?;
+    let sync = sync::measure(sizes, root, sync, progress).context("measuring team sync")?;
     Ok(Figures {
         append,
         import,
         first_screen,
         search,
         pdf,
+        sync,
     })
 }
 

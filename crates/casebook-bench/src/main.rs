@@ -1,8 +1,12 @@
-//! `casebook-bench`: measures the store targets of DESIGN.md and prints each figure next to its target.
+//! `casebook-bench`: measures the store and sync targets of DESIGN.md and prints each figure next to its target.
 //!
 //! `cargo run --release -p casebook-bench` runs the full sizes (several minutes); `--quick` runs every phase at smoke
 //! sizes for CI; `--json` prints the whole report as JSON on standard output. Progress goes to standard error while
 //! it is a terminal. Data lives in a temporary directory that is removed at the end.
+//!
+//! The sync phase's server-memory figure runs a server in a child process: the `casebook-server` binary built beside
+//! this one when it is at least as new (`cargo build --release -p casebook-server`), otherwise this binary itself
+//! with the hidden `--server-child`, which serves through the same library calls.
 
 use std::path::PathBuf;
 
@@ -10,6 +14,7 @@ use anyhow::{Context, Result};
 use casebook_api::{Clock, SystemClock};
 use casebook_bench::machine::Machine;
 use casebook_bench::report::{self, Report};
+use casebook_bench::sync::server::ServerProgram;
 use casebook_bench::{Progress, Sizes};
 use clap::Parser;
 
@@ -31,6 +36,32 @@ struct Args {
     /// on the disk you want measured: a RAM-backed one makes durable writes look free.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// A PostgreSQL database (postgres://USER@HOST:PORT/DB) for the concurrent-push figures on PostgreSQL; the run
+    /// leaves a team of its own in it. Without one, that half is skipped with a note.
+    #[arg(long, env = "CASEBOOK_TEST_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// The `casebook-server` binary whose memory is measured (default: the one beside this benchmark when it is at
+    /// least as new, else this benchmark serving through the same library).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Internal: serve the team server data directory DATA_DIR on 127.0.0.1:0 until standard input closes.
+    #[arg(long, value_name = "DATA_DIR", hide = true)]
+    server_child: Option<PathBuf>,
+}
+
+/// The program the server-memory figure runs (see the module docs).
+fn server_program(explicit: Option<PathBuf>) -> Option<ServerProgram> {
+    if let Some(bin) = explicit {
+        return Some(ServerProgram::Binary(bin));
+    }
+    let me = std::env::current_exe().ok()?;
+    let beside = me.with_file_name(format!("casebook-server{}", std::env::consts::EXE_SUFFIX));
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&beside), modified(&me)) {
+        // An older server binary would measure yesterday's code.
+        (Some(server), Some(bench)) if server >= bench => Some(ServerProgram::Binary(beside)),
+        _ => Some(ServerProgram::Bench(me)),
+    }
 }
 
 fn main() -> Result<()> {
@@ -39,6 +70,9 @@ fn main() -> Result<()> {
         let run = casebook_bench::pdf::render(child[0].as_ref(), &child[1], child[2].as_ref())?;
         println!("{}", serde_json::to_string(&run)?);
         return Ok(());
+    }
+    if let Some(dir) = &args.server_child {
+        return casebook_bench::sync::server::serve_child(dir);
     }
     let sizes = if args.quick {
         Sizes::QUICK
@@ -55,8 +89,17 @@ fn main() -> Result<()> {
         eprintln!("note: this is a debug build; the figures are not comparable to the targets (use --release)");
     }
     let exe = std::env::current_exe().ok();
-    let figures =
-        casebook_bench::run(&sizes, root.path(), exe.as_deref(), Progress::on_terminal())?;
+    let sync = casebook_bench::sync::Options {
+        database_url: args.database_url.clone(),
+        server: server_program(args.server_bin.clone()),
+    };
+    let figures = casebook_bench::run(
+        &sizes,
+        root.path(),
+        exe.as_deref(),
+        &sync,
+        Progress::on_terminal(),
+    )?;
     let finished = SystemClock
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -2,6 +2,7 @@
 //! up. No timing is asserted here; timings belong to the benchmark's own report.
 
 use casebook_bench::report::{self, Report};
+use casebook_bench::sync::server::ServerProgram;
 use casebook_bench::{machine::Machine, Progress, Sizes};
 
 const TINY: Sizes = Sizes {
@@ -11,6 +12,10 @@ const TINY: Sizes = Sizes {
     search_entries: 900,
     search_rounds: 1,
     pdf_entries: &[20, 60],
+    sync_pull_events: 300,
+    sync_clients: 3,
+    sync_push_events: 20,
+    sync_push_batch: 5,
 };
 
 fn positive(x: f64, what: &str) {
@@ -23,7 +28,15 @@ fn positive(x: f64, what: &str) {
 #[test]
 fn every_phase_produces_figures_and_the_counts_add_up() {
     let root = tempfile::tempdir().expect("a temporary directory");
-    let f = casebook_bench::run(&TINY, root.path(), None, Progress::hidden())
+    // The server-memory figure serves from this package's own binary (`--server-child`), as the benchmark does when
+    // no casebook-server binary was built beside it.
+    let sync = casebook_bench::sync::Options {
+        database_url: std::env::var("CASEBOOK_TEST_DATABASE_URL").ok(),
+        server: Some(ServerProgram::Bench(
+            env!("CARGO_BIN_EXE_casebook-bench").into(),
+        )),
+    };
+    let f = casebook_bench::run(&TINY, root.path(), None, &sync, Progress::hidden())
         .expect("the benchmark runs");
 
     assert_eq!(f.append.api.count, TINY.appends, "one sample per add_entry");
@@ -105,6 +118,35 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         "common words of the corpus must be found"
     );
 
+    let p = &f.sync.pull;
+    assert_eq!(p.events, 300, "the log was seeded with the asked events");
+    assert!(
+        p.pulled >= 300 && p.head >= 300,
+        "the fresh laptop applied every seeded event: {p:?}"
+    );
+    assert_eq!(
+        p.refused_or_forked, 0,
+        "the laptop admits what the server admitted"
+    );
+    positive(p.events_per_sec, "pull rate");
+    let mut pushes = vec![&f.sync.push_sqlite];
+    pushes.extend(&f.sync.push_postgres);
+    for x in &pushes {
+        assert!(x.no_loss, "every pushed event is on the server once: {x:?}");
+        assert_eq!(x.events, 60, "3 laptops of 20 events");
+        assert_eq!(x.latency.count, 12, "one sample per push of 5");
+        positive(x.latency.p99_ms, "push p99");
+    }
+    let m = f.sync.memory.as_ref().expect("the server child ran");
+    positive(m.idle_mb, "idle RSS");
+    positive(m.hwm_mb, "peak RSS");
+    assert!(
+        m.push.no_loss,
+        "the child server lost nothing: {:?}",
+        m.push
+    );
+    let sync_checks = 3 + pushes.len() - 1;
+
     let report = Report::new(
         Machine::detect(),
         true,
@@ -112,8 +154,13 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         f,
         "2026-11-22T00:00:00Z".into(),
     );
-    // Four store targets, plus the report's linearity (no 10,000-entry report at tiny sizes).
-    assert_eq!(report.checks.len(), 5, "one check per target measured");
+    // Four store targets, the report's linearity (no 10,000-entry report at tiny sizes), and the sync ones: pull,
+    // no loss per database, server memory.
+    assert_eq!(
+        report.checks.len(),
+        5 + sync_checks,
+        "one check per target measured"
+    );
     let text = report::text(&report);
     assert!(
         text.contains("PASS") || text.contains("MISS"),
@@ -122,7 +169,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(5),
+        Some(5 + sync_checks),
         "JSON carries the checks"
     );
 }

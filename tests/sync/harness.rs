@@ -1,0 +1,156 @@
+//! A team server for one test: its own team, accounts made on demand, laptops that sign in to it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use casebook_api::Casebook;
+use casebook_core::model::{Role, Tier};
+use casebook_core::signing::DeviceKey;
+use casebook_core::DeviceId;
+use casebook_protocol::{NewAccount, Session, SignIn};
+use casebook_server::{directory, tls, ServerState};
+use casebook_server_storage::{Storage, TeamRow};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// The databases a story runs on: SQLite always, PostgreSQL when the test script started one.
+pub fn databases() -> Vec<Option<String>> {
+    let mut dbs = vec![None];
+    if let Ok(url) = std::env::var("CASEBOOK_TEST_DATABASE_URL") {
+        dbs.push(Some(url));
+    }
+    dbs
+}
+
+pub struct Server {
+    pub runtime: tokio::runtime::Runtime,
+    pub storage: Arc<dyn Storage>,
+    /// Holds the certificate and the SQLite file for the server's lifetime.
+    _dir: TempDir,
+    pub url: String,
+    pub cert: PathBuf,
+    pub team: TeamRow,
+    pub admin: casebook_server_storage::AccountRow,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server on 127.0.0.1:0 with a self-signed certificate and a team of its own.
+    pub fn start(database: Option<&str>) -> Server {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = runtime.block_on(async {
+            match database {
+                Some(url) => Arc::new(casebook_server_postgres::PgStorage::connect(url).await.unwrap()) as Arc<dyn Storage>,
+                None => Arc::new(casebook_server_sqlite::SqliteStorage::open(&dir.path().join("server.db")).unwrap()),
+            }
+        });
+        let suffix = Uuid::now_v7().simple().to_string();
+        let (team, admin) = runtime
+            .block_on(directory::create_team(
+                &*storage,
+                &format!("Acme SOC {suffix}"),
+                &format!("admin-{suffix}@acme.example"),
+                "Ada Admin",
+                PASSWORD,
+                now(),
+            ))
+            .unwrap();
+        let (cert, _) = tls::ensure_certificate(dir.path(), &["127.0.0.1".into(), "localhost".into()]).unwrap();
+        let config = tls::server_config(&cert, &tls::key_path(dir.path())).unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = casebook_server::router(ServerState::new(storage.clone()));
+        let served = runtime.spawn(async move {
+            casebook_server::serve(listener, router, Some(config), async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server { runtime, storage, _dir: dir, url, cert, team, admin, stop: Some(stop), served: Some(served) }
+    }
+
+    /// Adds an account and returns its e-mail address (unique across the tests sharing a database).
+    pub fn account(&self, name: &str, role: Role, tier: Option<u8>) -> String {
+        let email = format!("{}-{}@acme.example", name.to_lowercase().replace(' ', "."), Uuid::now_v7().simple());
+        let new = NewAccount {
+            email: email.clone(),
+            name: name.into(),
+            role,
+            tier: tier.map(|t| Tier::new(t).unwrap()),
+            password: PASSWORD.into(),
+        };
+        self.runtime
+            .block_on(directory::add_account(&*self.storage, self.team.id, self.admin.user, new, now()))
+            .unwrap();
+        email
+    }
+
+    /// A client trusting this server's certificate.
+    pub fn client(&self, token: Option<String>) -> casebook_sync::Client {
+        let pem = std::fs::read(&self.cert).unwrap();
+        casebook_sync::Client::new(&self.url, Some(&pem), token).unwrap()
+    }
+
+    /// Signs a made-up device in: a raw session for route tests.
+    pub fn session(&self, email: &str) -> (Session, DeviceKey, DeviceId) {
+        let key = DeviceKey::from_secret(rand::random());
+        let device = DeviceId(Uuid::now_v7());
+        let session = self
+            .client(None)
+            .sign_in(&SignIn {
+                email: email.into(),
+                password: PASSWORD.into(),
+                device,
+                public_key: key.public().to_hex(),
+                device_name: "test device".into(),
+                offline_user: None,
+            })
+            .unwrap();
+        (session, key, device)
+    }
+
+    /// A laptop (a data directory of its own) signed in with this account.
+    pub fn laptop(&self, email: &str) -> Laptop {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cb = Casebook::open(dir.path()).unwrap();
+        cb.login(&self.url, email, PASSWORD, Some(&self.cert), &|_| {}).unwrap();
+        Laptop { cb, _dir: dir }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = self.runtime.block_on(served);
+        }
+    }
+}
+
+pub struct Laptop {
+    pub cb: Casebook,
+    _dir: TempDir,
+}
+
+impl Laptop {
+    pub fn sync(&mut self) -> casebook_api::sync::SyncReport {
+        self.cb.sync(&|_| {}).unwrap()
+    }
+}
+
+#[allow(clippy::disallowed_methods)]
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
