@@ -13,6 +13,7 @@ use casebook_core::{Event, EventBody, EventId, Hlc, Payload, UserId};
 use casebook_protocol::routes::{self, Access};
 use casebook_protocol::Verdict;
 use casebook_server_storage::TokenRow;
+use casebook_sync::Remote;
 use serde_json::value::RawValue;
 use ureq::tls::{RootCerts, TlsConfig};
 use uuid::Uuid;

@@ -13,7 +13,7 @@ use casebook_protocol::{limits, ErrorCode as WireCode, SignIn, Verdict};
 use casebook_store::arrival::{Arrival, Arrivals};
 use casebook_store::team::{self, ServerVerdict, TeamLink};
 use casebook_store::trust;
-use casebook_sync::{Client, Cursor, SyncError};
+use casebook_sync::{Client, Cursor, Remote, SyncError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -251,7 +251,13 @@ impl Casebook {
     /// nothing: the work waits here.
     pub fn sync(&mut self, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
         let (_, client) = self.client()?;
-        let result = self.sync_with(&client, progress);
+        self.sync_through(&client, progress)
+    }
+
+    /// Syncs through any [`Remote`]: the HTTPS client in use, or a test's in-process server with faults between.
+    /// The attempt's outcome is recorded either way (`sync status` shows the last error).
+    pub fn sync_through(&mut self, remote: &dyn Remote, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
+        let result = self.sync_with(remote, progress);
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
         team::record_attempt(&tx, now, result.as_ref().err().map(|e| e.message.as_str()))?;
@@ -259,7 +265,7 @@ impl Casebook {
         result
     }
 
-    fn sync_with(&mut self, client: &Client, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
+    fn sync_with(&mut self, client: &dyn Remote, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
         let profile = trust::profile(self.store.conn())?.ok_or_else(crate::not_initialized)?;
         let link = team::link(self.store.conn())?.ok_or_else(not_joined)?;
         let mut report = SyncReport { server: link.server_url.clone(), ..Default::default() };
@@ -288,7 +294,7 @@ impl Casebook {
     /// Pushes one device's events in batches; `false` when the account may not push at all.
     fn push_range(
         &mut self,
-        client: &Client,
+        client: &dyn Remote,
         range: &casebook_sync::PushRange,
         report: &mut SyncReport,
         progress: &dyn Fn(SyncStep),
@@ -341,7 +347,7 @@ impl Casebook {
 
     fn upload_blobs(
         &mut self,
-        client: &Client,
+        client: &dyn Remote,
         device: DeviceId,
         report: &mut SyncReport,
         progress: &dyn Fn(SyncStep),
@@ -390,7 +396,7 @@ impl Casebook {
     /// resumes where it stopped.
     fn pull_from(
         &mut self,
-        client: &Client,
+        client: &dyn Remote,
         mut after: u64,
         epoch: Uuid,
         report: &mut SyncReport,

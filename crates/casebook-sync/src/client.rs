@@ -45,6 +45,45 @@ pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 /// The most an answer may hold (a page of events is capped by the server well below this).
 const ANSWER_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// What a laptop's sync needs from the team server. [`Client`] speaks it over HTTPS; tests may put faults (lost
+/// answers, duplicates, restores) between a laptop and an in-process server.
+pub trait Remote {
+    fn frontiers(&self) -> Result<Frontiers>;
+    /// Pushes events given as their exact JSON bytes.
+    fn push(&self, events: Vec<Box<RawValue>>) -> Result<PushResult>;
+    fn pull(&self, after: u64, limit: u32) -> Result<Page>;
+    fn blob_status(&self, sha256: &str) -> Result<BlobStatus>;
+    /// Sends one chunk of an evidence file, starting at `offset`.
+    fn blob_upload(&self, sha256: &str, offset: u64, chunk: &[u8]) -> Result<BlobStatus>;
+}
+
+impl Remote for Client {
+    fn frontiers(&self) -> Result<Frontiers> {
+        self.get(routes::FRONTIERS)
+    }
+
+    fn push(&self, events: Vec<Box<RawValue>>) -> Result<PushResult> {
+        self.send("POST", routes::PUSH, &Push { events })
+    }
+
+    fn pull(&self, after: u64, limit: u32) -> Result<Page> {
+        self.get(&format!("{}?after={after}&limit={limit}", routes::PULL))
+    }
+
+    fn blob_status(&self, sha256: &str) -> Result<BlobStatus> {
+        self.get(&routes::BLOB_STATUS.replace("{sha256}", sha256))
+    }
+
+    fn blob_upload(&self, sha256: &str, offset: u64, chunk: &[u8]) -> Result<BlobStatus> {
+        let url = format!("{}?offset={offset}", self.url(&routes::BLOB.replace("{sha256}", sha256)));
+        self.answer(
+            self.auth(self.agent.put(&url))
+                .header("Content-Type", "application/octet-stream")
+                .send(chunk),
+        )
+    }
+}
+
 /// A connection to one team server.
 #[derive(Clone)]
 pub struct Client {
@@ -166,35 +205,8 @@ impl Client {
         }
     }
 
-    pub fn frontiers(&self) -> Result<Frontiers> {
-        self.get(routes::FRONTIERS)
-    }
-
-    /// Pushes events given as their exact JSON bytes.
-    pub fn push(&self, events: Vec<Box<RawValue>>) -> Result<PushResult> {
-        self.send("POST", routes::PUSH, &Push { events })
-    }
-
-    pub fn pull(&self, after: u64, limit: u32) -> Result<Page> {
-        self.get(&format!("{}?after={after}&limit={limit}", routes::PULL))
-    }
-
     pub fn digest(&self, incident: IncidentId) -> Result<IncidentDigest> {
         self.get(&routes::DIGEST.replace("{incident}", &incident.to_string()))
-    }
-
-    pub fn blob_status(&self, sha256: &str) -> Result<BlobStatus> {
-        self.get(&routes::BLOB_STATUS.replace("{sha256}", sha256))
-    }
-
-    /// Sends one chunk of an evidence file, starting at `offset`.
-    pub fn blob_upload(&self, sha256: &str, offset: u64, chunk: &[u8]) -> Result<BlobStatus> {
-        let url = format!("{}?offset={offset}", self.url(&routes::BLOB.replace("{sha256}", sha256)));
-        self.answer(
-            self.auth(self.agent.put(&url))
-                .header("Content-Type", "application/octet-stream")
-                .send(chunk),
-        )
     }
 
     /// Streams an evidence file from `offset` into `sink`; returns the bytes written.

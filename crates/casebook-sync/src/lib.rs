@@ -5,5 +5,5 @@
 pub mod client;
 mod plan;
 
-pub use client::{Client, SyncError};
+pub use client::{Client, Remote, SyncError};
 pub use plan::{plan, Cursor, Plan, PushRange};

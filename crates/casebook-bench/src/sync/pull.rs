@@ -16,6 +16,7 @@ use casebook_core::model::Role;
 use casebook_core::signing::PublicKey;
 use casebook_core::{DeviceId, Event};
 use casebook_protocol::{limits, Verdict};
+use casebook_sync::Remote;
 use serde::Serialize;
 
 use super::events::DeviceLog;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use casebook_protocol::Verdict;
+use casebook_sync::Remote;
 use serde::Serialize;
 
 use super::events::DeviceLog;
