@@ -20,7 +20,16 @@ forbid casebook-interchange 'rusqlite|tokio|tauri|casebook-store|casebook-api|ca
   "observable interchange only transforms what it is given"
 forbid casebook-store 'tokio|tauri|printpdf|casebook-api|casebook-cli' "the store knows SQLite and files, nothing above it"
 forbid casebook-report 'rusqlite|tokio|tauri|casebook-store|casebook-api' "the report renders a model it is given"
-forbid casebook-api 'tauri|clap|indicatif' "the application API serves every front end and belongs to none"
+forbid casebook-api 'tauri|clap|indicatif|axum|casebook-server' "the application API serves every front end and belongs to none"
+forbid casebook-protocol 'rusqlite|tokio|tauri|axum|ureq|casebook-store|casebook-api' "the protocol is wire types only"
+forbid casebook-sync 'rusqlite|tauri|axum|casebook-store|casebook-api|casebook-server' \
+  "the sync client plans and talks HTTP; the API applies what it brings"
+forbid casebook-server-storage 'rusqlite|tokio-postgres|axum|tauri|casebook-store|casebook-api' \
+  "the storage trait names no database"
+forbid casebook-server-sqlite 'tokio-postgres|axum|tauri|casebook-store|casebook-api|casebook-server' "one database per implementation"
+forbid casebook-server-postgres 'rusqlite|axum|tauri|casebook-store|casebook-api|casebook-server' "one database per implementation"
+forbid casebook-server 'tauri|printpdf|lopdf|casebook-store|casebook-api|casebook-report|casebook-import' \
+  "the server relays and admits events; it never depends on the laptop's store, reports or the desktop"
 
 # Business rules stay out of the front ends: no SQL in the CLI or the desktop shell.
 for shell in crates/casebook-cli/src src-tauri/src; do
