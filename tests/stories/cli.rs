@@ -11,7 +11,13 @@ use tempfile::TempDir;
 /// The `casebook` binary of this checkout, built once per test run.
 pub fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(build_binary)
+    BINARY.get_or_init(|| build_binary("casebook-cli", "casebook"))
+}
+
+/// The `casebook-server` binary of this checkout, built once per test run.
+pub fn server_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| build_binary("casebook-server", "casebook-server"))
 }
 
 /// The workspace this test crate belongs to.
@@ -27,33 +33,33 @@ pub fn workspace_root() -> PathBuf {
 /// another package's binary (`CARGO_BIN_EXE_*` covers only its own package), so we ask the same cargo that runs us:
 /// it reads the target directory from the same environment and configuration, does nothing when the binary is fresh,
 /// and so the stories never drive a stale binary after a change to the product.
-fn build_binary() -> PathBuf {
+fn build_binary(package: &str, bin: &str) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
         .current_dir(workspace_root())
         .args([
             "build",
             "--package",
-            "casebook-cli",
+            package,
             "--bin",
-            "casebook",
+            bin,
             "--message-format=json-render-diagnostics",
             "--profile",
         ])
         .arg(profile())
         .stderr(Stdio::inherit())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {cargo:?} to build the casebook binary: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {cargo:?} to build the {bin} binary: {e}"));
     assert!(
         output.status.success(),
-        "building the casebook binary must succeed before any story runs (cargo's messages are above)"
+        "building the {bin} binary must succeed before any story runs (cargo's messages are above)"
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "casebook")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo built casebook-cli but reported no `casebook` executable"))
+        .unwrap_or_else(|| panic!("cargo built {package} but reported no `{bin}` executable"))
 }
 
 /// The cargo profile this test was built with, read from where its executable lives (`<target>/<dir>/deps/`).

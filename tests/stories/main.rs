@@ -9,5 +9,7 @@ mod escalation_story;
 mod kill_reliability;
 mod observable_interchange;
 mod scripted_invocations;
+#[cfg(unix)]
+mod team_server;
 mod timesketch_fixtures;
 mod trusted_bundles;

@@ -150,3 +150,37 @@ fn offline_is_a_normal_state_that_changes_nothing() {
     assert!(status.waiting >= 1, "the work waits to go up: {status:?}");
     assert_eq!(t1.cb.incident(&key).unwrap().row.title, "Beaconing host", "nothing changed here");
 }
+
+#[test]
+fn a_lead_watching_the_change_stream_hears_of_a_new_escalation_and_pulls_it() {
+    let server = Server::start(None);
+    let ana = server.account("Ana Silva", Role::Responder, Some(1));
+    let lena = server.account("Lena Park", Role::Lead, None);
+    let mut t1 = server.laptop(&ana);
+    let mut lead = server.laptop(&lena);
+    // The lead listens on the change stream the way the desktop app will, on a thread of its own.
+    let watcher = server.client(Some(server.session(&lena).0.token));
+    let (ticks, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = watcher.watch(|tick| ticks.send((tick.head, std::time::Instant::now())).is_ok());
+    });
+    let (start_head, _) = heard.recv_timeout(std::time::Duration::from_secs(30)).expect("the stream says the head at once");
+
+    let key = t1.cb.new_incident(NewIncident::titled("Ransom note on FS-02", Severity::Sev1, Tlp::Red)).unwrap().row.key;
+    t1.cb.escalate(&key, Tier::TWO, None, "Encryption spreading", "Isolate FS-02").unwrap();
+    let pushed_at = std::time::Instant::now();
+    t1.sync();
+    let mut latency = None;
+    while let Ok((head, at)) = heard.recv_timeout(std::time::Duration::from_secs(30)) {
+        if head > start_head {
+            latency = Some(at.saturating_duration_since(pushed_at));
+            break;
+        }
+    }
+    let latency = latency.expect("the change stream tells the lead the log grew");
+    lead.sync();
+    let pending = lead.cb.pending_escalations(None).unwrap();
+    assert_eq!(pending.len(), 1, "the lead's board shows the new escalation after the pull");
+    // A figure, not a timed assertion: the target is under two seconds from push to the lead's board.
+    eprintln!("change stream: the lead heard of the push {} ms after it started", latency.as_millis());
+}
