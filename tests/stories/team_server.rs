@@ -27,7 +27,10 @@ struct ServerDir {
 
 impl ServerDir {
     fn new(database_url: Option<String>) -> ServerDir {
-        ServerDir { dir: tempfile::tempdir().unwrap(), database_url }
+        ServerDir {
+            dir: tempfile::tempdir().unwrap(),
+            database_url,
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -36,16 +39,34 @@ impl ServerDir {
         if let Some(url) = &self.database_url {
             c.arg("--database-url").arg(url);
         }
-        c.args(args).env_remove("CASEBOOK_SERVER_DATA_DIR").env_remove("CASEBOOK_SERVER_DATABASE_URL");
+        c.args(args)
+            .env_remove("CASEBOOK_SERVER_DATA_DIR")
+            .env_remove("CASEBOOK_SERVER_DATABASE_URL");
         c
     }
 
     /// Runs a command with the password on standard input, as scripts do.
     fn with_password(&self, args: &[&str]) -> String {
-        let mut child = self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "casebook-server {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "casebook-server {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -65,11 +86,17 @@ impl ServerDir {
         let mut lines = BufReader::new(stderr).lines();
         let started = Instant::now();
         loop {
-            let line = lines.next().unwrap_or_else(|| panic!("casebook-server exited before listening")).unwrap();
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("casebook-server exited before listening"))
+                .unwrap();
             if line.contains("listening on") {
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "the server did not start: {line}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start: {line}"
+            );
         }
         // Keep draining its log so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
@@ -78,7 +105,11 @@ impl ServerDir {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn kill(child: &mut Child) {
@@ -88,16 +119,32 @@ fn kill(child: &mut Child) {
 
 fn login(laptop: &DataDir, port: u16, email: &str, cert: &Path) {
     let mut child = laptop
-        .command(&["login", &format!("https://127.0.0.1:{port}"), "--user", email, "--password-stdin", "--ca-cert"])
+        .command(&[
+            "login",
+            &format!("https://127.0.0.1:{port}"),
+            "--user",
+            email,
+            "--password-stdin",
+            "--ca-cert",
+        ])
         .arg(cert)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "login: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "login: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A timeline file of `rows` rows (numbered from `from`), for work big enough to be killed in the middle of.
@@ -127,7 +174,12 @@ impl Seeded {
         let seed = std::env::var("CASEBOOK_KILL_SEED")
             .ok()
             .and_then(|s| s.trim().parse().ok())
-            .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7));
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(7)
+            });
         (seed, Seeded(seed))
     }
 
@@ -144,7 +196,10 @@ impl Seeded {
 
 fn converged(laptop: &DataDir, key: &str) -> serde_json::Value {
     let digest = laptop.json(&["sync", "digest", key]);
-    assert_eq!(digest["converged"], true, "the laptop holds exactly what the server holds: {digest}");
+    assert_eq!(
+        digest["converged"], true,
+        "the laptop holds exactly what the server holds: {digest}"
+    );
     digest
 }
 
@@ -153,20 +208,44 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
     let (seed, mut moments) = Seeded::new();
     eprintln!("team server kill story: CASEBOOK_KILL_SEED={seed}");
     let server = ServerDir::new(None);
-    server.with_password(&["init", "--team", "Acme SOC", "--admin", "admin@acme.example", "--password-stdin"]);
-    server.with_password(&["user", "add", "ana@acme.example", "--name", "Ana Silva", "--role", "responder", "--tier", "1", "--password-stdin"]);
+    server.with_password(&[
+        "init",
+        "--team",
+        "Acme SOC",
+        "--admin",
+        "admin@acme.example",
+        "--password-stdin",
+    ]);
+    server.with_password(&[
+        "user",
+        "add",
+        "ana@acme.example",
+        "--name",
+        "Ana Silva",
+        "--role",
+        "responder",
+        "--tier",
+        "1",
+        "--password-stdin",
+    ]);
     let port = free_port();
     let mut serving = server.serve(port);
     let ana = DataDir::new();
     login(&ana, port, "ana@acme.example", &server.cert());
-    let key = ana.ok(&["incident", "new", "Password spraying"]).trim().to_string();
+    let key = ana
+        .ok(&["incident", "new", "Password spraying"])
+        .trim()
+        .to_string();
 
     // How long a sync of one batch of work takes here, to spread kill moments over it.
     let file = timeline(ana.work(), 0, 3_000);
     ana.ok(&["timeline", "import", &key, file.to_str().unwrap()]);
     let started = Instant::now();
     ana.ok(&["sync"]);
-    let span = started.elapsed().max(Duration::from_millis(50)).mul_f64(1.2);
+    let span = started
+        .elapsed()
+        .max(Duration::from_millis(50))
+        .mul_f64(1.2);
     converged(&ana, &key);
 
     let mut rows = 3_000;
@@ -174,7 +253,12 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         let file = timeline(ana.work(), rows, 3_000);
         rows += 3_000;
         ana.ok(&["timeline", "import", &key, file.to_str().unwrap()]);
-        let mut sync = ana.command(&["sync"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut sync = ana
+            .command(&["sync"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(moments.within(span));
         if round < CLIENT_KILLS {
             kill(&mut sync);
@@ -184,7 +268,10 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
             serving = server.serve(port);
         }
         // The laptop's database is whole, and its next sync finishes the job.
-        let integrity: String = ana.sql().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let integrity: String = ana
+            .sql()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(integrity, "ok", "round {round} (seed {seed})");
         ana.ok(&["sync"]);
         let digest = converged(&ana, &key);
@@ -195,10 +282,23 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         );
     }
     let status = ana.json(&["sync", "status"]);
-    assert_eq!((status["waiting"].as_u64(), status["refused"].as_u64()), (Some(0), Some(0)), "{status}");
+    assert_eq!(
+        (status["waiting"].as_u64(), status["refused"].as_u64()),
+        (Some(0), Some(0)),
+        "{status}"
+    );
     // A second laptop that only pulls sees the same incident, whole.
     let lena = DataDir::new();
-    server.with_password(&["user", "add", "lena@acme.example", "--name", "Lena Park", "--role", "lead", "--password-stdin"]);
+    server.with_password(&[
+        "user",
+        "add",
+        "lena@acme.example",
+        "--name",
+        "Lena Park",
+        "--role",
+        "lead",
+        "--password-stdin",
+    ]);
     login(&lena, port, "lena@acme.example", &server.cert());
     converged(&lena, &key);
     kill(&mut serving);
@@ -213,15 +313,50 @@ fn two_serve_processes_on_one_postgresql_converge() {
     let first = ServerDir::new(Some(url.clone()));
     let team = format!("Acme SOC {}", std::process::id());
     let admin = format!("admin-{}@acme.example", std::process::id());
-    first.with_password(&["init", "--team", &team, "--admin", &admin, "--password-stdin"]);
+    first.with_password(&[
+        "init",
+        "--team",
+        &team,
+        "--admin",
+        &admin,
+        "--password-stdin",
+    ]);
     let ana_email = format!("ana-{}@acme.example", std::process::id());
     let lena_email = format!("lena-{}@acme.example", std::process::id());
-    first.with_password(&["--team", &team, "user", "add", &ana_email, "--name", "Ana Silva", "--role", "responder", "--tier", "1", "--password-stdin"]);
-    first.with_password(&["--team", &team, "user", "add", &lena_email, "--name", "Lena Park", "--role", "lead", "--password-stdin"]);
+    first.with_password(&[
+        "--team",
+        &team,
+        "user",
+        "add",
+        &ana_email,
+        "--name",
+        "Ana Silva",
+        "--role",
+        "responder",
+        "--tier",
+        "1",
+        "--password-stdin",
+    ]);
+    first.with_password(&[
+        "--team",
+        &team,
+        "user",
+        "add",
+        &lena_email,
+        "--name",
+        "Lena Park",
+        "--role",
+        "lead",
+        "--password-stdin",
+    ]);
     let second = ServerDir::new(Some(url));
     std::fs::create_dir_all(second.dir.path().join("tls")).unwrap();
     for f in ["cert.pem", "key.pem"] {
-        std::fs::copy(first.dir.path().join("tls").join(f), second.dir.path().join("tls").join(f)).unwrap();
+        std::fs::copy(
+            first.dir.path().join("tls").join(f),
+            second.dir.path().join("tls").join(f),
+        )
+        .unwrap();
     }
     let (p1, p2) = (free_port(), free_port());
     let mut s1 = first.serve(p1);
@@ -231,12 +366,18 @@ fn two_serve_processes_on_one_postgresql_converge() {
     let lena = DataDir::new();
     login(&ana, p1, &ana_email, &first.cert());
     login(&lena, p2, &lena_email, &second.cert());
-    let key = ana.ok(&["incident", "new", "Lateral movement"]).trim().to_string();
+    let key = ana
+        .ok(&["incident", "new", "Lateral movement"])
+        .trim()
+        .to_string();
     ana.ok(&["incident", "tag", &key, "lateral"]);
     ana.ok(&["sync"]);
     lena.ok(&["sync"]);
     let seen = lena.json(&["incident", "show", &key]);
-    assert_eq!(seen["tags"][0], "lateral", "what was pushed to one process is pulled from the other");
+    assert_eq!(
+        seen["tags"][0], "lateral",
+        "what was pushed to one process is pulled from the other"
+    );
     lena.ok(&["incident", "assign", &key, "--tier", "2"]);
     lena.ok(&["sync"]);
     ana.ok(&["sync"]);

@@ -48,8 +48,15 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let storage: Arc<dyn Storage> = runtime.block_on(async {
             match database {
-                Some(url) => Arc::new(casebook_server_postgres::PgStorage::connect(url).await.unwrap()) as Arc<dyn Storage>,
-                None => Arc::new(casebook_server_sqlite::SqliteStorage::open(&dir.path().join("server.db")).unwrap()),
+                Some(url) => Arc::new(
+                    casebook_server_postgres::PgStorage::connect(url)
+                        .await
+                        .unwrap(),
+                ) as Arc<dyn Storage>,
+                None => Arc::new(
+                    casebook_server_sqlite::SqliteStorage::open(&dir.path().join("server.db"))
+                        .unwrap(),
+                ),
             }
         });
         let suffix = Uuid::now_v7().simple().to_string();
@@ -63,9 +70,12 @@ impl Server {
                 now(),
             ))
             .unwrap();
-        let (cert, _) = tls::ensure_certificate(dir.path(), &["127.0.0.1".into(), "localhost".into()]).unwrap();
+        let (cert, _) =
+            tls::ensure_certificate(dir.path(), &["127.0.0.1".into(), "localhost".into()]).unwrap();
         let config = tls::server_config(&cert, &tls::key_path(dir.path())).unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
         let url = format!("https://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = casebook_server::router(ServerState::new(storage.clone()));
@@ -76,12 +86,26 @@ impl Server {
             .await
             .unwrap();
         });
-        Server { runtime, storage, _dir: dir, url, cert, team, admin, stop: Some(stop), served: Some(served) }
+        Server {
+            runtime,
+            storage,
+            _dir: dir,
+            url,
+            cert,
+            team,
+            admin,
+            stop: Some(stop),
+            served: Some(served),
+        }
     }
 
     /// Adds an account and returns its e-mail address (unique across the tests sharing a database).
     pub fn account(&self, name: &str, role: Role, tier: Option<u8>) -> String {
-        let email = format!("{}-{}@acme.example", name.to_lowercase().replace(' ', "."), Uuid::now_v7().simple());
+        let email = format!(
+            "{}-{}@acme.example",
+            name.to_lowercase().replace(' ', "."),
+            Uuid::now_v7().simple()
+        );
         let new = NewAccount {
             email: email.clone(),
             name: name.into(),
@@ -90,7 +114,13 @@ impl Server {
             password: PASSWORD.into(),
         };
         self.runtime
-            .block_on(directory::add_account(&*self.storage, self.team.id, self.admin.user, new, now()))
+            .block_on(directory::add_account(
+                &*self.storage,
+                self.team.id,
+                self.admin.user,
+                new,
+                now(),
+            ))
             .unwrap();
         email
     }
@@ -123,7 +153,8 @@ impl Server {
     pub fn laptop(&self, email: &str) -> Laptop {
         let dir = tempfile::tempdir().unwrap();
         let mut cb = Casebook::open(dir.path()).unwrap();
-        cb.login(&self.url, email, PASSWORD, Some(&self.cert), &|_| {}).unwrap();
+        cb.login(&self.url, email, PASSWORD, Some(&self.cert), &|_| {})
+            .unwrap();
         Laptop { cb, _dir: dir }
     }
 }

@@ -49,7 +49,11 @@ fn agent(server: &Server) -> ureq::Agent {
     let pem = std::fs::read(&server.cert).unwrap();
     let certs = casebook_sync::client::certificates(&pem).unwrap();
     ureq::Agent::config_builder()
-        .tls_config(TlsConfig::builder().root_certs(RootCerts::Specific(std::sync::Arc::new(certs))).build())
+        .tls_config(
+            TlsConfig::builder()
+                .root_certs(RootCerts::Specific(std::sync::Arc::new(certs)))
+                .build(),
+        )
         .http_status_as_error(false)
         .build()
         .into()
@@ -60,18 +64,31 @@ fn expected(route: &routes::Route, caller: Caller) -> u16 {
     use Caller::*;
     if route.access == Access::Public {
         // Signing in with a wrong password is refused the same way for everyone.
-        return if route.path == routes::SESSION { 401 } else { 200 };
+        return if route.path == routes::SESSION {
+            401
+        } else {
+            200
+        };
     }
     if matches!(caller, Anonymous | Expired | Revoked) {
         return 401;
     }
-    let created = if route.method == "POST" && route.path == routes::ACCOUNTS { 201 } else { 200 };
-    let no_content = if route.method == "DELETE" && route.path == routes::SESSION { 204 } else { created };
+    let created = if route.method == "POST" && route.path == routes::ACCOUNTS {
+        201
+    } else {
+        200
+    };
+    let no_content = if route.method == "DELETE" && route.path == routes::SESSION {
+        204
+    } else {
+        created
+    };
     match route.access {
         Access::Public => unreachable!(),
         Access::Member => {
             // Another team's objects answer as if they did not exist.
-            let names_ours = [routes::DIGEST, routes::BLOB, routes::BLOB_STATUS].contains(&route.path);
+            let names_ours =
+                [routes::DIGEST, routes::BLOB, routes::BLOB_STATUS].contains(&route.path);
             if caller == OtherTeamAdmin && names_ours {
                 404
             } else {
@@ -106,7 +123,10 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
         let email = server.account(&format!("{caller:?}"), role, tier);
         tokens.insert(caller, Some(server.session(&email).0.token));
     }
-    tokens.insert(Caller::Admin, Some(server.session(&server.admin.email).0.token));
+    tokens.insert(
+        Caller::Admin,
+        Some(server.session(&server.admin.email).0.token),
+    );
     // Another team hosted by the same server: isolation means its admin sees none of this team's objects.
     let (other_team, other_admin) = server
         .runtime
@@ -120,10 +140,14 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
         ))
         .unwrap();
     let _ = other_team;
-    tokens.insert(Caller::OtherTeamAdmin, Some(server.session(&other_admin.email).0.token));
+    tokens.insert(
+        Caller::OtherTeamAdmin,
+        Some(server.session(&other_admin.email).0.token),
+    );
     // An expired token: a real token row whose time has passed.
     let expired = "e".repeat(64);
-    let (session, _, device) = server.session(&server.account("Old Laptop", Role::Responder, Some(1)));
+    let (session, _, device) =
+        server.session(&server.account("Old Laptop", Role::Responder, Some(1)));
     server
         .runtime
         .block_on(server.storage.put_token(&TokenRow {
@@ -137,20 +161,40 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
         .unwrap();
     tokens.insert(Caller::Expired, Some(expired));
     // A revoked device: signed in, then revoked by an admin.
-    let (session, _, device) = server.session(&server.account("Lost Laptop", Role::Responder, Some(1)));
+    let (session, _, device) =
+        server.session(&server.account("Lost Laptop", Role::Responder, Some(1)));
     server
         .runtime
-        .block_on(casebook_server::directory::revoke_device(&*server.storage, server.team.id, device))
+        .block_on(casebook_server::directory::revoke_device(
+            &*server.storage,
+            server.team.id,
+            device,
+        ))
         .unwrap();
     tokens.insert(Caller::Revoked, Some(session.token));
 
     // Something for the parameterised routes to name: an incident and an evidence file of the team.
     let mut t1 = server.laptop(&server.account("Evidence Owner", Role::Responder, Some(1)));
-    let key = t1.cb.new_incident(NewIncident::titled("Matrix case", Severity::Sev3, Tlp::Green)).unwrap().row.key;
+    let key = t1
+        .cb
+        .new_incident(NewIncident::titled(
+            "Matrix case",
+            Severity::Sev3,
+            Tlp::Green,
+        ))
+        .unwrap()
+        .row
+        .key;
     let file_dir = tempfile::tempdir().unwrap();
     let file = file_dir.path().join("proxy.log");
-    std::fs::File::create(&file).unwrap().write_all(b"GET /login 200\n").unwrap();
-    let evidence = t1.cb.add_evidence(&key, &file, EvidenceInput::default(), &mut |_| {}).unwrap();
+    std::fs::File::create(&file)
+        .unwrap()
+        .write_all(b"GET /login 200\n")
+        .unwrap();
+    let evidence = t1
+        .cb
+        .add_evidence(&key, &file, EvidenceInput::default(), &mut |_| {})
+        .unwrap();
     t1.sync();
     let incident = t1.cb.incident(&key).unwrap().row.id;
 
@@ -194,7 +238,9 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
                 _ => {}
             }
             // Signing out ends the session: use a fresh one for that cell, so the other cells keep theirs.
-            let token = if route.method == "DELETE" && route.path == routes::SESSION && token.is_some()
+            let token = if route.method == "DELETE"
+                && route.path == routes::SESSION
+                && token.is_some()
                 && !matches!(caller, Caller::Expired | Caller::Revoked)
             {
                 let email = match caller {
@@ -210,14 +256,27 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
             let status = send(&http, route.method, &url, token.as_deref(), body);
             let want = expected(route, caller);
             if status != want {
-                failures.push(format!("{} {} as {caller:?}: {status}, expected {want}", route.method, route.path));
+                failures.push(format!(
+                    "{} {} as {caller:?}: {status}, expected {want}",
+                    route.method, route.path
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "cells that answered otherwise:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "cells that answered otherwise:\n{}",
+        failures.join("\n")
+    );
 }
 
-fn send(http: &ureq::Agent, method: &str, url: &str, token: Option<&str>, body: Option<(String, Vec<u8>)>) -> u16 {
+fn send(
+    http: &ureq::Agent,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<(String, Vec<u8>)>,
+) -> u16 {
     let auth = token.map(|t| format!("Bearer {t}"));
     let response = match body {
         Some((kind, bytes)) => {
@@ -256,7 +315,13 @@ fn the_attacks_the_server_stops() {
 
     // An oversize body is refused before it is read: 413.
     let huge = vec![b' '; casebook_protocol::limits::PUSH_BODY + 1024];
-    let status = send(&http, "POST", &format!("{}{}", server.url, routes::PUSH), Some(&session.token), Some(("application/json".into(), huge)));
+    let status = send(
+        &http,
+        "POST",
+        &format!("{}{}", server.url, routes::PUSH),
+        Some(&session.token),
+        Some(("application/json".into(), huge)),
+    );
     assert_eq!(status, 413, "a push larger than the limit gets 413");
 
     // An event whose author is not the signed-in account, properly signed by the device: refused.
@@ -268,7 +333,11 @@ fn the_attacks_the_server_stops() {
             author: someone_else,
             device,
             device_seq: 1,
-            hlc: Hlc { wall_micros: now(), counter: 0, device },
+            hlc: Hlc {
+                wall_micros: now(),
+                counter: 0,
+                device,
+            },
             payload: Payload::IncidentOpened {
                 key: "INC-AAAAAA".into(),
                 title: "Made up".into(),
@@ -289,7 +358,9 @@ fn the_attacks_the_server_stops() {
         &key,
     );
     let client = server.client(Some(session.token.clone()));
-    let raw = |e: &Event| RawValue::from_string(serde_json::to_string(&WireEvent::from(e)).unwrap()).unwrap();
+    let raw = |e: &Event| {
+        RawValue::from_string(serde_json::to_string(&WireEvent::from(e)).unwrap()).unwrap()
+    };
     let result = client.push(vec![raw(&forged)]).unwrap();
     assert!(
         matches!(&result.outcomes[0].verdict, Verdict::Refused { code, .. } if code.as_str() == "forbidden"),
@@ -317,8 +388,21 @@ fn the_attacks_the_server_stops() {
             "email": ana, "password": "guess guess guess", "device": Uuid::now_v7(),
             "public_key": DeviceKey::from_secret([3; 32]).public().to_hex(), "device_name": "attacker"
         });
-        statuses.push(send(&http, "POST", &format!("{}{}", server.url, routes::SESSION), None, Some(("application/json".into(), serde_json::to_vec(&body).unwrap()))));
+        statuses.push(send(
+            &http,
+            "POST",
+            &format!("{}{}", server.url, routes::SESSION),
+            None,
+            Some((
+                "application/json".into(),
+                serde_json::to_vec(&body).unwrap(),
+            )),
+        ));
     }
     assert_eq!(&statuses[..5], &[401; 5], "wrong passwords are refused");
-    assert_eq!(&statuses[5..], &[429, 429], "then sign-in for that address is slowed down: {statuses:?}");
+    assert_eq!(
+        &statuses[5..],
+        &[429, 429],
+        "then sign-in for that address is slowed down: {statuses:?}"
+    );
 }

@@ -20,7 +20,9 @@ mod rows;
 
 use rows::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/server-sqlite/0001_server.sql")];
+const MIGRATIONS: &[&str] = &[include_str!(
+    "../../../migrations/server-sqlite/0001_server.sql"
+)];
 
 pub struct SqliteStorage {
     writer: Arc<Mutex<Connection>>,
@@ -39,9 +41,12 @@ fn db(e: rusqlite::Error) -> StorageError {
 
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+    conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(db)?;
     Ok(conn)
 }
 
@@ -106,7 +111,9 @@ impl Storage for SqliteStorage {
 
     async fn teams(&self) -> Result<Vec<TeamRow>> {
         let c = self.reader.lock().await;
-        let mut stmt = c.prepare(&format!("{TEAM} ORDER BY created_us, name")).map_err(db)?;
+        let mut stmt = c
+            .prepare(&format!("{TEAM} ORDER BY created_us, name"))
+            .map_err(db)?;
         let rows = stmt.query_map([], team_row).map_err(db)?;
         rows.map(|r| r.map_err(db)?).collect()
     }
@@ -116,7 +123,10 @@ impl Storage for SqliteStorage {
             .writer
             .lock()
             .await
-            .execute("UPDATE teams SET epoch = ?2 WHERE id = ?1", params![team.to_string(), epoch.to_string()])
+            .execute(
+                "UPDATE teams SET epoch = ?2 WHERE id = ?1",
+                params![team.to_string(), epoch.to_string()],
+            )
             .map_err(db)?;
         found(n, "team")
     }
@@ -136,10 +146,14 @@ impl Storage for SqliteStorage {
 
     async fn account(&self, team: TeamId, user: UserId) -> Result<Option<AccountRow>> {
         let c = self.reader.lock().await;
-        c.query_row(&format!("{ACCOUNT} WHERE team = ?1 AND user_id = ?2"), [team.to_string(), user.to_string()], account_row)
-            .optional()
-            .map_err(db)?
-            .transpose()
+        c.query_row(
+            &format!("{ACCOUNT} WHERE team = ?1 AND user_id = ?2"),
+            [team.to_string(), user.to_string()],
+            account_row,
+        )
+        .optional()
+        .map_err(db)?
+        .transpose()
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<AccountRow>> {
@@ -152,8 +166,12 @@ impl Storage for SqliteStorage {
 
     async fn accounts(&self, team: TeamId) -> Result<Vec<AccountRow>> {
         let c = self.reader.lock().await;
-        let mut stmt = c.prepare(&format!("{ACCOUNT} WHERE team = ?1 ORDER BY email")).map_err(db)?;
-        let rows = stmt.query_map([team.to_string()], account_row).map_err(db)?;
+        let mut stmt = c
+            .prepare(&format!("{ACCOUNT} WHERE team = ?1 ORDER BY email"))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([team.to_string()], account_row)
+            .map_err(db)?;
         rows.map(|r| r.map_err(db)?).collect()
     }
 
@@ -182,15 +200,23 @@ impl Storage for SqliteStorage {
 
     async fn device(&self, team: TeamId, device: DeviceId) -> Result<Option<DeviceRow>> {
         let c = self.reader.lock().await;
-        c.query_row(&format!("{DEVICE} WHERE team = ?1 AND device = ?2"), [team.to_string(), device.to_string()], device_row)
-            .optional()
-            .map_err(db)?
-            .transpose()
+        c.query_row(
+            &format!("{DEVICE} WHERE team = ?1 AND device = ?2"),
+            [team.to_string(), device.to_string()],
+            device_row,
+        )
+        .optional()
+        .map_err(db)?
+        .transpose()
     }
 
     async fn devices(&self, team: TeamId) -> Result<Vec<DeviceRow>> {
         let c = self.reader.lock().await;
-        let mut stmt = c.prepare(&format!("{DEVICE} WHERE team = ?1 ORDER BY created_us, device")).map_err(db)?;
+        let mut stmt = c
+            .prepare(&format!(
+                "{DEVICE} WHERE team = ?1 ORDER BY created_us, device"
+            ))
+            .map_err(db)?;
         let rows = stmt.query_map([team.to_string()], device_row).map_err(db)?;
         rows.map(|r| r.map_err(db)?).collect()
     }
@@ -228,7 +254,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn delete_token(&self, token_hash: &str) -> Result<()> {
-        self.writer.lock().await.execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash]).map_err(db)?;
+        self.writer
+            .lock()
+            .await
+            .execute("DELETE FROM tokens WHERE token_hash = ?1", [token_hash])
+            .map_err(db)?;
         Ok(())
     }
 
@@ -236,7 +266,10 @@ impl Storage for SqliteStorage {
         self.writer
             .lock()
             .await
-            .execute("DELETE FROM tokens WHERE team = ?1 AND device = ?2", [team.to_string(), device.to_string()])
+            .execute(
+                "DELETE FROM tokens WHERE team = ?1 AND device = ?2",
+                [team.to_string(), device.to_string()],
+            )
             .map_err(db)?;
         Ok(())
     }
@@ -245,7 +278,11 @@ impl Storage for SqliteStorage {
         let conn = self.writer.clone().lock_owned().await;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
         let head: i64 = conn
-            .query_row("SELECT head FROM teams WHERE id = ?1", [team.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT head FROM teams WHERE id = ?1",
+                [team.to_string()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?
             .ok_or_else(|| StorageError::NotFound("team".into()))?;
@@ -267,14 +304,20 @@ impl Storage for SqliteStorage {
                  WHERE team = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
             )
             .map_err(db)?;
-        let rows = stmt.query_map(params![team.to_string(), after as i64, limit], event_row).map_err(db)?;
+        let rows = stmt
+            .query_map(params![team.to_string(), after as i64, limit], event_row)
+            .map_err(db)?;
         rows.map(|r| r.map_err(db)?).collect()
     }
 
     async fn head(&self, team: TeamId) -> Result<u64> {
         let c = self.reader.lock().await;
         let head: Option<i64> = c
-            .query_row("SELECT head FROM teams WHERE id = ?1", [team.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT head FROM teams WHERE id = ?1",
+                [team.to_string()],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?;
         Ok(head.unwrap_or(0) as u64)
@@ -286,7 +329,9 @@ impl Storage for SqliteStorage {
             .prepare("SELECT device, contiguous FROM frontiers WHERE team = ?1 ORDER BY device")
             .map_err(db)?;
         let rows = stmt
-            .query_map([team.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .query_map([team.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(db)?;
         rows.map(|r| {
             let (d, n) = r.map_err(db)?;
@@ -295,7 +340,11 @@ impl Storage for SqliteStorage {
         .collect()
     }
 
-    async fn incident_events(&self, team: TeamId, incident: IncidentId) -> Result<Vec<(EventId, String)>> {
+    async fn incident_events(
+        &self,
+        team: TeamId,
+        incident: IncidentId,
+    ) -> Result<Vec<(EventId, String)>> {
         let c = self.reader.lock().await;
         let mut stmt = c
             .prepare("SELECT id, hash FROM events WHERE team = ?1 AND incident = ?2")
@@ -320,7 +369,9 @@ impl Storage for SqliteStorage {
                  WHERE team = ?1 ORDER BY received_us DESC, rowid DESC LIMIT ?2",
             )
             .map_err(db)?;
-        let rows = stmt.query_map(params![team.to_string(), limit], aside_row).map_err(db)?;
+        let rows = stmt
+            .query_map(params![team.to_string(), limit], aside_row)
+            .map_err(db)?;
         rows.map(|r| r.map_err(db)?).collect()
     }
 
@@ -345,7 +396,13 @@ impl Storage for SqliteStorage {
         .map_err(db)
     }
 
-    async fn blob_append(&self, team: TeamId, sha256: &str, offset: u64, bytes: &[u8]) -> Result<u64> {
+    async fn blob_append(
+        &self,
+        team: TeamId,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64> {
         let mut c = self.writer.lock().await;
         let tx = c.transaction().map_err(db)?;
         let state: Option<(i64, i64)> = tx
@@ -360,10 +417,14 @@ impl Storage for SqliteStorage {
             return Err(StorageError::NotFound("evidence file".into()));
         };
         if offset != received as u64 {
-            return Err(StorageError::Conflict(format!("upload resumes at byte {received}, not {offset}")));
+            return Err(StorageError::Conflict(format!(
+                "upload resumes at byte {received}, not {offset}"
+            )));
         }
         if offset + bytes.len() as u64 > size as u64 {
-            return Err(StorageError::Conflict(format!("the file has {size} bytes, not more")));
+            return Err(StorageError::Conflict(format!(
+                "the file has {size} bytes, not more"
+            )));
         }
         tx.execute(
             "INSERT INTO blob_chunks (team, sha256, offset, data) VALUES (?1, ?2, ?3, ?4)",
@@ -380,7 +441,13 @@ impl Storage for SqliteStorage {
         Ok(now)
     }
 
-    async fn blob_read(&self, team: TeamId, sha256: &str, offset: u64, len: usize) -> Result<Vec<u8>> {
+    async fn blob_read(
+        &self,
+        team: TeamId,
+        sha256: &str,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>> {
         let c = self.reader.lock().await;
         let mut stmt = c
             .prepare_cached(
@@ -390,9 +457,10 @@ impl Storage for SqliteStorage {
             .map_err(db)?;
         let end = offset.saturating_add(len as u64);
         let rows = stmt
-            .query_map(params![team.to_string(), sha256, offset as i64, end as i64], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
-            })
+            .query_map(
+                params![team.to_string(), sha256, offset as i64, end as i64],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)),
+            )
             .map_err(db)?;
         let mut out = Vec::with_capacity(len.min(8 << 20));
         for row in rows {
@@ -429,7 +497,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.reader.lock().await.query_row("SELECT 1", [], |_| Ok(())).map_err(db)
+        self.reader
+            .lock()
+            .await
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(db)
     }
 }
 
@@ -473,18 +545,26 @@ impl LogTx for SqliteTx {
 
     async fn seq_hash(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>> {
         self.conn
-            .prepare_cached("SELECT hash FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3")
+            .prepare_cached(
+                "SELECT hash FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3",
+            )
             .map_err(db)?
-            .query_row(params![self.team, device.to_string(), seq as i64], |r| r.get(0))
+            .query_row(params![self.team, device.to_string(), seq as i64], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(db)
     }
 
     async fn seq_raw(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>> {
         self.conn
-            .prepare_cached("SELECT raw FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3")
+            .prepare_cached(
+                "SELECT raw FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3",
+            )
             .map_err(db)?
-            .query_row(params![self.team, device.to_string(), seq as i64], |r| r.get(0))
+            .query_row(params![self.team, device.to_string(), seq as i64], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(db)
     }
@@ -578,10 +658,14 @@ impl LogTx for SqliteTx {
             .map_err(db)?;
         let mut object = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO objects (team, id, incident) VALUES (?1, ?2, ?3)")
+            .prepare_cached(
+                "INSERT OR IGNORE INTO objects (team, id, incident) VALUES (?1, ?2, ?3)",
+            )
             .map_err(db)?;
         for id in &e.objects {
-            object.execute(params![self.team, id.to_string(), incident]).map_err(db)?;
+            object
+                .execute(params![self.team, id.to_string(), incident])
+                .map_err(db)?;
         }
         drop(object);
         if let (true, Some(i)) = (e.opens_incident, &incident) {
@@ -593,7 +677,9 @@ impl LogTx for SqliteTx {
         }
         if let Some((sha, size)) = &e.blob {
             self.conn
-                .prepare_cached("INSERT OR IGNORE INTO blobs (team, sha256, size) VALUES (?1, ?2, ?3)")
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO blobs (team, sha256, size) VALUES (?1, ?2, ?3)",
+                )
                 .map_err(db)?
                 .execute(params![self.team, sha, *size as i64])
                 .map_err(db)?;

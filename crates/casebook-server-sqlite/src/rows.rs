@@ -28,8 +28,14 @@ fn team_id(s: &str) -> Result<TeamId> {
 type RowResult<T> = rusqlite::Result<Result<T>>;
 
 pub(crate) fn team_row(r: &Row) -> RowResult<TeamRow> {
-    let (id, name, epoch, device, secret, created): (String, String, String, String, String, i64) =
-        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    let (id, name, epoch, device, secret, created): (String, String, String, String, String, i64) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    );
     Ok((|| {
         Ok(TeamRow {
             id: team_id(&id)?,
@@ -43,9 +49,23 @@ pub(crate) fn team_row(r: &Row) -> RowResult<TeamRow> {
 }
 
 pub(crate) fn account_row(r: &Row) -> RowResult<AccountRow> {
-    let (team, user, email, name, role, tier): (String, String, String, String, String, Option<u8>) =
-        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-    let (password_hash, disabled, created_us): (String, bool, i64) = (r.get(6)?, r.get(7)?, r.get(8)?);
+    let (team, user, email, name, role, tier): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<u8>,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    );
+    let (password_hash, disabled, created_us): (String, bool, i64) =
+        (r.get(6)?, r.get(7)?, r.get(8)?);
     Ok((|| {
         Ok(AccountRow {
             team: team_id(&team)?,
@@ -84,8 +104,21 @@ pub(crate) fn device_row(r: &Row) -> RowResult<DeviceRow> {
 }
 
 pub(crate) fn token_row(r: &Row) -> RowResult<TokenRow> {
-    let (hash, team, device, user, created_us, expires_us): (String, String, String, String, i64, i64) =
-        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    let (hash, team, device, user, created_us, expires_us): (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    );
     Ok((|| {
         Ok(TokenRow {
             token_hash: hash,
@@ -101,7 +134,8 @@ pub(crate) fn token_row(r: &Row) -> RowResult<TokenRow> {
 pub(crate) fn event_row(r: &Row) -> RowResult<EventRow> {
     let (position, received_us, id, incident, author): (i64, i64, String, Option<String>, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-    let (device, device_seq, hash, raw): (String, i64, String, String) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+    let (device, device_seq, hash, raw): (String, i64, String, String) =
+        (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
     Ok((|| {
         Ok(EventRow {
             position: position as u64,
@@ -120,8 +154,13 @@ pub(crate) fn event_row(r: &Row) -> RowResult<EventRow> {
 pub(crate) fn aside_row(r: &Row) -> RowResult<AsideEvent> {
     let (id, device, device_seq, hash, raw): (String, String, i64, String, String) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-    let (reason, code, detail, pushed_by, received_us): (String, Option<String>, String, String, i64) =
-        (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
+    let (reason, code, detail, pushed_by, received_us): (
+        String,
+        Option<String>,
+        String,
+        String,
+        i64,
+    ) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?);
     Ok((|| {
         Ok(AsideEvent {
             id: parse(&id)?,

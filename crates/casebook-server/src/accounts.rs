@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use casebook_core::{DeviceId, UserId};
 use casebook_protocol::routes::Access;
-use casebook_protocol::{Account, AccountChange, Device, ErrorCode, NewAccount, Session, SignIn, Team};
+use casebook_protocol::{
+    Account, AccountChange, Device, ErrorCode, NewAccount, Session, SignIn, Team,
+};
 use casebook_server_storage::TokenRow;
 
 use crate::auth::{new_token, token_hash, verify_password, Caller};
@@ -23,7 +25,10 @@ pub async fn sign_in(
     // Two keys: the address (someone guessing one person's password from many places) and the client.
     let keys = [
         (format!("email:{email}"), crate::auth::SIGN_IN_FAILURES),
-        (format!("peer:{}", peer.ip()), crate::auth::SIGN_IN_FAILURES_PER_CLIENT),
+        (
+            format!("peer:{}", peer.ip()),
+            crate::auth::SIGN_IN_FAILURES_PER_CLIENT,
+        ),
     ];
     for (k, max) in &keys {
         if let Err(wait) = s.sign_ins.check(k, *max, now) {
@@ -54,18 +59,33 @@ pub async fn sign_in(
         }
         s.metrics.sign_in_failed();
         tracing::info!("sign-in refused: wrong e-mail or password");
-        return Err(ApiError::unauthenticated("wrong e-mail address or password"));
+        return Err(ApiError::unauthenticated(
+            "wrong e-mail address or password",
+        ));
     };
     if account.disabled {
-        return Err(ApiError::forbidden("this account is disabled; ask your team's admin"));
+        return Err(ApiError::forbidden(
+            "this account is disabled; ask your team's admin",
+        ));
     }
     for (k, _) in &keys {
         s.sign_ins.succeeded(k);
     }
-    let device =
-        directory::bind_device(&*s.storage, &account, req.device, &req.public_key, &req.device_name, req.offline_user, now)
-            .await?;
-    let team = s.storage.team(account.team).await?.ok_or_else(|| ApiError::not_found("the team"))?;
+    let device = directory::bind_device(
+        &*s.storage,
+        &account,
+        req.device,
+        &req.public_key,
+        &req.device_name,
+        req.offline_user,
+        now,
+    )
+    .await?;
+    let team = s
+        .storage
+        .team(account.team)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the team"))?;
     let token = new_token();
     let expires_us = now + TOKEN_LIFETIME_US;
     s.storage
@@ -88,8 +108,10 @@ pub async fn sign_in(
 }
 
 pub fn team_view(t: &casebook_server_storage::TeamRow) -> ApiResult<Team> {
-    let key = casebook_core::signing::DeviceKey::from_secret_hex(&t.directory_secret)
-        .map_err(|e| casebook_server_storage::StorageError::Corrupt(format!("the team's directory key: {e}")))?;
+    let key =
+        casebook_core::signing::DeviceKey::from_secret_hex(&t.directory_secret).map_err(|e| {
+            casebook_server_storage::StorageError::Corrupt(format!("the team's directory key: {e}"))
+        })?;
     Ok(Team {
         id: t.id,
         name: t.name.clone(),
@@ -112,13 +134,31 @@ pub struct Me {
 }
 
 pub async fn me(State(s): State<ServerState>, caller: Caller) -> ApiResult<Json<Me>> {
-    let team = s.storage.team(caller.team).await?.ok_or_else(|| ApiError::not_found("the team"))?;
-    Ok(Json(Me { account: account_view(&caller.account), team: team_view(&team)?, device: device_view(&caller.device) }))
+    let team = s
+        .storage
+        .team(caller.team)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the team"))?;
+    Ok(Json(Me {
+        account: account_view(&caller.account),
+        team: team_view(&team)?,
+        device: device_view(&caller.device),
+    }))
 }
 
-pub async fn list_accounts(State(s): State<ServerState>, caller: Caller) -> ApiResult<Json<Vec<Account>>> {
+pub async fn list_accounts(
+    State(s): State<ServerState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Account>>> {
     caller.require(Access::Admin)?;
-    Ok(Json(s.storage.accounts(caller.team).await?.iter().map(account_view).collect()))
+    Ok(Json(
+        s.storage
+            .accounts(caller.team)
+            .await?
+            .iter()
+            .map(account_view)
+            .collect(),
+    ))
 }
 
 pub async fn add_account(
@@ -127,7 +167,8 @@ pub async fn add_account(
     Json(new): Json<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     caller.require(Access::Admin)?;
-    let a = directory::add_account(&*s.storage, caller.team, caller.user(), new, s.now_us()).await?;
+    let a =
+        directory::add_account(&*s.storage, caller.team, caller.user(), new, s.now_us()).await?;
     Ok((StatusCode::CREATED, Json(account_view(&a))))
 }
 
@@ -138,14 +179,34 @@ pub async fn change_account(
     Json(change): Json<AccountChange>,
 ) -> ApiResult<Json<Account>> {
     caller.require(Access::Admin)?;
-    let user: UserId = user.parse().map_err(|_| ApiError::not_found("the account"))?;
-    let a = directory::change_account(&*s.storage, caller.team, caller.user(), user, change, s.now_us()).await?;
+    let user: UserId = user
+        .parse()
+        .map_err(|_| ApiError::not_found("the account"))?;
+    let a = directory::change_account(
+        &*s.storage,
+        caller.team,
+        caller.user(),
+        user,
+        change,
+        s.now_us(),
+    )
+    .await?;
     Ok(Json(account_view(&a)))
 }
 
-pub async fn list_devices(State(s): State<ServerState>, caller: Caller) -> ApiResult<Json<Vec<Device>>> {
+pub async fn list_devices(
+    State(s): State<ServerState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Device>>> {
     caller.require(Access::Admin)?;
-    Ok(Json(s.storage.devices(caller.team).await?.iter().map(device_view).collect()))
+    Ok(Json(
+        s.storage
+            .devices(caller.team)
+            .await?
+            .iter()
+            .map(device_view)
+            .collect(),
+    ))
 }
 
 pub async fn revoke_device(
@@ -154,7 +215,9 @@ pub async fn revoke_device(
     Path(device): Path<String>,
 ) -> ApiResult<Json<Device>> {
     caller.require(Access::Admin)?;
-    let device: DeviceId = device.parse().map_err(|_| ApiError::not_found("the device"))?;
+    let device: DeviceId = device
+        .parse()
+        .map_err(|_| ApiError::not_found("the device"))?;
     let d = directory::revoke_device(&*s.storage, caller.team, device).await?;
     Ok(Json(device_view(&d)))
 }

@@ -55,7 +55,10 @@ impl Caller {
             return Ok(());
         }
         Err(ApiError::forbidden(match access {
-            Access::Writer => format!("a {} account reads cases but does not change them", self.role()),
+            Access::Writer => format!(
+                "a {} account reads cases but does not change them",
+                self.role()
+            ),
             Access::Admin => "only the team's admins manage accounts and devices".to_string(),
             _ => "this account may not do that".to_string(),
         }))
@@ -75,36 +78,49 @@ pub fn new_token() -> String {
 impl FromRequestParts<ServerState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Caller, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ServerState,
+    ) -> Result<Caller, ApiError> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
-            .ok_or_else(|| ApiError::unauthenticated("sign in first: this request carries no token"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be \"Bearer <token>\""))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated("sign in first: this request carries no token")
+            })?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            ApiError::unauthenticated("the Authorization header must be \"Bearer <token>\"")
+        })?;
         let hash = token_hash(token.trim());
-        let row = state
-            .storage
-            .token(&hash)
-            .await?
-            .ok_or_else(|| ApiError::unauthenticated("this device's sign-in is not valid (signed out or revoked); sign in again"))?;
+        let row = state.storage.token(&hash).await?.ok_or_else(|| {
+            ApiError::unauthenticated(
+                "this device's sign-in is not valid (signed out or revoked); sign in again",
+            )
+        })?;
         if row.expires_us <= state.now_us() {
-            return Err(ApiError::unauthenticated("this device's sign-in has expired; sign in again"));
+            return Err(ApiError::unauthenticated(
+                "this device's sign-in has expired; sign in again",
+            ));
         }
         let device = state
             .storage
             .device(row.team, row.device)
             .await?
             .filter(|d| !d.revoked)
-            .ok_or_else(|| ApiError::unauthenticated("this device was revoked by an admin; ask them before signing in again"))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "this device was revoked by an admin; ask them before signing in again",
+                )
+            })?;
         let account = state
             .storage
             .account(row.team, row.user)
             .await?
             .filter(|a| !a.disabled)
-            .ok_or_else(|| ApiError::unauthenticated("this account is disabled; ask your team's admin"))?;
+            .ok_or_else(|| {
+                ApiError::unauthenticated("this account is disabled; ask your team's admin")
+            })?;
         Ok(Caller {
             team: row.team,
             device,
@@ -126,7 +142,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -136,7 +156,9 @@ pub fn check_password_strength(password: &str) -> ApiResult<()> {
         return Err(ApiError::invalid("a password needs at least 10 characters"));
     }
     if password.len() > 1024 {
-        return Err(ApiError::invalid("a password may not be longer than 1024 bytes"));
+        return Err(ApiError::invalid(
+            "a password may not be longer than 1024 bytes",
+        ));
     }
     Ok(())
 }
@@ -180,6 +202,9 @@ impl SignInLimiter {
     }
 
     pub fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }

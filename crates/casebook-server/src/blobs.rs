@@ -27,10 +27,23 @@ fn check(sha256: &str) -> ApiResult<()> {
     }
 }
 
-pub async fn status(State(s): State<ServerState>, caller: Caller, Path(sha256): Path<String>) -> ApiResult<Json<BlobStatus>> {
+pub async fn status(
+    State(s): State<ServerState>,
+    caller: Caller,
+    Path(sha256): Path<String>,
+) -> ApiResult<Json<BlobStatus>> {
     check(&sha256)?;
-    let b = s.storage.blob(caller.team, &sha256).await?.ok_or_else(|| ApiError::not_found("the evidence file"))?;
-    Ok(Json(BlobStatus { sha256, size: b.size, received: b.received, complete: b.complete }))
+    let b = s
+        .storage
+        .blob(caller.team, &sha256)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the evidence file"))?;
+    Ok(Json(BlobStatus {
+        sha256,
+        size: b.size,
+        received: b.received,
+        complete: b.complete,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -49,30 +62,50 @@ pub async fn upload(
     caller.require(Access::Writer)?;
     check(&sha256)?;
     let state = s.storage.blob(caller.team, &sha256).await?.ok_or_else(|| {
-        ApiError::not_found("an evidence file named by an event on the server (push its event first)")
+        ApiError::not_found(
+            "an evidence file named by an event on the server (push its event first)",
+        )
     })?;
     if state.complete {
-        return Ok(Json(BlobStatus { sha256, size: state.size, received: state.size, complete: true }));
+        return Ok(Json(BlobStatus {
+            sha256,
+            size: state.size,
+            received: state.size,
+            complete: true,
+        }));
     }
-    let received = s.storage.blob_append(caller.team, &sha256, q.offset, &body).await?;
+    let received = s
+        .storage
+        .blob_append(caller.team, &sha256, q.offset, &body)
+        .await?;
     let mut complete = false;
     if received == state.size {
         complete = verify(&s, &caller, &sha256, state.size).await?;
-        s.storage.blob_finish(caller.team, &sha256, complete).await?;
+        s.storage
+            .blob_finish(caller.team, &sha256, complete)
+            .await?;
         if !complete {
             return Err(ApiError::invalid(
                 "the uploaded file does not match its SHA-256; the upload was dropped, send it again",
             ));
         }
     }
-    Ok(Json(BlobStatus { sha256, size: state.size, received, complete }))
+    Ok(Json(BlobStatus {
+        sha256,
+        size: state.size,
+        received,
+        complete,
+    }))
 }
 
 async fn verify(s: &ServerState, caller: &Caller, sha256: &str, size: u64) -> ApiResult<bool> {
     let mut h = Sha256::new();
     let mut at = 0;
     while at < size {
-        let part = s.storage.blob_read(caller.team, sha256, at, READ_CHUNK).await?;
+        let part = s
+            .storage
+            .blob_read(caller.team, sha256, at, READ_CHUNK)
+            .await?;
         if part.is_empty() {
             return Ok(false);
         }
@@ -84,8 +117,12 @@ async fn verify(s: &ServerState, caller: &Caller, sha256: &str, size: u64) -> Ap
 
 /// The first byte asked for by a `Range: bytes=N-` header (the only form a resuming client sends).
 fn range_start(headers: &HeaderMap) -> ApiResult<Option<u64>> {
-    let Some(v) = headers.get(header::RANGE) else { return Ok(None) };
-    let v = v.to_str().map_err(|_| ApiError::invalid("unreadable Range header"))?;
+    let Some(v) = headers.get(header::RANGE) else {
+        return Ok(None);
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| ApiError::invalid("unreadable Range header"))?;
     let start = v
         .strip_prefix("bytes=")
         .and_then(|r| r.strip_suffix('-'))
@@ -101,9 +138,16 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     check(&sha256)?;
-    let b = s.storage.blob(caller.team, &sha256).await?.ok_or_else(|| ApiError::not_found("the evidence file"))?;
+    let b = s
+        .storage
+        .blob(caller.team, &sha256)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the evidence file"))?;
     if !b.complete {
-        return Err(ApiError::new(ErrorCode::NotFound, "the evidence file has not reached the server yet"));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "the evidence file has not reached the server yet",
+        ));
     }
     let start = range_start(&headers)?;
     let from = start.unwrap_or(0).min(b.size);
@@ -133,9 +177,10 @@ pub async fn download(
         .header(header::CONTENT_LENGTH, size - from)
         .header(header::ACCEPT_RANGES, "bytes");
     if start.is_some() {
-        response = response
-            .status(StatusCode::PARTIAL_CONTENT)
-            .header(header::CONTENT_RANGE, format!("bytes {from}-{}/{size}", size.saturating_sub(1)));
+        response = response.status(StatusCode::PARTIAL_CONTENT).header(
+            header::CONTENT_RANGE,
+            format!("bytes {from}-{}/{size}", size.saturating_sub(1)),
+        );
     }
     response
         .body(Body::from_stream(stream))

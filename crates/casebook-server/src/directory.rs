@@ -11,7 +11,9 @@ use casebook_core::model::{Role, Tier};
 use casebook_core::signing::{DeviceKey, PublicKey};
 use casebook_core::{DeviceId, Event, EventBody, EventId, Hlc, Payload, UserId};
 use casebook_protocol::{Account, AccountChange, Device, NewAccount, TeamId};
-use casebook_server_storage::{AccountRow, DeviceRow, LogTx, NewEvent, Storage, StorageError, TeamRow};
+use casebook_server_storage::{
+    AccountRow, DeviceRow, LogTx, NewEvent, Storage, StorageError, TeamRow,
+};
 use uuid::Uuid;
 
 use crate::auth::{check_password_strength, hash_password};
@@ -28,8 +30,15 @@ pub fn check_role(role: Role, tier: Option<Tier>) -> ApiResult<()> {
 
 fn normalize_email(email: &str) -> ApiResult<String> {
     let e = email.trim().to_lowercase();
-    if e.len() > 254 || !e.contains('@') || e.starts_with('@') || e.ends_with('@') || e.chars().any(char::is_whitespace) {
-        return Err(ApiError::invalid(format!("{email:?} is not an e-mail address")));
+    if e.len() > 254
+        || !e.contains('@')
+        || e.starts_with('@')
+        || e.ends_with('@')
+        || e.chars().any(char::is_whitespace)
+    {
+        return Err(ApiError::invalid(format!(
+            "{email:?} is not an e-mail address"
+        )));
     }
     Ok(e)
 }
@@ -62,12 +71,20 @@ pub fn device_view(d: &DeviceRow) -> Device {
             .map(|k| k.fingerprint())
             .unwrap_or_else(|_| "unreadable key".into()),
         revoked: d.revoked,
-        last_seen: d.last_seen_us.and_then(chrono::DateTime::from_timestamp_micros),
+        last_seen: d
+            .last_seen_us
+            .and_then(chrono::DateTime::from_timestamp_micros),
     }
 }
 
 /// Appends a directory event signed by the team's directory key, chained to its previous one.
-async fn mint(tx: &mut dyn LogTx, team: &TeamRow, author: UserId, payload: Payload, now_us: i64) -> ApiResult<u64> {
+async fn mint(
+    tx: &mut dyn LogTx,
+    team: &TeamRow,
+    author: UserId,
+    payload: Payload,
+    now_us: i64,
+) -> ApiResult<u64> {
     let device = team.directory_device;
     let last = tx.frontier(device).await?;
     let (prev_hash, prev_hlc) = match last {
@@ -77,8 +94,8 @@ async fn mint(tx: &mut dyn LogTx, team: &TeamRow, author: UserId, payload: Paylo
                 .seq_raw(device, n)
                 .await?
                 .ok_or_else(|| StorageError::Corrupt(format!("directory event {n} is missing")))?;
-            let prev: WireEvent =
-                serde_json::from_str(&raw).map_err(|e| StorageError::Corrupt(format!("directory event {n}: {e}")))?;
+            let prev: WireEvent = serde_json::from_str(&raw)
+                .map_err(|e| StorageError::Corrupt(format!("directory event {n}: {e}")))?;
             (Some(prev.hash), prev.hlc)
         }
     };
@@ -162,22 +179,41 @@ pub async fn create_team(
     storage.create_team(&team).await?;
     storage.create_account(&admin).await?;
     let mut tx = storage.begin(team.id).await?;
-    mint(&mut *tx, &team, admin.user, registration(&admin, admin.user), now_us).await?;
+    mint(
+        &mut *tx,
+        &team,
+        admin.user,
+        registration(&admin, admin.user),
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
     Ok((team, admin))
 }
 
 fn internal(e: anyhow::Error) -> ApiError {
     tracing::error!(error = %e, "internal error");
-    ApiError::new(casebook_protocol::ErrorCode::Internal, "the server could not complete this; see its log")
+    ApiError::new(
+        casebook_protocol::ErrorCode::Internal,
+        "the server could not complete this; see its log",
+    )
 }
 
 async fn team_row(storage: &dyn Storage, team: TeamId) -> ApiResult<TeamRow> {
-    storage.team(team).await?.ok_or_else(|| ApiError::not_found("the team"))
+    storage
+        .team(team)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the team"))
 }
 
 /// Adds an account on behalf of `by` (an admin) and tells the team.
-pub async fn add_account(storage: &dyn Storage, team: TeamId, by: UserId, new: NewAccount, now_us: i64) -> ApiResult<AccountRow> {
+pub async fn add_account(
+    storage: &dyn Storage,
+    team: TeamId,
+    by: UserId,
+    new: NewAccount,
+    now_us: i64,
+) -> ApiResult<AccountRow> {
     check_role(new.role, new.tier)?;
     check_password_strength(&new.password)?;
     let team = team_row(storage, team).await?;
@@ -194,7 +230,14 @@ pub async fn add_account(storage: &dyn Storage, team: TeamId, by: UserId, new: N
     };
     storage.create_account(&account).await?;
     let mut tx = storage.begin(team.id).await?;
-    mint(&mut *tx, &team, by, registration(&account, account.user), now_us).await?;
+    mint(
+        &mut *tx,
+        &team,
+        by,
+        registration(&account, account.user),
+        now_us,
+    )
+    .await?;
     tx.commit().await?;
     Ok(account)
 }
@@ -210,7 +253,10 @@ pub async fn change_account(
     now_us: i64,
 ) -> ApiResult<AccountRow> {
     let team = team_row(storage, team).await?;
-    let mut account = storage.account(team.id, user).await?.ok_or_else(|| ApiError::not_found("the account"))?;
+    let mut account = storage
+        .account(team.id, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the account"))?;
     let before = account.clone();
     if let Some(role) = change.role {
         account.role = role;
@@ -224,7 +270,9 @@ pub async fn change_account(
     check_role(account.role, account.tier)?;
     if let Some(disabled) = change.disabled {
         if disabled && user == by {
-            return Err(ApiError::invalid("an admin cannot disable their own account"));
+            return Err(ApiError::invalid(
+                "an admin cannot disable their own account",
+            ));
         }
         account.disabled = disabled;
     }
@@ -238,14 +286,26 @@ pub async fn change_account(
             .filter_map(|d| d.alias)
             .collect();
         let mut tx = storage.begin(team.id).await?;
-        mint(&mut *tx, &team, by, registration(&account, account.user), now_us).await?;
+        mint(
+            &mut *tx,
+            &team,
+            by,
+            registration(&account, account.user),
+            now_us,
+        )
+        .await?;
         for alias in aliases {
             mint(&mut *tx, &team, by, registration(&account, alias), now_us).await?;
         }
         tx.commit().await?;
     }
     if account.disabled && !before.disabled {
-        for d in storage.devices(team.id).await?.into_iter().filter(|d| d.user == user) {
+        for d in storage
+            .devices(team.id)
+            .await?
+            .into_iter()
+            .filter(|d| d.user == user)
+        {
             storage.delete_device_tokens(team.id, d.device).await?;
         }
     }
@@ -253,8 +313,15 @@ pub async fn change_account(
 }
 
 /// Revokes a device: its tokens stop working at once and it cannot sign in again.
-pub async fn revoke_device(storage: &dyn Storage, team: TeamId, device: DeviceId) -> ApiResult<DeviceRow> {
-    let mut row = storage.device(team, device).await?.ok_or_else(|| ApiError::not_found("the device"))?;
+pub async fn revoke_device(
+    storage: &dyn Storage,
+    team: TeamId,
+    device: DeviceId,
+) -> ApiResult<DeviceRow> {
+    let mut row = storage
+        .device(team, device)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the device"))?;
     row.revoked = true;
     storage.put_device(&row).await?;
     storage.delete_device_tokens(team, device).await?;
@@ -272,13 +339,18 @@ pub async fn bind_device(
     offline_user: Option<UserId>,
     now_us: i64,
 ) -> ApiResult<DeviceRow> {
-    let key = PublicKey::from_hex(public_key).map_err(|e| ApiError::invalid(format!("the device key: {e}")))?;
+    let key = PublicKey::from_hex(public_key)
+        .map_err(|e| ApiError::invalid(format!("the device key: {e}")))?;
     let team = team_row(storage, account.team).await?;
     let alias = offline_user.filter(|u| *u != account.user);
     if let Some(alias) = alias {
         // An offline profile binds to one account only, and never to an id the directory gives someone else.
         if storage.account(team.id, alias).await?.is_some()
-            || storage.devices(team.id).await?.iter().any(|d| d.alias == Some(alias) && d.user != account.user)
+            || storage
+                .devices(team.id)
+                .await?
+                .iter()
+                .any(|d| d.alias == Some(alias) && d.user != account.user)
         {
             return Err(ApiError::new(
                 casebook_protocol::ErrorCode::Conflict,
@@ -289,10 +361,15 @@ pub async fn bind_device(
     let existing = storage.device(team.id, device).await?;
     if let Some(d) = &existing {
         if d.revoked {
-            return Err(ApiError::forbidden("this device was revoked by an admin and may not sign in again"));
+            return Err(ApiError::forbidden(
+                "this device was revoked by an admin and may not sign in again",
+            ));
         }
         if d.user != account.user {
-            return Err(ApiError::new(casebook_protocol::ErrorCode::Conflict, "this device is bound to another account"));
+            return Err(ApiError::new(
+                casebook_protocol::ErrorCode::Conflict,
+                "this device is bound to another account",
+            ));
         }
         if d.public_key != key.to_hex() {
             return Err(ApiError::new(
@@ -317,12 +394,27 @@ pub async fn bind_device(
     if new_device || new_alias {
         let mut tx = storage.begin(team.id).await?;
         if new_device {
-            let bound = Payload::DeviceBound { device, user: account.user, public_key: key.to_hex() };
+            let bound = Payload::DeviceBound {
+                device,
+                user: account.user,
+                public_key: key.to_hex(),
+            };
             mint(&mut *tx, &team, account.user, bound, now_us).await?;
         }
         if let (true, Some(alias)) = (new_alias, alias) {
-            mint(&mut *tx, &team, account.user, registration(account, alias), now_us).await?;
-            let bound = Payload::DeviceBound { device, user: alias, public_key: key.to_hex() };
+            mint(
+                &mut *tx,
+                &team,
+                account.user,
+                registration(account, alias),
+                now_us,
+            )
+            .await?;
+            let bound = Payload::DeviceBound {
+                device,
+                user: alias,
+                public_key: key.to_hex(),
+            };
             mint(&mut *tx, &team, account.user, bound, now_us).await?;
         }
         tx.commit().await?;

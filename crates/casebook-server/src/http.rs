@@ -31,19 +31,34 @@ pub fn router(state: ServerState) -> Router {
         .route(r::HEALTH, get(observe::health))
         .route(r::METRICS, get(observe::metrics))
         .route(r::OPENAPI, get(observe::openapi_json))
-        .route(r::SESSION, post(accounts::sign_in).delete(accounts::sign_out).layer(small))
+        .route(
+            r::SESSION,
+            post(accounts::sign_in)
+                .delete(accounts::sign_out)
+                .layer(small),
+        )
         .route(r::ME, get(accounts::me))
         .route(r::FRONTIERS, get(sync::frontiers))
-        .route(r::PUSH, post(sync::push).layer(DefaultBodyLimit::max(limits::PUSH_BODY)))
+        .route(
+            r::PUSH,
+            post(sync::push).layer(DefaultBodyLimit::max(limits::PUSH_BODY)),
+        )
         .route(r::PULL, get(sync::pull))
         .route(r::STREAM, get(sync::stream))
         .route(r::DIGEST, get(sync::digest))
         .route(r::BLOB_STATUS, get(blobs::status))
         .route(
             r::BLOB,
-            put(blobs::upload).get(blobs::download).layer(DefaultBodyLimit::max(blobs::UPLOAD_BODY)),
+            put(blobs::upload)
+                .get(blobs::download)
+                .layer(DefaultBodyLimit::max(blobs::UPLOAD_BODY)),
         )
-        .route(r::ACCOUNTS, get(accounts::list_accounts).post(accounts::add_account).layer(small))
+        .route(
+            r::ACCOUNTS,
+            get(accounts::list_accounts)
+                .post(accounts::add_account)
+                .layer(small),
+        )
         .route(r::ACCOUNT, patch(accounts::change_account).layer(small))
         .route(r::DEVICES, get(accounts::list_devices))
         .route(r::DEVICE, delete(accounts::revoke_device))
@@ -64,21 +79,38 @@ async fn uniform_errors(req: Request, next: Next) -> Response {
         return response;
     }
     let (code, message) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::TooLarge, "the request is larger than this route accepts"),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::TooLarge,
+            "the request is larger than this route accepts",
+        ),
         StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such route"),
-        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::NotFound, "this route does not take that method"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::InvalidRequest, "send JSON with Content-Type: application/json"),
-        s if s.is_client_error() => (ErrorCode::InvalidRequest, "the request's body is not what this route takes"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::NotFound, "this route does not take that method")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::InvalidRequest,
+            "send JSON with Content-Type: application/json",
+        ),
+        s if s.is_client_error() => (
+            ErrorCode::InvalidRequest,
+            "the request's body is not what this route takes",
+        ),
         _ => (ErrorCode::Internal, "the server failed; see its log"),
     };
     // The framework's text says which field was wrong; it names no secret, so pass it on for 4xx.
     let detail = if status.is_client_error() && status != StatusCode::NOT_FOUND {
-        let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+        let bytes = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap_or_default();
         String::from_utf8_lossy(&bytes).trim().to_string()
     } else {
         String::new()
     };
-    let message = if detail.is_empty() || detail == message { message.to_string() } else { format!("{message}: {detail}") };
+    let message = if detail.is_empty() || detail == message {
+        message.to_string()
+    } else {
+        format!("{message}: {detail}")
+    };
     (status, axum::Json(ErrorBody::new(code, message))).into_response()
 }
 
@@ -107,10 +139,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = router.clone().map_request(move |mut req: Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req.map(Body::new)
-        });
+        let service = router
+            .clone()
+            .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.map(Body::new)
+            });
         let acceptor = acceptor.clone();
         let mut stop = stop_rx.clone();
         connections.spawn(async move {
@@ -118,7 +152,10 @@ pub async fn serve(
             let http = hyper::server::conn::http1::Builder::new();
             match acceptor {
                 Some(acceptor) => {
-                    let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await else {
+                    let Ok(Ok(tls)) =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                            .await
+                    else {
                         return;
                     };
                     let conn = http.serve_connection(TokioIo::new(tls), service);
@@ -134,13 +171,19 @@ pub async fn serve(
         while connections.try_join_next().is_some() {}
     }
     let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(5), async { while connections.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
     connections.abort_all();
     Ok(())
 }
 
-async fn drive<I, S>(conn: hyper::server::conn::http1::Connection<I, S>, stop: &mut tokio::sync::watch::Receiver<bool>, peer: SocketAddr)
-where
+async fn drive<I, S>(
+    conn: hyper::server::conn::http1::Connection<I, S>,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+    peer: SocketAddr,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     S: hyper::service::HttpService<hyper::body::Incoming> + Send,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

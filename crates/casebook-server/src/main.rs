@@ -129,7 +129,10 @@ struct ServeArgs {
 
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let p = line.trim_end_matches(['\n', '\r']).to_string();
     if p.is_empty() {
         bail!("standard input held no password");
@@ -157,7 +160,8 @@ async fn open_storage(cli: &Cli) -> anyhow::Result<Arc<dyn Storage>> {
     create_private_dir(&dir)?;
     let path = dir.join("server.db");
     Ok(Arc::new(
-        casebook_server_sqlite::SqliteStorage::open(&path).with_context(|| format!("opening {}", path.display()))?,
+        casebook_server_sqlite::SqliteStorage::open(&path)
+            .with_context(|| format!("opening {}", path.display()))?,
     ))
 }
 
@@ -174,7 +178,10 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 
 async fn pick_team(storage: &dyn Storage, named: Option<&str>) -> anyhow::Result<TeamRow> {
     if let Some(name) = named {
-        return storage.team_by_name(name).await?.with_context(|| format!("no team is named {name:?}"));
+        return storage
+            .team_by_name(name)
+            .await?
+            .with_context(|| format!("no team is named {name:?}"));
     }
     let mut teams = storage.teams().await?;
     match teams.len() {
@@ -182,7 +189,11 @@ async fn pick_team(storage: &dyn Storage, named: Option<&str>) -> anyhow::Result
         1 => Ok(teams.remove(0)),
         _ => bail!(
             "this server hosts several teams; say which with --team ({})",
-            teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+            teams
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -203,7 +214,8 @@ fn api(e: casebook_server::ApiError) -> anyhow::Error {
 }
 
 fn tier(t: Option<u8>) -> anyhow::Result<Option<Tier>> {
-    t.map(|t| Tier::new(t).map_err(|e| anyhow::anyhow!(e.to_string()))).transpose()
+    t.map(|t| Tier::new(t).map_err(|e| anyhow::anyhow!(e.to_string())))
+        .transpose()
 }
 
 async fn account_by_email(
@@ -227,12 +239,17 @@ async fn change(
     now: i64,
 ) -> anyhow::Result<casebook_server_storage::AccountRow> {
     let account = account_by_email(s, team, email).await?;
-    directory::change_account(s, team.id, by, account.user, change, now).await.map_err(api)
+    directory::change_account(s, team.id, by, account.user, change, now)
+        .await
+        .map_err(api)
 }
 
 fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce() -> String) {
     if json {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
     } else {
         println!("{}", text());
     }
@@ -242,7 +259,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let now = SystemClock.now_us();
     match &cli.command {
         Command::Init(a) => {
-            let name = cli.team.as_deref().context("init needs the team's name: --team \"Acme SOC\"")?;
+            let name = cli
+                .team
+                .as_deref()
+                .context("init needs the team's name: --team \"Acme SOC\"")?;
             let password = read_password()?;
             let storage = open_storage(&cli).await?;
             let (team, admin) = directory::create_team(
@@ -283,22 +303,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let by = first_admin(&*storage, team.id).await?;
             let s = &*storage;
             let shown = match u {
-                UserCommand::Add { email, name, role, tier: t, .. } => {
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    tier: t,
+                    ..
+                } => {
                     let password = read_password()?;
-                    let new = NewAccount { email: email.clone(), name: name.clone(), role: *role, tier: tier(*t)?, password };
-                    vec![directory::add_account(s, team.id, by, new, now).await.map_err(api)?]
+                    let new = NewAccount {
+                        email: email.clone(),
+                        name: name.clone(),
+                        role: *role,
+                        tier: tier(*t)?,
+                        password,
+                    };
+                    vec![directory::add_account(s, team.id, by, new, now)
+                        .await
+                        .map_err(api)?]
                 }
                 UserCommand::List => storage.accounts(team.id).await?,
                 UserCommand::Disable { email } => {
-                    let c = AccountChange { disabled: Some(true), ..Default::default() };
+                    let c = AccountChange {
+                        disabled: Some(true),
+                        ..Default::default()
+                    };
                     vec![change(s, &team, by, email, c, now).await?]
                 }
                 UserCommand::Enable { email } => {
-                    let c = AccountChange { disabled: Some(false), ..Default::default() };
+                    let c = AccountChange {
+                        disabled: Some(false),
+                        ..Default::default()
+                    };
                     vec![change(s, &team, by, email, c, now).await?]
                 }
-                UserCommand::SetRole { email, role, tier: t } => {
-                    let c = AccountChange { role: Some(*role), tier: Some(tier(*t)?), ..Default::default() };
+                UserCommand::SetRole {
+                    email,
+                    role,
+                    tier: t,
+                } => {
+                    let c = AccountChange {
+                        role: Some(*role),
+                        tier: Some(tier(*t)?),
+                        ..Default::default()
+                    };
                     vec![change(s, &team, by, email, c, now).await?]
                 }
             };
@@ -314,7 +362,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             Some(t) => format!("{} tier {}", a.role, t.get()),
                             None => a.role.to_string(),
                         };
-                        format!("{:<32} {:<24} {:<18}{}", a.email, a.name, role, if a.disabled { " disabled" } else { "" })
+                        format!(
+                            "{:<32} {:<24} {:<18}{}",
+                            a.email,
+                            a.name,
+                            role,
+                            if a.disabled { " disabled" } else { "" }
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -326,8 +380,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let shown = match d {
                 DeviceCommand::List => storage.devices(team.id).await?,
                 DeviceCommand::Revoke { device } => {
-                    let id = device.parse().map_err(|_| anyhow::anyhow!("{device:?} is not a device id"))?;
-                    vec![directory::revoke_device(&*storage, team.id, id).await.map_err(api)?]
+                    let id = device
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("{device:?} is not a device id"))?;
+                    vec![directory::revoke_device(&*storage, team.id, id)
+                        .await
+                        .map_err(api)?]
                 }
             };
             let views: Vec<_> = shown.iter().map(directory::device_view).collect();
@@ -338,7 +396,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 views
                     .iter()
                     .map(|d| {
-                        format!("{}  {:<24} {}{}", d.device, d.name, d.fingerprint, if d.revoked { "  revoked" } else { "" })
+                        format!(
+                            "{}  {:<24} {}{}",
+                            d.device,
+                            d.name,
+                            d.fingerprint,
+                            if d.revoked { "  revoked" } else { "" }
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -348,7 +412,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let storage = open_storage(&cli).await?;
             for team in storage.teams().await? {
                 storage.set_epoch(team.id, uuid::Uuid::now_v7()).await?;
-                println!("Team {:?}: new epoch; laptops will pull again and push what the backup lost.", team.name);
+                println!(
+                    "Team {:?}: new epoch; laptops will pull again and push what the backup lost.",
+                    team.name
+                );
             }
         }
         Command::Serve(a) => {
@@ -361,8 +428,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (Some(c), Some(k)) => (c.clone(), k.clone()),
                 _ => (tls::cert_path(&dir), tls::key_path(&dir)),
             };
-            let config = tls::server_config(&cert, &key)
-                .with_context(|| format!("loading the TLS certificate (made by `init` in {})", dir.join("tls").display()))?;
+            let config = tls::server_config(&cert, &key).with_context(|| {
+                format!(
+                    "loading the TLS certificate (made by `init` in {})",
+                    dir.join("tls").display()
+                )
+            })?;
             let listener = tokio::net::TcpListener::bind(&a.listen)
                 .await
                 .with_context(|| format!("listening on {}", a.listen))?;
@@ -373,7 +444,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let _ = tokio::signal::ctrl_c().await;
                 tracing::info!("shutting down");
             };
-            casebook_server::serve(listener, casebook_server::router(state), Some(config), shutdown).await?;
+            casebook_server::serve(
+                listener,
+                casebook_server::router(state),
+                Some(config),
+                shutdown,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -385,10 +462,14 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("CASEBOOK_SERVER_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");

@@ -60,13 +60,48 @@ impl Metrics {
             out.push_str(&format!("{name}{labels} {}\n", v.load(Ordering::Relaxed)));
         };
         let pushed = "Pushed events by what the server did with them.";
-        counter("casebook_pushed_events_total", pushed, "{verdict=\"admitted\"}", &self.admitted);
-        counter("casebook_pushed_events_total", pushed, "{verdict=\"duplicate\"}", &self.duplicates);
-        counter("casebook_pushed_events_total", pushed, "{verdict=\"fork\"}", &self.forks);
-        counter("casebook_pushed_events_total", pushed, "{verdict=\"refused\"}", &self.refused);
-        counter("casebook_pulled_events_total", "Events sent to pulling clients.", "", &self.pulled);
-        counter("casebook_sign_ins_failed_total", "Sign-ins refused for a wrong e-mail or password.", "", &self.sign_ins_failed);
-        counter("casebook_sign_ins_rate_limited_total", "Sign-ins answered 429.", "", &self.rate_limited);
+        counter(
+            "casebook_pushed_events_total",
+            pushed,
+            "{verdict=\"admitted\"}",
+            &self.admitted,
+        );
+        counter(
+            "casebook_pushed_events_total",
+            pushed,
+            "{verdict=\"duplicate\"}",
+            &self.duplicates,
+        );
+        counter(
+            "casebook_pushed_events_total",
+            pushed,
+            "{verdict=\"fork\"}",
+            &self.forks,
+        );
+        counter(
+            "casebook_pushed_events_total",
+            pushed,
+            "{verdict=\"refused\"}",
+            &self.refused,
+        );
+        counter(
+            "casebook_pulled_events_total",
+            "Events sent to pulling clients.",
+            "",
+            &self.pulled,
+        );
+        counter(
+            "casebook_sign_ins_failed_total",
+            "Sign-ins refused for a wrong e-mail or password.",
+            "",
+            &self.sign_ins_failed,
+        );
+        counter(
+            "casebook_sign_ins_rate_limited_total",
+            "Sign-ins answered 429.",
+            "",
+            &self.rate_limited,
+        );
         out
     }
 }
@@ -79,11 +114,20 @@ pub async fn health(State(s): State<ServerState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     };
-    (status, Json(Health { status: word.into(), version: env!("CARGO_PKG_VERSION").into() }))
+    (
+        status,
+        Json(Health {
+            status: word.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }),
+    )
 }
 
 pub async fn metrics(State(s): State<ServerState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
 }
 
 /// The OpenAPI 3.1 description of every route in `casebook_protocol::routes::ALL`.

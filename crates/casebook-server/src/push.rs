@@ -43,11 +43,15 @@ pub fn read(raw: Vec<Box<RawValue>>) -> ApiResult<Vec<Pushed>> {
     raw.into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let wire: WireEvent = serde_json::from_str(r.get())
-                .map_err(|e| ApiError::invalid(format!("event {} of the push is not an event: {e}", i + 1)))?;
+            let wire: WireEvent = serde_json::from_str(r.get()).map_err(|e| {
+                ApiError::invalid(format!("event {} of the push is not an event: {e}", i + 1))
+            })?;
             let event = Event::try_from(wire)
                 .map_err(|e| ApiError::invalid(format!("event {} of the push: {e}", i + 1)))?;
-            Ok(Pushed { raw: r.get().to_string(), event })
+            Ok(Pushed {
+                raw: r.get().to_string(),
+                event,
+            })
         })
         .collect()
 }
@@ -57,23 +61,42 @@ enum Judged {
     Admit,
     Duplicate,
     /// `aside` is the reason kept with it: `fork` (same device sequence) or `reused_id`.
-    Fork { reason: String, aside: &'static str },
-    Refuse { code: RefusalCode, reason: String },
+    Fork {
+        reason: String,
+        aside: &'static str,
+    },
+    Refuse {
+        code: RefusalCode,
+        reason: String,
+    },
 }
 
 fn refused(code: RefusalCode, reason: impl Into<String>) -> Judged {
-    Judged::Refuse { code, reason: reason.into() }
+    Judged::Refuse {
+        code,
+        reason: reason.into(),
+    }
 }
 
 /// Admits a push's events in order, in one transaction.
-pub async fn admit(storage: &dyn Storage, caller: &Caller, events: Vec<Pushed>, now_us: i64) -> ApiResult<Vec<PushOutcome>> {
-    let key = PublicKey::from_hex(&caller.device.public_key)
-        .map_err(|_| ApiError::forbidden("this device's key on the server is unreadable; sign in again"))?;
+pub async fn admit(
+    storage: &dyn Storage,
+    caller: &Caller,
+    events: Vec<Pushed>,
+    now_us: i64,
+) -> ApiResult<Vec<PushOutcome>> {
+    let key = PublicKey::from_hex(&caller.device.public_key).map_err(|_| {
+        ApiError::forbidden("this device's key on the server is unreadable; sign in again")
+    })?;
     let mut tx = storage.begin(caller.team).await?;
     // Every id the push names, looked up once.
     let ids: Vec<Uuid> = events
         .iter()
-        .flat_map(|p| admission::references(p.event.payload()).into_iter().map(|r| r.target.uuid()))
+        .flat_map(|p| {
+            admission::references(p.event.payload())
+                .into_iter()
+                .map(|r| r.target.uuid())
+        })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -88,7 +111,9 @@ pub async fn admit(storage: &dyn Storage, caller: &Caller, events: Vec<Pushed>, 
         // else's push, or that device's real events would look already delivered.
         let own = e.body.device == caller.device.device;
         let verdict = match judged {
-            Judged::Admit => Verdict::Admitted { position: append(&mut *tx, &p, now_us, &mut objects).await? },
+            Judged::Admit => Verdict::Admitted {
+                position: append(&mut *tx, &p, now_us, &mut objects).await?,
+            },
             Judged::Duplicate => Verdict::Duplicate,
             Judged::Fork { reason, aside } => {
                 if own {
@@ -98,12 +123,24 @@ pub async fn admit(storage: &dyn Storage, caller: &Caller, events: Vec<Pushed>, 
             }
             Judged::Refuse { code, reason } => {
                 if own {
-                    set_aside(&mut *tx, caller, &p, "refused", Some(code.as_str()), &reason, now_us).await?;
+                    set_aside(
+                        &mut *tx,
+                        caller,
+                        &p,
+                        "refused",
+                        Some(code.as_str()),
+                        &reason,
+                        now_us,
+                    )
+                    .await?;
                 }
                 Verdict::Refused { code, reason }
             }
         };
-        outcomes.push(PushOutcome { id: e.id(), verdict });
+        outcomes.push(PushOutcome {
+            id: e.id(),
+            verdict,
+        });
         if own {
             touched.insert(e.body.device);
         }
@@ -126,23 +163,35 @@ async fn judge(
     let e = &p.event;
     let b = &e.body;
     if e.recompute_hash() != e.hash {
-        return Ok(refused(RefusalCode::BadHash, "its bytes do not match its hash: it was changed after it was made"));
+        return Ok(refused(
+            RefusalCode::BadHash,
+            "its bytes do not match its hash: it was changed after it was made",
+        ));
     }
     if let Some(held) = tx.event_hash(b.id).await? {
         return Ok(if held == e.hash {
             Judged::Duplicate
         } else {
-            Judged::Fork { reason: format!("another event already has the id {}", b.id), aside: "reused_id" }
+            Judged::Fork {
+                reason: format!("another event already has the id {}", b.id),
+                aside: "reused_id",
+            }
         });
     }
     if tx.seq_hash(b.device, b.device_seq).await?.is_some() {
         return Ok(Judged::Fork {
-            reason: format!("device {} already has another event at sequence {}", b.device, b.device_seq),
+            reason: format!(
+                "device {} already has another event at sequence {}",
+                b.device, b.device_seq
+            ),
             aside: "fork",
         });
     }
     if b.device != caller.device.device {
-        return Ok(refused(RefusalCode::Forbidden, "a device pushes only the events it made itself"));
+        return Ok(refused(
+            RefusalCode::Forbidden,
+            "a device pushes only the events it made itself",
+        ));
     }
     if b.author != caller.user() && Some(b.author) != caller.device.alias {
         return Ok(refused(
@@ -151,7 +200,10 @@ async fn judge(
         ));
     }
     let Some(signature) = &e.signature else {
-        return Ok(refused(RefusalCode::UnverifiedAuthor, "it is not signed; the team admits only signed events"));
+        return Ok(refused(
+            RefusalCode::UnverifiedAuthor,
+            "it is not signed; the team admits only signed events",
+        ));
     };
     if key.verify(&e.hash, signature).is_err() {
         return Ok(refused(
@@ -173,13 +225,19 @@ async fn judge(
                 opened: is_open,
                 foreign: false,
                 // Scope at the event's place is judged by every replica's projection, not at arrival.
-                scope: IncidentScope { tier: Tier::ONE, assignee: None },
+                scope: IncidentScope {
+                    tier: Tier::ONE,
+                    assignee: None,
+                },
             })
         }
         None => None,
     };
     let cx = Context {
-        author: Author::Verified { role: caller.role(), tier: caller.tier() },
+        author: Author::Verified {
+            role: caller.role(),
+            tier: caller.tier(),
+        },
         // Pushed events never decide the directory: only the server's own directory events do.
         directory_authority: false,
         outside_of: None,
@@ -194,11 +252,19 @@ async fn judge(
             }
             Judged::Admit
         }
-        Err(r) => Judged::Refuse { code: r.code, reason: r.reason },
+        Err(r) => Judged::Refuse {
+            code: r.code,
+            reason: r.reason,
+        },
     })
 }
 
-async fn append(tx: &mut dyn LogTx, p: &Pushed, now_us: i64, objects: &mut Objects) -> ApiResult<u64> {
+async fn append(
+    tx: &mut dyn LogTx,
+    p: &Pushed,
+    now_us: i64,
+    objects: &mut Objects,
+) -> ApiResult<u64> {
     let e = &p.event;
     let b = &e.body;
     let mut ids = vec![b.id.0];

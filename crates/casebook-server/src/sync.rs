@@ -11,7 +11,9 @@ use axum::Json;
 use casebook_core::digest::set_digest;
 use casebook_core::IncidentId;
 use casebook_protocol::routes::Access;
-use casebook_protocol::{limits, Frontier, Frontiers, IncidentDigest, Page, Push, PushResult, Relayed, Tick};
+use casebook_protocol::{
+    limits, Frontier, Frontiers, IncidentDigest, Page, Push, PushResult, Relayed, Tick,
+};
 use futures_util::stream::Stream;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -23,7 +25,11 @@ use crate::{push, ApiError, ApiResult, ServerState};
 const PAGE_BYTES: usize = 16 * 1024 * 1024;
 
 pub async fn frontiers(State(s): State<ServerState>, caller: Caller) -> ApiResult<Json<Frontiers>> {
-    let team = s.storage.team(caller.team).await?.ok_or_else(|| ApiError::not_found("the team"))?;
+    let team = s
+        .storage
+        .team(caller.team)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the team"))?;
     let head = s.storage.head(caller.team).await?;
     let devices = s
         .storage
@@ -32,10 +38,18 @@ pub async fn frontiers(State(s): State<ServerState>, caller: Caller) -> ApiResul
         .into_iter()
         .map(|(device, contiguous)| Frontier { device, contiguous })
         .collect();
-    Ok(Json(Frontiers { epoch: team.epoch, head, devices }))
+    Ok(Json(Frontiers {
+        epoch: team.epoch,
+        head,
+        devices,
+    }))
 }
 
-pub async fn push(State(s): State<ServerState>, caller: Caller, Json(body): Json<Push>) -> ApiResult<Json<PushResult>> {
+pub async fn push(
+    State(s): State<ServerState>,
+    caller: Caller,
+    Json(body): Json<Push>,
+) -> ApiResult<Json<PushResult>> {
     caller.require(Access::Writer)?;
     if body.events.len() > limits::PUSH_EVENTS {
         return Err(ApiError::new(
@@ -48,8 +62,15 @@ pub async fn push(State(s): State<ServerState>, caller: Caller, Json(body): Json
     let now = s.now_us();
     let outcomes = push::admit(&*s.storage, &caller, events, now).await?;
     s.metrics.pushed(&outcomes);
-    s.storage.touch_device(caller.team, caller.device.device, now).await?;
-    let epoch = s.storage.team(caller.team).await?.map(|t| t.epoch).unwrap_or_default();
+    s.storage
+        .touch_device(caller.team, caller.device.device, now)
+        .await?;
+    let epoch = s
+        .storage
+        .team(caller.team)
+        .await?
+        .map(|t| t.epoch)
+        .unwrap_or_default();
     tracing::info!(team = %caller.team, device = %caller.device.device, events = n, "push");
     Ok(Json(PushResult { epoch, outcomes }))
 }
@@ -61,9 +82,20 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-pub async fn pull(State(s): State<ServerState>, caller: Caller, Query(q): Query<PullQuery>) -> ApiResult<Json<Page>> {
-    let team = s.storage.team(caller.team).await?.ok_or_else(|| ApiError::not_found("the team"))?;
-    let limit = q.limit.unwrap_or(limits::PULL_PAGE).clamp(1, limits::PULL_PAGE);
+pub async fn pull(
+    State(s): State<ServerState>,
+    caller: Caller,
+    Query(q): Query<PullQuery>,
+) -> ApiResult<Json<Page>> {
+    let team = s
+        .storage
+        .team(caller.team)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the team"))?;
+    let limit = q
+        .limit
+        .unwrap_or(limits::PULL_PAGE)
+        .clamp(1, limits::PULL_PAGE);
     let rows = s.storage.pull(caller.team, q.after, limit).await?;
     let head = s.storage.head(caller.team).await?;
     let mut bytes = 0;
@@ -73,16 +105,25 @@ pub async fn pull(State(s): State<ServerState>, caller: Caller, Query(q): Query<
             break;
         }
         bytes += row.raw.len();
-        let event = RawValue::from_string(row.raw)
-            .map_err(|e| casebook_server_storage::StorageError::Corrupt(format!("event at {}: {e}", row.position)))?;
+        let event = RawValue::from_string(row.raw).map_err(|e| {
+            casebook_server_storage::StorageError::Corrupt(format!(
+                "event at {}: {e}",
+                row.position
+            ))
+        })?;
         events.push(Relayed {
             position: row.position,
-            received_at: chrono::DateTime::from_timestamp_micros(row.received_us).unwrap_or_default(),
+            received_at: chrono::DateTime::from_timestamp_micros(row.received_us)
+                .unwrap_or_default(),
             event,
         });
     }
     s.metrics.pulled(events.len());
-    Ok(Json(Page { epoch: team.epoch, head, events }))
+    Ok(Json(Page {
+        epoch: team.epoch,
+        head,
+        events,
+    }))
 }
 
 pub async fn digest(
@@ -90,7 +131,9 @@ pub async fn digest(
     caller: Caller,
     Path(incident): Path<String>,
 ) -> ApiResult<Json<IncidentDigest>> {
-    let incident: IncidentId = incident.parse().map_err(|_| ApiError::not_found("the incident"))?;
+    let incident: IncidentId = incident
+        .parse()
+        .map_err(|_| ApiError::not_found("the incident"))?;
     let events = s.storage.incident_events(caller.team, incident).await?;
     if events.is_empty() {
         // Another team's incident answers as if it did not exist.
@@ -109,22 +152,23 @@ pub async fn stream(
     let rx = s.storage.watch();
     let head = s.storage.head(team).await?;
     let first = Some(head);
-    let stream = futures_util::stream::unfold((rx, s, first), move |(mut rx, s, first)| async move {
-        if let Some(head) = first {
-            return Some((Ok(tick(head)), (rx, s, None)));
-        }
-        loop {
-            match rx.recv().await {
-                Ok(t) if t == team => break,
-                Ok(_) => continue,
-                // Missed some wake-ups: tell the client to pull anyway.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+    let stream =
+        futures_util::stream::unfold((rx, s, first), move |(mut rx, s, first)| async move {
+            if let Some(head) = first {
+                return Some((Ok(tick(head)), (rx, s, None)));
             }
-        }
-        let head = s.storage.head(team).await.unwrap_or(0);
-        Some((Ok(tick(head)), (rx, s, None)))
-    });
+            loop {
+                match rx.recv().await {
+                    Ok(t) if t == team => break,
+                    Ok(_) => continue,
+                    // Missed some wake-ups: tell the client to pull anyway.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+            let head = s.storage.head(team).await.unwrap_or(0);
+            Some((Ok(tick(head)), (rx, s, None)))
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -29,9 +29,11 @@ pub fn ensure_certificate(data_dir: &Path, names: &[String]) -> anyhow::Result<(
     }
     let dir = data_dir.join("tls");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let made = rcgen::generate_simple_self_signed(names.to_vec()).context("making the TLS certificate")?;
+    let made =
+        rcgen::generate_simple_self_signed(names.to_vec()).context("making the TLS certificate")?;
     write_private(&key, made.key_pair.serialize_pem().as_bytes())?;
-    std::fs::write(&cert, made.cert.pem()).with_context(|| format!("writing {}", cert.display()))?;
+    std::fs::write(&cert, made.cert.pem())
+        .with_context(|| format!("writing {}", cert.display()))?;
     Ok((cert, true))
 }
 
@@ -44,15 +46,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
     f.sync_all()?;
     Ok(())
 }
 
 /// The SHA-256 of a PEM certificate's DER bytes, as colon-separated upper-case hex (what browsers show).
 pub fn fingerprint(cert_pem: &Path) -> anyhow::Result<String> {
-    let der = CertificateDer::from_pem_file(cert_pem).with_context(|| format!("reading {}", cert_pem.display()))?;
+    let der = CertificateDer::from_pem_file(cert_pem)
+        .with_context(|| format!("reading {}", cert_pem.display()))?;
     Ok(Sha256::digest(der.as_ref())
         .iter()
         .map(|b| format!("{b:02X}"))
@@ -66,12 +72,14 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig
         .with_context(|| format!("reading {}", cert.display()))?
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("reading {}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key).with_context(|| format!("reading {}", key.display()))?;
-    let config = ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .context("the TLS certificate and key do not fit together")?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).with_context(|| format!("reading {}", key.display()))?;
+    let config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .context("TLS protocol versions")?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .context("the TLS certificate and key do not fit together")?;
     Ok(Arc::new(config))
 }

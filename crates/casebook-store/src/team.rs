@@ -41,23 +41,29 @@ pub fn link(conn: &Connection) -> Result<Option<TeamLink>> {
             ))
         })
         .optional()?;
-    row.map(|((server_url, ca_cert_pem, team_id, team_name, user), (email, token, token_expires_us, epoch), (cursor, frontier, last_sync_us, last_error))| {
-        Ok(TeamLink {
-            server_url,
-            ca_cert_pem,
-            team_id,
-            team_name,
-            account_user: parse("user id", &user)?,
-            email,
-            token,
-            token_expires_us,
-            epoch,
-            cursor: cursor as u64,
-            server_frontier: frontier as u64,
-            last_sync_us,
-            last_error,
-        })
-    })
+    row.map(
+        |(
+            (server_url, ca_cert_pem, team_id, team_name, user),
+            (email, token, token_expires_us, epoch),
+            (cursor, frontier, last_sync_us, last_error),
+        )| {
+            Ok(TeamLink {
+                server_url,
+                ca_cert_pem,
+                team_id,
+                team_name,
+                account_user: parse("user id", &user)?,
+                email,
+                token,
+                token_expires_us,
+                epoch,
+                cursor: cursor as u64,
+                server_frontier: frontier as u64,
+                last_sync_us,
+                last_error,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -91,7 +97,10 @@ pub fn set_link(tx: &Connection, l: &TeamLink) -> Result<()> {
 
 /// Signs out: the token goes, the link to the team stays.
 pub fn clear_token(tx: &Connection) -> Result<()> {
-    tx.execute("UPDATE team_link SET token = NULL, token_expires_us = NULL WHERE singleton = 1", [])?;
+    tx.execute(
+        "UPDATE team_link SET token = NULL, token_expires_us = NULL WHERE singleton = 1",
+        [],
+    )?;
     Ok(())
 }
 
@@ -105,7 +114,10 @@ pub fn set_cursor(tx: &Connection, epoch: &str, position: u64) -> Result<()> {
 }
 
 pub fn set_server_frontier(tx: &Connection, frontier: u64) -> Result<()> {
-    tx.execute("UPDATE team_link SET server_frontier = ?1 WHERE singleton = 1", [frontier as i64])?;
+    tx.execute(
+        "UPDATE team_link SET server_frontier = ?1 WHERE singleton = 1",
+        [frontier as i64],
+    )?;
     Ok(())
 }
 
@@ -116,7 +128,10 @@ pub fn record_attempt(tx: &Connection, now_us: i64, error: Option<&str>) -> Resu
             "UPDATE team_link SET last_sync_us = ?1, last_error = NULL WHERE singleton = 1",
             [now_us],
         )?,
-        Some(e) => tx.execute("UPDATE team_link SET last_error = ?1 WHERE singleton = 1", [e])?,
+        Some(e) => tx.execute(
+            "UPDATE team_link SET last_error = ?1 WHERE singleton = 1",
+            [e],
+        )?,
     };
     Ok(())
 }
@@ -140,7 +155,14 @@ pub fn is_anchor(conn: &Connection, device: DeviceId) -> Result<bool> {
 }
 
 /// What the server said of one of this laptop's events it did not take.
-pub fn record_verdict(tx: &Connection, event: &str, verdict: &str, code: Option<&str>, reason: &str, now_us: i64) -> Result<()> {
+pub fn record_verdict(
+    tx: &Connection,
+    event: &str,
+    verdict: &str,
+    code: Option<&str>,
+    reason: &str,
+    now_us: i64,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO sync_verdicts (event_id, verdict, code, reason, at_us) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (event_id) DO UPDATE SET verdict = excluded.verdict, code = excluded.code, reason = excluded.reason",
@@ -190,19 +212,33 @@ pub fn waiting(conn: &Connection, device: DeviceId, server_frontier: u64) -> Res
             "SELECT count(*) FROM events WHERE device = ?1 AND device_seq > ?2
              AND id NOT IN (SELECT event_id FROM sync_verdicts)",
         )?
-        .query_row(params![device.to_string(), server_frontier as i64], |r| r.get(0))?;
+        .query_row(params![device.to_string(), server_frontier as i64], |r| {
+            r.get(0)
+        })?;
     Ok(n as u64)
 }
 
 /// The JSON of this device's events with sequences in `after+1 ..= through`, in order, up to `max_bytes` (at least
 /// one event).
-pub fn own_events(conn: &Connection, device: DeviceId, after: u64, through: u64, max_events: usize, max_bytes: usize) -> Result<Vec<(u64, String)>> {
+pub fn own_events(
+    conn: &Connection,
+    device: DeviceId,
+    after: u64,
+    through: u64,
+    max_events: usize,
+    max_bytes: usize,
+) -> Result<Vec<(u64, String)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {} FROM events WHERE device = ?1 AND device_seq > ?2 AND device_seq <= ?3 ORDER BY device_seq LIMIT ?4",
         crate::append::STORED_COLUMNS
     ))?;
     let rows = stmt.query_map(
-        params![device.to_string(), after as i64, through as i64, max_events as i64],
+        params![
+            device.to_string(),
+            after as i64,
+            through as i64,
+            max_events as i64
+        ],
         crate::append::stored_row,
     )?;
     let mut out = Vec::new();
@@ -232,7 +268,9 @@ pub fn blobs_to_upload(conn: &Connection, device: DeviceId) -> Result<Vec<(Strin
          WHERE e.device = ?1 AND ev.sha256 NOT IN (SELECT sha256 FROM sync_blobs)
          AND e.id NOT IN (SELECT event_id FROM sync_verdicts)",
     )?;
-    let rows = stmt.query_map([device.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    let rows = stmt.query_map([device.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -262,7 +300,10 @@ pub fn open_conflicts(conn: &Connection) -> Result<u64> {
 }
 
 /// The convergence digest of an incident as this laptop holds it (its own events the server refused left out).
-pub fn incident_digest(conn: &Connection, incident: casebook_core::IncidentId) -> Result<casebook_core::digest::SetDigest> {
+pub fn incident_digest(
+    conn: &Connection,
+    incident: casebook_core::IncidentId,
+) -> Result<casebook_core::digest::SetDigest> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, hash FROM events WHERE incident_id = ?1 AND id NOT IN (SELECT event_id FROM sync_verdicts)",
     )?;
@@ -273,5 +314,7 @@ pub fn incident_digest(conn: &Connection, incident: casebook_core::IncidentId) -
         .into_iter()
         .map(|(id, hash)| Ok((parse("event id", &id)?, hash)))
         .collect::<Result<_>>()?;
-    Ok(casebook_core::digest::set_digest(parsed.iter().map(|(id, h)| (*id, h.as_str()))))
+    Ok(casebook_core::digest::set_digest(
+        parsed.iter().map(|(id, h)| (*id, h.as_str())),
+    ))
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use casebook_core::IncidentId;
 use casebook_protocol::{
-    routes, BlobStatus, ErrorBody, ErrorCode, Frontiers, IncidentDigest, Page, Push, PushResult, Session, SignIn, Tick,
+    routes, BlobStatus, ErrorBody, ErrorCode, Frontiers, IncidentDigest, Page, Push, PushResult,
+    Session, SignIn, Tick,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -75,7 +76,10 @@ impl Remote for Client {
     }
 
     fn blob_upload(&self, sha256: &str, offset: u64, chunk: &[u8]) -> Result<BlobStatus> {
-        let url = format!("{}?offset={offset}", self.url(&routes::BLOB.replace("{sha256}", sha256)));
+        let url = format!(
+            "{}?offset={offset}",
+            self.url(&routes::BLOB.replace("{sha256}", sha256))
+        );
         self.answer(
             self.auth(self.agent.put(&url))
                 .header("Content-Type", "application/octet-stream")
@@ -98,11 +102,15 @@ pub fn certificates(pem: &[u8]) -> Result<Vec<Certificate<'static>>> {
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
             Ok(_) => None,
-            Err(e) => Some(Err(SyncError::Tls(format!("the certificate file is not PEM: {e}")))),
+            Err(e) => Some(Err(SyncError::Tls(format!(
+                "the certificate file is not PEM: {e}"
+            )))),
         })
         .collect::<Result<_>>()?;
     if certs.is_empty() {
-        return Err(SyncError::Tls("the certificate file holds no certificate".into()));
+        return Err(SyncError::Tls(
+            "the certificate file holds no certificate".into(),
+        ));
     }
     Ok(certs)
 }
@@ -160,7 +168,10 @@ impl Client {
         }
     }
 
-    fn answer<T: DeserializeOwned>(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<T> {
+    fn answer<T: DeserializeOwned>(
+        &self,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T> {
         let mut response = result.map_err(|e| self.offline(e))?;
         let status = response.status();
         let bytes = response
@@ -182,7 +193,12 @@ impl Client {
         self.answer(self.auth(self.agent.get(&self.url(path))).call())
     }
 
-    fn send<B: Serialize, T: DeserializeOwned>(&self, method: &str, path: &str, body: &B) -> Result<T> {
+    fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
         let url = self.url(path);
         let req = match method {
             "POST" => self.agent.post(&url),
@@ -197,7 +213,10 @@ impl Client {
     }
 
     pub fn sign_out(&self) -> Result<()> {
-        let response = self.auth(self.agent.delete(&self.url(routes::SESSION))).call().map_err(|e| self.offline(e))?;
+        let response = self
+            .auth(self.agent.delete(&self.url(routes::SESSION)))
+            .call()
+            .map_err(|e| self.offline(e))?;
         if response.status().is_success() {
             Ok(())
         } else {
@@ -210,7 +229,12 @@ impl Client {
     }
 
     /// Streams an evidence file from `offset` into `sink`; returns the bytes written.
-    pub fn blob_download(&self, sha256: &str, offset: u64, sink: &mut dyn std::io::Write) -> Result<u64> {
+    pub fn blob_download(
+        &self,
+        sha256: &str,
+        offset: u64,
+        sink: &mut dyn std::io::Write,
+    ) -> Result<u64> {
         let url = self.url(&routes::BLOB.replace("{sha256}", sha256));
         let mut req = self.auth(self.agent.get(&url));
         if offset > 0 {
@@ -221,7 +245,10 @@ impl Client {
             return self.answer::<serde_json::Value>(Ok(response)).map(|_| 0);
         }
         let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
-        std::io::copy(&mut reader, sink).map_err(|e| SyncError::Offline { url: self.base.clone(), detail: e.to_string() })
+        std::io::copy(&mut reader, sink).map_err(|e| SyncError::Offline {
+            url: self.base.clone(),
+            detail: e.to_string(),
+        })
     }
 
     /// Opens the change stream and calls `on_tick` with the server's head each time the team's log grows, until
@@ -242,16 +269,23 @@ impl Client {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = std::io::BufRead::read_line(&mut lines, &mut line)
-                .map_err(|e| SyncError::Offline { url: self.base.clone(), detail: e.to_string() })?;
+            let n = std::io::BufRead::read_line(&mut lines, &mut line).map_err(|e| {
+                SyncError::Offline {
+                    url: self.base.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
             if n == 0 {
                 return Ok(());
             }
             if line.len() > 4096 {
-                return Err(SyncError::Protocol("a change-stream line is too long".into()));
+                return Err(SyncError::Protocol(
+                    "a change-stream line is too long".into(),
+                ));
             }
             if let Some(data) = line.trim_end().strip_prefix("data:") {
-                let tick: Tick = serde_json::from_str(data.trim()).map_err(|e| SyncError::Protocol(e.to_string()))?;
+                let tick: Tick = serde_json::from_str(data.trim())
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
                 if !on_tick(tick) {
                     return Ok(());
                 }

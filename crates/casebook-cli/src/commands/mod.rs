@@ -67,9 +67,12 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
                 table(&["NAME", "ROLE", "TIER", "ID"], &rows)
             })
         }
-        Command::Login { server, user, password_stdin, ca_cert } => {
-            team::login(cb, &server, &user, password_stdin, ca_cert.as_deref(), out)
-        }
+        Command::Login {
+            server,
+            user,
+            password_stdin,
+            ca_cert,
+        } => team::login(cb, &server, &user, password_stdin, ca_cert.as_deref(), out),
         Command::Logout => team::logout(cb, out),
         Command::Sync { command } => team::sync(cb, command, out),
         Command::Incident(c) => incident::run(cb, c, out),

@@ -55,10 +55,16 @@ fn summary(r: &SyncReport) -> String {
         text.push_str(&format!(", {} evidence files uploaded", r.blobs_uploaded));
     }
     if r.forks > 0 {
-        text.push_str(&format!("\n{} forked event(s) kept aside (see `casebook log verify`)", r.forks));
+        text.push_str(&format!(
+            "\n{} forked event(s) kept aside (see `casebook log verify`)",
+            r.forks
+        ));
     }
     if r.refused_here > 0 {
-        text.push_str(&format!("\n{} pulled event(s) refused here (`casebook log refused`)", r.refused_here));
+        text.push_str(&format!(
+            "\n{} pulled event(s) refused here (`casebook log refused`)",
+            r.refused_here
+        ));
     }
     if r.refused > 0 {
         text.push_str("\n`casebook sync status` shows why the server refused them");
@@ -177,7 +183,9 @@ pub fn sync(cb: &mut Casebook, command: Option<SyncCmd>, out: &Out) -> anyhow::R
                 )
             })?;
             if !same {
-                anyhow::bail!("this laptop does not hold exactly what the server holds; run `casebook sync`");
+                anyhow::bail!(
+                    "this laptop does not hold exactly what the server holds; run `casebook sync`"
+                );
             }
             Ok(())
         }

@@ -19,9 +19,13 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.pragma_update(None, "user_version", 99).unwrap();
     drop(c);
-    let err = SqliteStorage::open(&path).err().expect("a newer schema must be refused");
+    let err = SqliteStorage::open(&path)
+        .err()
+        .expect("a newer schema must be refused");
     assert!(err.to_string().contains("newer casebook-server"), "{err}");
     let c = rusqlite::Connection::open(&path).unwrap();
-    let v: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(v, 99, "the refused file must not be touched");
 }
