@@ -74,8 +74,12 @@ impl ServerDir {
         self.dir.path().join("tls").join("cert.pem")
     }
 
-    /// Starts `serve` on `port` and waits for its "listening on" line.
+    /// Starts `serve` on `port` and waits for its "listening on" line. Its log is appended to `log`.
     fn serve(&self, port: u16) -> Child {
+        self.serve_logging(port, std::sync::Arc::default())
+    }
+
+    fn serve_logging(&self, port: u16, log: std::sync::Arc<std::sync::Mutex<String>>) -> Child {
         let mut child = self
             .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
@@ -99,7 +103,11 @@ impl ServerDir {
             );
         }
         // Keep draining its log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                log.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
         child
     }
 }
@@ -229,7 +237,8 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         "--password-stdin",
     ]);
     let port = free_port();
-    let mut serving = server.serve(port);
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut serving = server.serve_logging(port, log.clone());
     let ana = DataDir::new();
     login(&ana, port, "ana@acme.example", &server.cert());
     let key = ana
@@ -265,7 +274,7 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         } else {
             kill(&mut serving);
             let _ = sync.wait();
-            serving = server.serve(port);
+            serving = server.serve_logging(port, log.clone());
         }
         // The laptop's database is whole, and its next sync finishes the job.
         let integrity: String = ana
@@ -302,6 +311,13 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
     login(&lena, port, "lena@acme.example", &server.cert());
     converged(&lena, &key);
     kill(&mut serving);
+    // The server logged every sign-in and push, and never a secret or case text.
+    let token: String = ana.sql().query_row("SELECT token FROM team_link", [], |r| r.get(0)).unwrap();
+    let log = log.lock().unwrap();
+    assert!(log.contains("signed in") && log.contains("push"), "the server logs what it does: {log}");
+    for secret in [PASSWORD, token.as_str(), "Password spraying", "svc-"] {
+        assert!(!log.contains(secret), "the server's log must not contain {secret:?}");
+    }
 }
 
 #[test]

@@ -29,3 +29,10 @@ fn a_database_from_a_newer_server_is_refused_untouched() {
         .unwrap();
     assert_eq!(v, 99, "the refused file must not be touched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_writers_and_three_paging_readers_lose_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(&dir.path().join("server.db")).unwrap();
+    casebook_server_storage::story::stress(Arc::new(s), 16, 500).await;
+}
