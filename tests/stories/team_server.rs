@@ -312,11 +312,20 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
     converged(&lena, &key);
     kill(&mut serving);
     // The server logged every sign-in and push, and never a secret or case text.
-    let token: String = ana.sql().query_row("SELECT token FROM team_link", [], |r| r.get(0)).unwrap();
+    let token: String = ana
+        .sql()
+        .query_row("SELECT token FROM team_link", [], |r| r.get(0))
+        .unwrap();
     let log = log.lock().unwrap();
-    assert!(log.contains("signed in") && log.contains("push"), "the server logs what it does: {log}");
+    assert!(
+        log.contains("signed in") && log.contains("push"),
+        "the server logs what it does: {log}"
+    );
     for secret in [PASSWORD, token.as_str(), "Password spraying", "svc-"] {
-        assert!(!log.contains(secret), "the server's log must not contain {secret:?}");
+        assert!(
+            !log.contains(secret),
+            "the server's log must not contain {secret:?}"
+        );
     }
 }
 

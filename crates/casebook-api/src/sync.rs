@@ -125,11 +125,16 @@ fn device_name() -> String {
 
 /// Reads a CA or certificate file the person named; small, or it is not a certificate.
 fn read_ca(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(crate::error::io(format!("cannot read {}", path.display())))?;
+    let meta = std::fs::metadata(path)
+        .map_err(crate::error::io(format!("cannot read {}", path.display())))?;
     if meta.len() > 1024 * 1024 {
-        return Err(Error::invalid(format!("{} is too large to be a certificate file", path.display())));
+        return Err(Error::invalid(format!(
+            "{} is too large to be a certificate file",
+            path.display()
+        )));
     }
-    std::fs::read_to_string(path).map_err(crate::error::io(format!("cannot read {}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(crate::error::io(format!("cannot read {}", path.display())))
 }
 
 impl Casebook {
@@ -155,12 +160,16 @@ impl Casebook {
         }
         let (device, key, offline_user) = match &profile {
             Some(p) => {
-                let key = p.key.clone().ok_or_else(|| Error::new(ErrorCode::Internal, "this device has no key"))?;
+                let key = p
+                    .key
+                    .clone()
+                    .ok_or_else(|| Error::new(ErrorCode::Internal, "this device has no key"))?;
                 (p.device, key, Some(p.owner))
             }
             None => (DeviceId(Uuid::now_v7()), crate::new_device_key(), None),
         };
-        let client = Client::new(server, ca_pem.as_deref().map(str::as_bytes), None).map_err(sync_error)?;
+        let client =
+            Client::new(server, ca_pem.as_deref().map(str::as_bytes), None).map_err(sync_error)?;
         let session = client
             .sign_in(&SignIn {
                 email: email.trim().to_string(),
@@ -171,8 +180,12 @@ impl Casebook {
                 offline_user,
             })
             .map_err(sync_error)?;
-        let anchor = PublicKey::from_hex(&session.team.directory_key)
-            .map_err(|e| Error::new(ErrorCode::Integrity, format!("the server sent an unreadable directory key: {e}")))?;
+        let anchor = PublicKey::from_hex(&session.team.directory_key).map_err(|e| {
+            Error::new(
+                ErrorCode::Integrity,
+                format!("the server sent an unreadable directory key: {e}"),
+            )
+        })?;
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
         if profile.is_none() {
@@ -223,9 +236,13 @@ impl Casebook {
             return Err(not_joined());
         };
         let told_server = match &link.token {
-            Some(token) => Client::new(&link.server_url, link.ca_cert_pem.as_deref().map(str::as_bytes), Some(token.clone()))
-                .and_then(|c| c.sign_out())
-                .is_ok(),
+            Some(token) => Client::new(
+                &link.server_url,
+                link.ca_cert_pem.as_deref().map(str::as_bytes),
+                Some(token.clone()),
+            )
+            .and_then(|c| c.sign_out())
+            .is_ok(),
             None => false,
         };
         let tx = self.store.write()?;
@@ -239,11 +256,18 @@ impl Casebook {
         let token = link.token.clone().ok_or_else(|| {
             Error::new(
                 ErrorCode::Unauthenticated,
-                format!("signed out of team {:?}; casebook login {} --user {}", link.team_name, link.server_url, link.email),
+                format!(
+                    "signed out of team {:?}; casebook login {} --user {}",
+                    link.team_name, link.server_url, link.email
+                ),
             )
         })?;
-        let client = Client::new(&link.server_url, link.ca_cert_pem.as_deref().map(str::as_bytes), Some(token))
-            .map_err(sync_error)?;
+        let client = Client::new(
+            &link.server_url,
+            link.ca_cert_pem.as_deref().map(str::as_bytes),
+            Some(token),
+        )
+        .map_err(sync_error)?;
         Ok((link, client))
     }
 
@@ -256,7 +280,11 @@ impl Casebook {
 
     /// Syncs through any [`Remote`]: the HTTPS client in use, or a test's in-process server with faults between.
     /// The attempt's outcome is recorded either way (`sync status` shows the last error).
-    pub fn sync_through(&mut self, remote: &dyn Remote, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
+    pub fn sync_through(
+        &mut self,
+        remote: &dyn Remote,
+        progress: &dyn Fn(SyncStep),
+    ) -> Result<SyncReport> {
         let result = self.sync_with(remote, progress);
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
@@ -265,16 +293,26 @@ impl Casebook {
         result
     }
 
-    fn sync_with(&mut self, client: &dyn Remote, progress: &dyn Fn(SyncStep)) -> Result<SyncReport> {
+    fn sync_with(
+        &mut self,
+        client: &dyn Remote,
+        progress: &dyn Fn(SyncStep),
+    ) -> Result<SyncReport> {
         let profile = trust::profile(self.store.conn())?.ok_or_else(crate::not_initialized)?;
         let link = team::link(self.store.conn())?.ok_or_else(not_joined)?;
-        let mut report = SyncReport { server: link.server_url.clone(), ..Default::default() };
+        let mut report = SyncReport {
+            server: link.server_url.clone(),
+            ..Default::default()
+        };
         let remote = client.frontiers().map_err(sync_error)?;
         let cursor = Cursor {
             epoch: link.epoch.as_deref().and_then(|e| e.parse().ok()),
             position: link.cursor,
         };
-        let local = BTreeMap::from([(profile.device, team::contiguous_head(self.store.conn(), profile.device)?)]);
+        let local = BTreeMap::from([(
+            profile.device,
+            team::contiguous_head(self.store.conn(), profile.device)?,
+        )]);
         let plan = casebook_sync::plan(&local, cursor, &remote);
         report.restarted = plan.restarted;
         for range in &plan.push {
@@ -310,7 +348,9 @@ impl Casebook {
                 limits::PUSH_EVENTS,
                 limits::PUSH_TARGET_BYTES,
             )?;
-            let Some(&(last, _)) = batch.last() else { break };
+            let Some(&(last, _)) = batch.last() else {
+                break;
+            };
             let raw: Vec<Box<RawValue>> = batch
                 .into_iter()
                 .map(|(_, json)| RawValue::from_string(json))
@@ -333,14 +373,24 @@ impl Casebook {
                     }
                     Verdict::Refused { code, reason } => {
                         report.refused += 1;
-                        team::record_verdict(&tx, &o.id.to_string(), "refused", Some(code.as_str()), reason, now)?;
+                        team::record_verdict(
+                            &tx,
+                            &o.id.to_string(),
+                            "refused",
+                            Some(code.as_str()),
+                            reason,
+                            now,
+                        )?;
                     }
                 }
             }
             team::set_server_frontier(&tx, last)?;
             tx.commit().map_err(casebook_store::StoreError::from)?;
             after = last;
-            progress(SyncStep::Pushing { done: after - range.after, total });
+            progress(SyncStep::Pushing {
+                done: after - range.after,
+                total,
+            });
         }
         Ok(true)
     }
@@ -364,21 +414,27 @@ impl Casebook {
             };
             if !status.complete {
                 let path = self.blobs.path_of(&sha);
-                let mut file = std::fs::File::open(&path)
-                    .map_err(crate::error::io(format!("cannot read evidence file {}", path.display())))?;
+                let mut file = std::fs::File::open(&path).map_err(crate::error::io(format!(
+                    "cannot read evidence file {}",
+                    path.display()
+                )))?;
                 file.seek(std::io::SeekFrom::Start(status.received))
                     .map_err(crate::error::io("reading an evidence file"))?;
                 let mut offset = status.received;
                 let mut chunk = vec![0u8; 4 * 1024 * 1024];
                 while offset < status.size {
-                    let n = file.read(&mut chunk).map_err(crate::error::io("reading an evidence file"))?;
+                    let n = file
+                        .read(&mut chunk)
+                        .map_err(crate::error::io("reading an evidence file"))?;
                     if n == 0 {
                         return Err(Error::new(
                             ErrorCode::Integrity,
                             format!("evidence file {sha} is shorter here than its record says"),
                         ));
                     }
-                    client.blob_upload(&sha, offset, &chunk[..n]).map_err(sync_error)?;
+                    client
+                        .blob_upload(&sha, offset, &chunk[..n])
+                        .map_err(sync_error)?;
                     offset += n as u64;
                 }
                 report.blobs_uploaded += 1;
@@ -387,7 +443,10 @@ impl Casebook {
             let tx = self.store.write()?;
             team::blob_on_server(&tx, &sha, now)?;
             tx.commit().map_err(casebook_store::StoreError::from)?;
-            progress(SyncStep::Uploading { done: i as u64 + 1, total });
+            progress(SyncStep::Uploading {
+                done: i as u64 + 1,
+                total,
+            });
         }
         Ok(())
     }
@@ -429,9 +488,14 @@ impl Casebook {
                         after + 1 + i as u64
                     ))));
                 }
-                let wire: WireEvent = serde_json::from_str(relayed.event.get())
-                    .map_err(|e| sync_error(SyncError::Protocol(format!("event at {}: {e}", relayed.position))))?;
-                let event = Event::try_from(wire).map_err(|e| Error::new(ErrorCode::NewerVersion, e.to_string()))?;
+                let wire: WireEvent = serde_json::from_str(relayed.event.get()).map_err(|e| {
+                    sync_error(SyncError::Protocol(format!(
+                        "event at {}: {e}",
+                        relayed.position
+                    )))
+                })?;
+                let event = Event::try_from(wire)
+                    .map_err(|e| Error::new(ErrorCode::NewerVersion, e.to_string()))?;
                 events.push(event);
             }
             let last = after + events.len() as u64;
@@ -450,7 +514,10 @@ impl Casebook {
             team::set_cursor(&tx, &epoch.to_string(), last)?;
             tx.commit().map_err(casebook_store::StoreError::from)?;
             after = last;
-            progress(SyncStep::Pulling { position: after, head: page.head });
+            progress(SyncStep::Pulling {
+                position: after,
+                head: page.head,
+            });
             if after >= page.head {
                 break;
             }
@@ -469,7 +536,11 @@ impl Casebook {
             _ => 0,
         };
         let reachable = match (&link, ask_server) {
-            (Some(l), true) if l.token.is_some() => Some(self.client().and_then(|(_, c)| c.frontiers().map_err(sync_error)).is_ok()),
+            (Some(l), true) if l.token.is_some() => Some(
+                self.client()
+                    .and_then(|(_, c)| c.frontiers().map_err(sync_error))
+                    .is_ok(),
+            ),
             _ => None,
         };
         Ok(SyncStatus {
@@ -479,7 +550,10 @@ impl Casebook {
             signed_in: link.as_ref().is_some_and(|l| l.token.is_some()),
             reachable,
             waiting,
-            last_sync: link.as_ref().and_then(|l| l.last_sync_us).and_then(DateTime::from_timestamp_micros),
+            last_sync: link
+                .as_ref()
+                .and_then(|l| l.last_sync_us)
+                .and_then(DateTime::from_timestamp_micros),
             last_error: link.as_ref().and_then(|l| l.last_error.clone()),
             conflicts: team::open_conflicts(conn)?,
             refused: verdicts.len() as u64,
