@@ -44,6 +44,10 @@ struct Args {
     /// least as new, else this benchmark serving through the same library).
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Events in the log a fresh laptop pulls, instead of the size's own (1,000,000 full, 5,000 quick): the full
+    /// pull takes a quarter of an hour on a 2-core machine today.
+    #[arg(long, value_name = "N")]
+    sync_pull_events: Option<usize>,
     /// Internal: serve the team server data directory DATA_DIR on 127.0.0.1:0 until standard input closes.
     #[arg(long, value_name = "DATA_DIR", hide = true)]
     server_child: Option<PathBuf>,
@@ -74,11 +78,14 @@ fn main() -> Result<()> {
     if let Some(dir) = &args.server_child {
         return casebook_bench::sync::server::serve_child(dir);
     }
-    let sizes = if args.quick {
+    let mut sizes = if args.quick {
         Sizes::QUICK
     } else {
         Sizes::FULL
     };
+    if let Some(n) = args.sync_pull_events {
+        sizes.sync_pull_events = n.max(1);
+    }
     let parent = args.dir.unwrap_or_else(std::env::temp_dir);
     let root = tempfile::Builder::new()
         .prefix("casebook-bench-")
