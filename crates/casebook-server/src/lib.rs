@@ -55,6 +55,9 @@ pub struct ServerState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<observe::Metrics>,
     pub sign_ins: Arc<auth::SignInLimiter>,
+    /// Password checks running at once: each takes Argon2's 19 MiB, so twenty simultaneous sign-ins would otherwise
+    /// need 400 MB. One per core keeps the CPU busy and memory flat.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl ServerState {
@@ -68,6 +71,9 @@ impl ServerState {
             clock,
             metrics: Arc::new(observe::Metrics::default()),
             sign_ins: Arc::new(auth::SignInLimiter::default()),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
