@@ -49,3 +49,15 @@ pub(crate) fn opt_text<T: ToString>(s: Option<T>) -> Value {
 pub(crate) fn opt_int(v: Option<i64>) -> Value {
     v.map(Value::Integer).unwrap_or(Value::Null)
 }
+
+/// `execute` through the connection's statement cache: the hot write paths (projections, arrivals) run the same
+/// statements for every event.
+pub(crate) trait Cached {
+    fn exec_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+}
+
+impl Cached for rusqlite::Connection {
+    fn exec_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+}

@@ -1,6 +1,7 @@
 //! Append-only texts: timeline entries (with corrections and key-event flags), long-text versions, and the full-text
 //! index.
 
+use crate::sql::Cached as _;
 use casebook_core::event::NewEntry;
 use casebook_core::model::TextField;
 use casebook_core::{EventId, UserId};
@@ -21,12 +22,12 @@ pub(super) fn add_text_version(
     body: &str,
     event: &str,
 ) -> Result<()> {
-    tx.execute(
+    tx.exec_cached(
         "INSERT OR IGNORE INTO text_versions (event_id, incident_id, field, hlc, author, base, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![event, incident, field.as_str(), hlc, author.to_string(), base.map(|b| b.to_string()), body],
     )?;
     for settled in base.iter().chain(resolves) {
-        tx.execute(
+        tx.exec_cached(
             "INSERT OR IGNORE INTO text_settles (event_id, settled) VALUES (?1, ?2)",
             params![event, settled.to_string()],
         )?;
@@ -41,7 +42,7 @@ pub(super) fn add_text_version(
         "UPDATE incidents SET {column} = (SELECT text FROM text_versions WHERE incident_id = ?1 AND field = ?2
          ORDER BY hlc DESC, event_id DESC LIMIT 1) WHERE id = ?1"
     );
-    tx.execute(&sql, params![incident, field.as_str()])?;
+    tx.exec_cached(&sql, params![incident, field.as_str()])?;
     Ok(())
 }
 
@@ -146,8 +147,8 @@ pub(super) fn refresh_incident_search(tx: &Transaction, incident: &str) -> Resul
         )
         .optional()?;
     if let Some((rowid, key, body)) = row {
-        tx.execute("DELETE FROM incident_search WHERE rowid = ?1", [rowid])?;
-        tx.execute(
+        tx.exec_cached("DELETE FROM incident_search WHERE rowid = ?1", [rowid])?;
+        tx.exec_cached(
             "INSERT INTO incident_search (rowid, key, body) VALUES (?1, ?2, ?3)",
             params![rowid, key, body],
         )?;

@@ -1,6 +1,7 @@
 //! Escalations: every transition is kept and the state refolded in HLC order by the core whenever one arrives; the
 //! outcome moves the incident's tier and assignee claims and shows on the timeline as system entries.
 
+use crate::sql::Cached as _;
 use casebook_core::escalation::{self, Recorded, Request, Transition};
 use casebook_core::event::NewEntry;
 use casebook_core::{EntryId, Event, Hlc, Payload};
@@ -152,7 +153,7 @@ pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()
         });
     }
     let f = escalation::fold(&request, &recorded);
-    tx.execute(
+    tx.exec_cached(
         "UPDATE escalations SET state = ?2, to_tier = ?3, assignee = ?4, clock_start_hlc = ?5, acknowledged_hlc = ?6,
          acknowledged_by = ?7, settled_hlc = ?8, settled_by = ?9, decline_reason = ?10 WHERE id = ?1",
         params![
@@ -168,29 +169,29 @@ pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()
             f.decline_reason,
         ],
     )?;
-    tx.execute(
+    tx.exec_cached(
         "UPDATE escalation_transitions SET conflict = NULL WHERE escalation_id = ?1",
         [escalation],
     )?;
     for c in &f.conflicts {
-        tx.execute(
+        tx.exec_cached(
             "UPDATE escalation_transitions SET conflict = ?2 WHERE event_id = ?1",
             params![c.event.to_string(), c.reason],
         )?;
     }
     // Only the winning accept moves the incident; an accept that lost a race gives up its claim.
-    tx.execute(
+    tx.exec_cached(
         "DELETE FROM field_claims WHERE entity_id = ?1 AND field IN ('tier', 'assignee')
          AND event_id IN (SELECT event_id FROM escalation_transitions WHERE escalation_id = ?2)",
         params![incident, escalation],
     )?;
     if let (escalation::EscalationState::Accepted, Some((hlc, by, event))) = (f.state, f.settled) {
         let (hlc, event) = (hlc.encode(), event.to_string());
-        tx.execute(
+        tx.exec_cached(
             "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'tier', ?2, ?3, ?4)",
             params![incident, hlc, event, f.to_tier.get()],
         )?;
-        tx.execute(
+        tx.exec_cached(
             "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'assignee', ?2, ?3, ?4)",
             params![incident, hlc, event, by.to_string()],
         )?;

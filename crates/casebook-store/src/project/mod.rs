@@ -6,6 +6,7 @@
 //! and show the latest, leaving unseen concurrent versions as conflicts; escalations keep every transition and are
 //! refolded in HLC order by the core whenever one arrives.
 
+use crate::sql::Cached as _;
 use casebook_core::event::FieldChange;
 use casebook_core::model::{KeyTime, Status, TextField};
 use casebook_core::{Event, Payload};
@@ -57,7 +58,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             tier,
         } => {
             // An authority's registration beats any claim; among equals the later by HLC wins.
-            tx.execute(
+            tx.exec_cached(
                 "INSERT INTO users (id, name, role, tier, hlc, rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, tier = excluded.tier,
                  hlc = excluded.hlc, rank = excluded.rank
@@ -70,7 +71,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             user,
             public_key,
         } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT INTO device_keys (device, user_id, public_key, rank, hlc, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (device, user_id) DO UPDATE SET public_key = excluded.public_key, rank = excluded.rank,
                  hlc = excluded.hlc, event_id = excluded.event_id
@@ -80,7 +81,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         }
         Payload::ResponseTargetsSet { targets } => {
             for t in targets {
-                tx.execute(
+                tx.exec_cached(
                     "INSERT INTO response_targets (severity, acknowledge_minutes, accept_minutes, hlc) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (severity) DO UPDATE SET acknowledge_minutes = excluded.acknowledge_minutes,
                      accept_minutes = excluded.accept_minutes, hlc = excluded.hlc WHERE excluded.hlc > response_targets.hlc",
@@ -103,7 +104,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             detected_at,
             reported_at,
         } => {
-            tx.execute(
+            tx.exec_cached(
                 "UPDATE incidents SET key = ?2, opened = 1, created_by = ?3, created_hlc = ?4, foreign_case = ?5 WHERE id = ?1",
                 params![inc, key, b.author.to_string(), hlc, rank == crate::trust::RANK_UNVERIFIED],
             )?;
@@ -138,7 +139,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
                 &id,
             )?;
             for tag in tags {
-                tx.execute("INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)", params![id, tag, inc])?;
+                tx.exec_cached("INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)", params![id, tag, inc])?;
             }
             refresh_incident_search(tx, &inc)?;
         }
@@ -172,7 +173,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             refresh_incident_search(tx, &inc)?;
         }
         Payload::TagAdded { tag } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO tag_adds (event_id, tag, incident_id) VALUES (?1, ?2, ?3)",
                 params![id, tag, inc],
             )?;
@@ -180,7 +181,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         }
         Payload::TagRemoved { tag, removes } => {
             for r in removes {
-                tx.execute(
+                tx.exec_cached(
                     "INSERT OR IGNORE INTO tag_removals (removed_event_id, tag, by_event_id) VALUES (?1, ?2, ?3)",
                     params![r.to_string(), tag, id],
                 )?;
@@ -220,11 +221,11 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         }
         Payload::EntryKeyEventSet { entry, key_event } => {
             let entry = entry.to_string();
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'key_event', ?2, ?3, ?4)",
                 params![entry, hlc, id, *key_event],
             )?;
-            tx.execute(
+            tx.exec_cached(
                 "UPDATE timeline_entries SET key_event = ?2, key_event_hlc = ?3 WHERE id = ?1 AND key_event_hlc < ?3
                  AND incident_id = ?4",
                 params![entry, *key_event, hlc, inc],
@@ -242,7 +243,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             source_path,
             description,
         } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO evidence (id, incident_id, event_id, name, sha256, size, media_type, acquired_us,
                  acquired_by, source_host, source_path, description, added_hlc, author)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -272,7 +273,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             location,
             reason,
         } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO custody (event_id, evidence_id, incident_id, action, who, at_us, location, reason, hlc, author)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![id, evidence.to_string(), inc, action.as_str(), who, micros(*at), location, reason, hlc, b.author.to_string()],
@@ -289,7 +290,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             note,
         } => {
             let oid = observable.to_string();
-            let inserted = tx.execute(
+            let inserted = tx.exec_cached(
                 "INSERT OR IGNORE INTO observables (id, incident_id, kind, value, tlp, ioc, first_seen_us, last_seen_us, note, hlc, author)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
@@ -317,7 +318,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             due,
         } => {
             let tid = task.to_string();
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO tasks (id, incident_id, title, owner, due_us, status, status_hlc, created_hlc, author)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'open', '', ?6, ?7)",
                 params![tid, inc, title, owner.map(|o| o.to_string()), opt_micros(*due), hlc, b.author.to_string()],
@@ -326,7 +327,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         }
         Payload::TaskStatusSet { task, status } => {
             let tid = task.to_string();
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'status', ?2, ?3, ?4)",
                 params![tid, hlc, id, status.as_str()],
             )?;
@@ -334,7 +335,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         }
         Payload::CommentAdded { comment, body } => {
             let cid = comment.to_string();
-            let inserted = tx.execute(
+            let inserted = tx.exec_cached(
                 "INSERT OR IGNORE INTO comments (id, incident_id, body, author, hlc) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![cid, inc, body, b.author.to_string(), hlc],
             )?;
@@ -350,7 +351,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
             reason,
             handoff,
         } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO escalations (id, incident_id, request_event, from_tier, requested_tier, requested_assignee,
                  to_tier, assignee, state, reason, handoff, requested_by, requested_hlc, clock_start_hlc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6, 'requested', ?7, ?8, ?9, ?10, ?10)",
@@ -377,7 +378,7 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         | Payload::EscalationAccepted { escalation }
         | Payload::EscalationDeclined { escalation, .. }
         | Payload::EscalationAssigned { escalation, .. } => {
-            tx.execute(
+            tx.exec_cached(
                 "INSERT OR IGNORE INTO escalation_transitions (event_id, escalation_id, incident_id, hlc, by_user, transition)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, escalation.to_string(), inc, hlc, b.author.to_string(), e.payload_json],
