@@ -18,3 +18,25 @@ pub fn code(err: &anyhow::Error) -> u8 {
         1
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partly_checked_report_has_its_own_exit_code_and_other_errors_exit_1() {
+        let partly = anyhow::Error::new(PartlyChecked(PathBuf::from("r.pdf")));
+        assert_eq!(
+            code(&partly),
+            3,
+            "scripts tell 'not verified, nothing failed' apart"
+        );
+        let context = partly.context("verifying r.pdf");
+        assert_eq!(code(&context), 3, "context added on the way keeps the code");
+        assert_eq!(
+            code(&anyhow::anyhow!("r.pdf does not verify")),
+            1,
+            "a failure is an error"
+        );
+    }
+}
