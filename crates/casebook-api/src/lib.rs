@@ -72,10 +72,12 @@ impl Casebook {
 
     /// Opens a data directory with a given clock (tests pass a fixed one). Sweeps what interrupted writers left.
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Casebook> {
-        std::fs::create_dir_all(data_dir).map_err(error::io(format!(
-            "cannot create the data directory {}",
-            data_dir.display()
-        )))?;
+        casebook_store::private_dir::create_private_dir(data_dir, DATABASE_FILE).map_err(
+            error::io(format!(
+                "cannot create the data directory {}",
+                data_dir.display()
+            )),
+        )?;
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
         // Asked per blob while the sweep holds its lock; when in doubt (a read error), keep the file.

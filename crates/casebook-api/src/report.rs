@@ -38,11 +38,28 @@ pub struct ReportCheck {
     pub message: String,
 }
 
+/// The overall answer about a report file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    /// Every page re-rendered byte for byte and no check failed.
+    Verified,
+    /// Nothing failed, but the pages were not re-rendered: not verified.
+    PartlyChecked,
+    /// A check failed.
+    Failed,
+}
+
 /// The verdict on a report file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportVerdict {
+    pub verdict: VerdictKind,
+    /// True only when `verdict` is `verified`.
     pub verified: bool,
+    /// What was not checked, in words (the pages, the evidence hashes, the comparison with the live case).
+    pub not_checked: Vec<String>,
     pub incident_key: Option<String>,
     /// Whether the case is in this data directory (so evidence and changes were checked against it).
     pub case_present: bool,
@@ -95,13 +112,23 @@ impl Casebook {
     /// Checks a report file: its attachment and digests, an exact re-render, and, when this data directory holds
     /// the case, every evidence hash and whether the case changed since.
     pub fn verify_report(&self, pdf: &Path) -> Result<ReportVerdict> {
-        let bytes = std::fs::read(pdf).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             Error::with_source(
                 ErrorCode::InvalidInput,
                 format!("cannot read {}: {e}", pdf.display()),
                 e,
             )
-        })?;
+        };
+        // Read at most one byte past the cap: `verify` then refuses the file without it ever being whole in memory.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(pdf).map_err(cannot_read)?,
+                report::MAX_REPORT_BYTES as u64 + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(cannot_read)?;
         let bundle = report::attached_bundle(&bytes);
         let local = bundle
             .as_ref()
@@ -138,7 +165,17 @@ impl Casebook {
             })
             .collect();
         Ok(ReportVerdict {
+            verdict: match outcome.verdict() {
+                report::Verdict::Verified => VerdictKind::Verified,
+                report::Verdict::PartlyChecked => VerdictKind::PartlyChecked,
+                report::Verdict::Failed => VerdictKind::Failed,
+            },
             verified: outcome.is_verified(),
+            not_checked: outcome
+                .not_checked()
+                .into_iter()
+                .map(|u| u.describe().to_string())
+                .collect(),
             incident_key: bundle.map(|b| b.case.key),
             case_present: local.is_some(),
             checks,

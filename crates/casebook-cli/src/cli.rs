@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 happened and what was done, evidence files with SHA-256 and chain of custody, observables, tasks and escalations \
 between tiers. Every change is an event in an append-only, hash-chained log.\n\n\
 Start with `casebook demo` to load a sample case, or `casebook init` to create your profile.",
-    after_help = "Examples:\n  casebook init --name \"Ana Silva\" --role responder --tier 1\n  casebook incident new \"Phishing wave in finance\" --severity sev2 --tlp amber\n  casebook timeline add INC-7K3QF2 \"Blocked sender domain\" --at 2026-11-20T10:04:00Z --kind containment\n  casebook search \"mail gateway\" --json\n\nExit codes: 0 success, 1 error (the message says what to do), 2 wrong usage."
+    after_help = "Examples:\n  casebook init --name \"Ana Silva\" --role responder --tier 1\n  casebook incident new \"Phishing wave in finance\" --severity sev2 --tlp amber\n  casebook timeline add INC-7K3QF2 \"Blocked sender domain\" --at 2026-11-20T10:04:00Z --kind containment\n  casebook search \"mail gateway\" --json\n\nExit codes: 0 success, 1 error (the message says what to do), 2 wrong usage, 3 a report only partly checked (`casebook verify`)."
 )]
 pub struct Cli {
     /// Where the database and evidence live (default: the platform's data directory).
@@ -139,6 +139,12 @@ pub enum Command {
         key_events: bool,
     },
     /// Check a report PDF: untouched since export, digest right, evidence unchanged, case unchanged since.
+    #[command(
+        after_help = "Exit codes: 0 verified (every page re-rendered byte for byte from the attached data, no check \
+failed), 1 a check failed, 3 partly checked: nothing failed, but the pages could not be re-rendered (a report from \
+another Casebook version, or too large to re-render), so an edit of the page text would not show. The verdict lists \
+what was not checked."
+    )]
     Verify {
         #[arg(value_name = "REPORT.pdf")]
         file: PathBuf,

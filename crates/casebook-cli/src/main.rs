@@ -1,8 +1,9 @@
 //! `casebook`: the command-line front end. It parses, calls one application-API method per command, and prints.
-//! Exit codes: 0 success, 1 error, 2 wrong usage (clap's own).
+//! Exit codes: 0 success, 1 error, 2 wrong usage (clap's own), 3 a report only partly checked (`exit`).
 
 mod cli;
 mod commands;
+mod exit;
 mod output;
 
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             report(&err, json);
-            ExitCode::from(1)
+            ExitCode::from(exit::code(&err))
         }
     }
 }
@@ -48,11 +49,12 @@ fn report(err: &anyhow::Error, json: bool) {
         eprintln!("{value}");
         return;
     }
-    eprintln!("error: {err}");
+    // Error messages quote names from files and bundles: control characters are shown, never obeyed.
+    eprintln!("error: {}", output::visible(&err.to_string()));
     // Causes add detail only for errors we did not word ourselves.
     if api.is_none() {
         for cause in err.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+            eprintln!("  caused by: {}", output::visible(&cause.to_string()));
         }
     }
 }

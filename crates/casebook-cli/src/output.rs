@@ -1,4 +1,10 @@
 //! How results reach the terminal: aligned tables for people, JSON for scripts, progress bars only on a terminal.
+//!
+//! Titles, names and messages come from other people's bundles and timelines, so everything printed for people
+//! passes through [`visible`]: a terminal escape sequence in an evidence name must not be able to erase or recolour
+//! a FAILED line. JSON needs no such step, since serde_json escapes control characters itself.
+
+use std::borrow::Cow;
 
 use std::io::{IsTerminal, Write};
 
@@ -19,7 +25,7 @@ impl Out {
         let text = if self.json {
             serde_json::to_string_pretty(value)?
         } else {
-            human().trim_end().to_string()
+            visible(human().trim_end()).into_owned()
         };
         if text.is_empty() {
             return Ok(());
@@ -104,4 +110,63 @@ pub fn progress(len: Option<u64>, bytes: bool, message: &'static str) -> Progres
     }
     bar.set_message(message);
     bar
+}
+
+/// Shows control characters as escapes (`\u{1b}`) instead of letting the terminal obey them: C0 and C1 controls,
+/// DEL, and the bidirectional overrides that reorder what a line appears to say. Line breaks and tabs stay.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        let name = "report.pdf\u{1b}[1A\u{1b}[2Kok      all good\r";
+        let shown = visible(name);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\r'),
+            "no escape or carriage return reaches the terminal: {shown:?}"
+        );
+        assert_eq!(
+            shown,
+            "report.pdf\\u{1b}[1A\\u{1b}[2Kok      all good\\u{d}"
+        );
+    }
+
+    #[test]
+    fn bidirectional_overrides_and_c1_controls_are_shown() {
+        assert_eq!(visible("abc\u{202e}fdp.exe"), "abc\\u{202e}fdp.exe");
+        assert_eq!(
+            visible("x\u{9b}31m"),
+            "x\\u{9b}31m",
+            "a one-byte CSI is a control too"
+        );
+    }
+
+    #[test]
+    fn ordinary_text_passes_unchanged() {
+        let text = "Title\twith tab\nand a line — ünïcode ✓";
+        assert!(
+            matches!(visible(text), Cow::Borrowed(_)),
+            "nothing to escape, nothing copied"
+        );
+    }
 }

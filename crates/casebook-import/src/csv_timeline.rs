@@ -2,8 +2,8 @@
 
 use std::io::Read;
 
-use crate::error::{ImportError, MandatoryColumn};
-use crate::quote::QuoteTracker;
+use crate::error::{ImportError, MandatoryColumn, Oversize};
+use crate::quote::{QuoteTracker, TooLong};
 use crate::time::{self, RawTimestamp, DATETIME, TIMESTAMP};
 use crate::{ImportedEntry, MESSAGE, TIMESTAMP_DESC};
 
@@ -18,8 +18,10 @@ struct Layout {
 
 impl Layout {
     fn from_header(header: &[String]) -> Result<Self, ImportError> {
-        for (index, name) in header.iter().enumerate() {
-            if header[..index].contains(name) {
+        // A set, not a scan of the names before each one: a header of 100,000 columns must answer at once.
+        let mut seen = std::collections::HashSet::with_capacity(header.len());
+        for name in header {
+            if !seen.insert(name.as_str()) {
                 return Err(ImportError::DuplicateColumn {
                     column: name.clone(),
                 });
@@ -177,7 +179,12 @@ impl<R: Read> Iterator for CsvEntries<R> {
             Err(error) => {
                 self.row += 1;
                 let error = csv_error(error, self.row);
-                self.finished = matches!(error, ImportError::Read { .. } | ImportError::Csv { .. });
+                self.finished = matches!(
+                    error,
+                    ImportError::Read { .. }
+                        | ImportError::Csv { .. }
+                        | ImportError::TooLong { .. }
+                );
                 return Some(Err(error));
             }
         }
@@ -211,7 +218,21 @@ fn csv_error(error: csv::Error, row: u64) -> ImportError {
         return ImportError::Csv { row, source: error };
     }
     match error.into_kind() {
-        csv::ErrorKind::Io(source) => ImportError::Read { source },
+        csv::ErrorKind::Io(source) => {
+            match source.get_ref().and_then(|e| e.downcast_ref::<TooLong>()) {
+                Some(too_long) => ImportError::TooLong {
+                    row,
+                    line: too_long.line,
+                    what: match (too_long.cell, too_long.in_quotes) {
+                        (true, true) => Oversize::QuotedCell,
+                        (true, false) => Oversize::Cell,
+                        (false, _) => Oversize::Record,
+                    },
+                    limit: too_long.limit,
+                },
+                None => ImportError::Read { source },
+            }
+        }
         // `is_io_error` promised the Io kind, so this arm only keeps the match total.
         _ => ImportError::Read {
             source: std::io::Error::other("the CSV reader failed"),

@@ -115,7 +115,7 @@ pub enum ImportError {
     #[error(
         "the file has no {}; a Timesketch CSV needs `message`, `datetime` and `timestamp_desc` (found columns: {})",
         list_missing(missing),
-        found.join(", ")
+        list_found(found)
     )]
     MissingColumns {
         /// Every mandatory column that is absent, in the order `message`, `datetime`, `timestamp_desc`.
@@ -204,6 +204,19 @@ pub enum ImportError {
         line: u64,
     },
 
+    /// A CSV cell or record, or a JSONL line, passed its cap: reading stops there rather than buffer without end.
+    #[error("row {row} (line {line}): {}", oversize_text(*what, *limit))]
+    TooLong {
+        /// The data row (CSV; 0 for the header) or line (JSONL) where the oversized part begins.
+        row: u64,
+        /// The line of the file where that row starts.
+        line: u64,
+        /// What is too long.
+        what: Oversize,
+        /// The cap it passed, in bytes.
+        limit: u64,
+    },
+
     /// Bytes that are not UTF-8 text.
     #[error("row {row} (line {line}): the text is not valid UTF-8; save the file as UTF-8 and import it again")]
     InvalidUtf8 {
@@ -253,6 +266,7 @@ impl ImportError {
             | ImportError::WrongType { row, .. }
             | ImportError::CellCount { row, .. }
             | ImportError::UnterminatedQuote { row, .. }
+            | ImportError::TooLong { row, .. }
             | ImportError::InvalidUtf8 { row, .. }
             | ImportError::Csv { row, .. }
             | ImportError::Json { row, .. }
@@ -274,6 +288,45 @@ impl ImportError {
             | ImportError::DuplicateColumn { column } => Some(column),
             _ => None,
         }
+    }
+}
+
+/// What passed its cap in [`ImportError::TooLong`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversize {
+    /// One CSV cell.
+    Cell,
+    /// A quoted CSV cell still open at the cap: most likely a quote that is never closed.
+    QuotedCell,
+    /// A whole CSV record.
+    Record,
+    /// One JSONL line.
+    Line,
+}
+
+/// The header's first columns: a message naming 100,000 of them would help nobody.
+fn list_found(found: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = found
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if found.len() > SHOWN {
+        text.push_str(&format!(" and {} more", found.len() - SHOWN));
+    }
+    text
+}
+
+fn oversize_text(what: Oversize, limit: u64) -> String {
+    match what {
+        Oversize::Cell => format!("a cell is longer than {limit} bytes, the most Casebook reads in one cell"),
+        Oversize::QuotedCell => format!(
+            "a quoted cell opened in this row runs past {limit} bytes without closing; look for a missing `\"`"
+        ),
+        Oversize::Record => format!("the row is longer than {limit} bytes, the most Casebook reads in one row"),
+        Oversize::Line => format!("the line is longer than {limit} bytes, the most Casebook reads in one line"),
     }
 }
 

@@ -1,10 +1,13 @@
 //! Streaming reader for Timesketch JSONL: one JSON object per line, blank lines skipped.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde_json::{Map, Value};
 
-use crate::error::{ImportError, MandatoryColumn};
+use crate::error::{ImportError, MandatoryColumn, Oversize};
+
+/// Longest JSONL line read: a CSV record's cap, since both hold one event.
+pub const MAX_LINE_BYTES: u64 = crate::quote::MAX_RECORD_BYTES;
 use crate::time::{self, RawTimestamp, DATETIME, TIMESTAMP};
 use crate::{ImportedEntry, MESSAGE, TIMESTAMP_DESC};
 
@@ -84,7 +87,10 @@ impl<R: BufRead> Iterator for JsonlEntries<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
             self.buffer.clear();
-            match self.input.read_until(b'\n', &mut self.buffer) {
+            match (&mut self.input)
+                .take(MAX_LINE_BYTES + 1)
+                .read_until(b'\n', &mut self.buffer)
+            {
                 Err(source) => {
                     self.finished = true;
                     return Some(Err(ImportError::Read { source }));
@@ -96,6 +102,20 @@ impl<R: BufRead> Iterator for JsonlEntries<R> {
                 Ok(_) => {}
             }
             self.line += 1;
+            if self.buffer.last() != Some(&b'\n') && self.buffer.len() as u64 > MAX_LINE_BYTES {
+                self.events += 1;
+                let row = self.line;
+                if let Err(source) = skip_line(&mut self.input) {
+                    self.finished = true;
+                    return Some(Err(ImportError::Read { source }));
+                }
+                return Some(Err(ImportError::TooLong {
+                    row,
+                    line: row,
+                    what: Oversize::Line,
+                    limit: MAX_LINE_BYTES,
+                }));
+            }
             if self.buffer.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -103,6 +123,26 @@ impl<R: BufRead> Iterator for JsonlEntries<R> {
             return Some(self.entry(self.line));
         }
         None
+    }
+}
+
+/// Steps over the rest of an oversized line without keeping it, so the next line can be read.
+fn skip_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|b| *b == b'\n') {
+            Some(at) => {
+                input.consume(at + 1);
+                return Ok(());
+            }
+            None => {
+                let n = chunk.len();
+                input.consume(n);
+            }
+        }
     }
 }
 

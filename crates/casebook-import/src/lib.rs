@@ -16,6 +16,12 @@
 //! row is the line number, blank lines are skipped. Mandatory CSV cells that are present but empty are kept as empty
 //! text; in JSONL a missing or `null` `message` or `timestamp_desc` is an error.
 //!
+//! # Bounds
+//! Timelines come from other machines, so no part of one is buffered without a cap: a CSV cell
+//! ([`MAX_CELL_BYTES`]) and record ([`MAX_RECORD_BYTES`]), a JSONL line ([`MAX_LINE_BYTES`]). Past a cap the reader
+//! fails with [`ImportError::TooLong`], numbered by the row where the oversized part began (a quote that is never
+//! closed fails at its own row, not at the end of the file). Checking a header is linear in its columns.
+//!
 //! # Datetime rules
 //! - **Accepted forms**: RFC 3339 (`2015-07-24T19:01:01+00:00`, `2024-07-24T10:57:02.877297Z`) and plaso's form with a
 //!   space (`2012-03-14 04:17:38.276340+00:00`). The zone is `Z` or an offset `±HH:MM` (also `±HHMM`); the decimal
@@ -57,9 +63,13 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 pub use crate::csv_timeline::CsvEntries;
-pub use crate::error::{DateTimeError, ExportError, ImportError, MandatoryColumn, TimestampError};
+pub use crate::error::{
+    DateTimeError, ExportError, ImportError, MandatoryColumn, Oversize, TimestampError,
+};
 pub use crate::export::{write_csv, write_jsonl, CsvTimelineWriter, ExportEntry};
 pub use crate::jsonl_timeline::JsonlEntries;
+pub use crate::jsonl_timeline::MAX_LINE_BYTES;
+pub use crate::quote::{MAX_CELL_BYTES, MAX_RECORD_BYTES};
 
 /// The name of the description column.
 pub(crate) const MESSAGE: &str = "message";
@@ -113,7 +123,7 @@ pub struct Entries<R: Read> {
 
 #[derive(Debug)]
 enum Inner<R: Read> {
-    Csv(CsvEntries<R>),
+    Csv(Box<CsvEntries<R>>),
     Jsonl(JsonlEntries<BufReader<R>>),
 }
 
@@ -136,7 +146,7 @@ impl<R: Read> Iterator for Entries<R> {
 /// errors. Row errors come from the iterator.
 pub fn read_timeline<R: Read>(input: R, format: Format) -> Result<Entries<R>, ImportError> {
     let inner = match format {
-        Format::Csv => Inner::Csv(CsvEntries::new(input)?),
+        Format::Csv => Inner::Csv(Box::new(CsvEntries::new(input)?)),
         Format::Jsonl => Inner::Jsonl(JsonlEntries::new(BufReader::new(input))),
     };
     Ok(Entries { inner })

@@ -33,7 +33,8 @@ pub use model::*;
 pub use options::{ReportOptions, ReportProgress, ReportStage, ReportTemplate};
 pub use pdf_file::{INFO_BUNDLE_DIGEST, INFO_CONTENT_DIGEST};
 pub use verify::{
-    attached_bundle, verify, EvidenceCheck, Finding, FindingSeverity, VerifyInputs, VerifyOutcome,
+    attached_bundle, verify, EvidenceCheck, Finding, FindingSeverity, Unchecked, Verdict,
+    VerifyInputs, VerifyOutcome, MAX_REPORT_BYTES, MAX_STREAM_BYTES,
 };
 
 use crate::fonts::FontSet;
@@ -51,6 +52,14 @@ pub enum ReportError {
     /// Assembling the PDF structure failed.
     #[error("could not assemble the PDF structure")]
     Pdf(#[source] lopdf::Error),
+    /// The report would have more pages than a bounded render draws.
+    #[error("the report has {pages} pages, more than the {limit} a check re-renders")]
+    TooManyPages {
+        /// Pages the layout has.
+        pages: usize,
+        /// The bound.
+        limit: usize,
+    },
     /// Writing the PDF bytes failed.
     #[error("could not write the PDF file")]
     Write(#[source] std::io::Error),
@@ -93,19 +102,27 @@ pub(crate) fn render_with_version(
 ) -> Result<RenderedReport, ReportError> {
     let bundle = bundle::build_bundle(case, options, renderer_version)?;
     let bytes = bundle::bundle_bytes(&bundle)?;
-    render_bundle(&bundle, &bytes, progress)
+    render_bundle(&bundle, &bytes, None, progress)
 }
 
-/// Renders from an already-built bundle and its exact canonical bytes.
+/// Renders from an already-built bundle and its exact canonical bytes. With `max_pages`, a layout longer than that
+/// is not drawn (verification bounds the re-render of a report from outside this way).
 pub(crate) fn render_bundle(
     bundle: &ReportBundle,
     bundle_bytes: &[u8],
+    max_pages: Option<usize>,
     progress: &mut dyn FnMut(ReportProgress),
 ) -> Result<RenderedReport, ReportError> {
     let fonts = FontSet::get()?;
     let case = &bundle.case;
     let options = bundle.options();
     let layout = layout::layout_report(case, &options, &bundle.content_digest, progress)?;
+    if let Some(limit) = max_pages.filter(|limit| layout.pages.len() > *limit) {
+        return Err(ReportError::TooManyPages {
+            pages: layout.pages.len(),
+            limit,
+        });
+    }
     let template = match options.template {
         ReportTemplate::Technical => "technical",
         ReportTemplate::Executive => "executive",

@@ -8,6 +8,7 @@
 use lopdf::{Dictionary, Document, Object, Stream, StringFormat};
 
 use crate::bundle::{sha256_hex, BUNDLE_FILE_NAME};
+use crate::verify::MAX_STREAM_BYTES;
 use crate::ReportError;
 
 /// Info dictionary key holding the content digest.
@@ -99,9 +100,6 @@ pub(crate) fn finish(
     Ok(out)
 }
 
-/// Largest bundle verification will inflate: far above any real case, far below what would exhaust memory.
-const MAX_BUNDLE_BYTES: usize = 512 * 1024 * 1024;
-
 /// What verification reads back from a report.
 pub(crate) struct ReadBack {
     pub(crate) bundle: Option<Vec<u8>>,
@@ -111,7 +109,12 @@ pub(crate) struct ReadBack {
 
 /// Reads the attached bundle and the digests recorded in the info dictionary.
 pub(crate) fn read_back(pdf: &[u8]) -> Result<ReadBack, lopdf::Error> {
-    let doc = Document::load_mem(pdf)?;
+    // Object and cross-reference streams inflate while the document loads: capped like every other stream.
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..Default::default()
+    };
+    let doc = Document::load_mem_with_options(pdf, options)?;
     let info = doc
         .trailer
         .get(b"Info")
@@ -150,6 +153,6 @@ fn attachment(doc: &Document, name: &str) -> Option<Vec<u8>> {
     let stream = resolve(doc, ef.get(b"F").ok()?)?.as_stream().ok()?;
     // Reports come from outside (mail, shares): cap inflation so a crafted attachment cannot exhaust memory.
     stream
-        .decompressed_content_with_limit(MAX_BUNDLE_BYTES)
+        .decompressed_content_with_limit(MAX_STREAM_BYTES)
         .ok()
 }

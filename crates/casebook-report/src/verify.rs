@@ -1,7 +1,10 @@
 //! Checking a report: is it unmodified, does it match its data, is the evidence it lists still the same?
 //!
 //! Each check adds one [`Finding`]; every way a report can fail has its own variant, so the CLI and the UI can
-//! branch on the kind and show the message as is.
+//! branch on the kind and show the message as is. The [`Verdict`] needs positive proof: a report is verified only
+//! when every page was re-rendered byte for byte; a check that could not run is listed ([`Unchecked`]), never
+//! counted as a pass. Reports come from outside, so the file's size, every stream's inflation and the re-render's
+//! page count are capped ([`MAX_REPORT_BYTES`], [`MAX_STREAM_BYTES`], [`MAX_RERENDER_PAGES`]).
 
 use std::fmt;
 
@@ -10,6 +13,15 @@ use crate::bundle::{
 };
 use crate::model::ReportCase;
 use crate::pdf_file::read_back;
+
+/// Largest report file that is checked: far above a 10,000-entry report (a few megabytes), far below what would
+/// strain a laptop.
+pub const MAX_REPORT_BYTES: usize = 128 * 1024 * 1024;
+/// Largest any one stream of a report (the attached case data included) may inflate to while it is checked, so a
+/// crafted stream cannot exhaust memory: a 50,000-entry case's data is about a third of it.
+pub const MAX_STREAM_BYTES: usize = 32 * 1024 * 1024;
+/// Most pages a re-render lays out and draws: a 50,000-entry report has about 2,200.
+pub const MAX_RERENDER_PAGES: usize = 2_500;
 
 /// What the evidence store says about one hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +138,11 @@ pub enum Finding {
     },
     /// The live case is the same as the reported one.
     CaseUnchanged,
+    /// The live case could not be compared with the reported one.
+    CaseNotCompared {
+        /// Why, in words for the reader.
+        reason: String,
+    },
     /// The live case changed since the report was exported.
     CaseChangedSinceReport {
         /// Content digest in the report.
@@ -144,9 +161,9 @@ impl Finding {
             | Finding::RerenderIdentical
             | Finding::EvidenceMatches { .. }
             | Finding::CaseUnchanged => FindingSeverity::Ok,
-            Finding::RerenderSkipped { .. } | Finding::EvidenceNotChecked { .. } => {
-                FindingSeverity::Notice
-            }
+            Finding::RerenderSkipped { .. }
+            | Finding::EvidenceNotChecked { .. }
+            | Finding::CaseNotCompared { .. } => FindingSeverity::Notice,
             _ => FindingSeverity::Failure,
         }
     }
@@ -184,7 +201,11 @@ impl fmt::Display for Finding {
                 "The PDF was modified after export: re-rendering it from its data differs from byte \
                  {first_difference_at} on ({report_len} bytes in the file, {rerender_len} re-rendered)."
             ),
-            Finding::RerenderSkipped { reason } => write!(f, "The exact re-render was skipped: {reason}."),
+            Finding::RerenderSkipped { reason } => write!(
+                f,
+                "The pages were NOT checked: the exact re-render was skipped ({reason}), so an edit of the page \
+                 text would not show."
+            ),
             Finding::EvidenceMatches { name, .. } => write!(f, "Evidence “{name}” still has its recorded SHA-256."),
             Finding::EvidenceChanged { name, recorded, actual } => write!(
                 f,
@@ -198,6 +219,9 @@ impl fmt::Display for Finding {
                 "Evidence “{name}” was not re-hashed: this data directory does not hold the case's evidence."
             ),
             Finding::CaseUnchanged => write!(f, "The case has not changed since the report was exported."),
+            Finding::CaseNotCompared { reason } => {
+                write!(f, "The live case was not compared with the report: {reason}.")
+            }
             Finding::CaseChangedSinceReport { report_digest, live_digest } => write!(
                 f,
                 "The case changed since the report was exported (report digest {report_digest}, case now \
@@ -214,10 +238,78 @@ pub struct VerifyOutcome {
     pub findings: Vec<Finding>,
 }
 
+/// The overall answer about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every page was re-rendered byte for byte from the attached data and no check failed.
+    Verified,
+    /// No check failed, but the pages were not re-rendered: the report may have been edited, so it is not verified.
+    PartlyChecked,
+    /// A check failed.
+    Failed,
+}
+
+/// A part of a report that verification did not check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unchecked {
+    /// The pages: the exact re-render was skipped.
+    Pages,
+    /// Evidence hashes: the evidence store of the case is not at hand.
+    Evidence,
+    /// Whether the case changed since the report.
+    LiveCase,
+}
+
+impl Unchecked {
+    /// In words, for a list of what was not checked.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unchecked::Pages => "the pages (not re-rendered)",
+            Unchecked::Evidence => {
+                "the evidence hashes (the case's evidence is not in this data directory)"
+            }
+            Unchecked::LiveCase => "whether the case changed since the report",
+        }
+    }
+}
+
 impl VerifyOutcome {
-    /// True when no check failed (skipped checks are notices, not failures).
+    /// The overall answer. Verified needs positive proof of every page, an exact re-render; a skipped check is
+    /// never a pass, so a report whose pages were not re-rendered is at best partly checked.
+    pub fn verdict(&self) -> Verdict {
+        if self.failures().next().is_some() {
+            Verdict::Failed
+        } else if self
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::RerenderIdentical))
+        {
+            Verdict::Verified
+        } else {
+            Verdict::PartlyChecked
+        }
+    }
+
+    /// True only for [`Verdict::Verified`].
     pub fn is_verified(&self) -> bool {
-        self.failures().next().is_none()
+        self.verdict() == Verdict::Verified
+    }
+
+    /// What was not checked, each part once, in the order the checks ran.
+    pub fn not_checked(&self) -> Vec<Unchecked> {
+        let mut parts = Vec::new();
+        for f in &self.findings {
+            let part = match f {
+                Finding::RerenderSkipped { .. } => Unchecked::Pages,
+                Finding::EvidenceNotChecked { .. } => Unchecked::Evidence,
+                Finding::CaseNotCompared { .. } => Unchecked::LiveCase,
+                _ => continue,
+            };
+            if !parts.contains(&part) {
+                parts.push(part);
+            }
+        }
+        parts
     }
 
     /// The failed checks.
@@ -246,6 +338,15 @@ fn verify_with_renderer(
     renderer_version: &str,
 ) -> VerifyOutcome {
     let mut findings = Vec::new();
+    if pdf.len() > MAX_REPORT_BYTES {
+        findings.push(Finding::Unreadable {
+            reason: format!(
+                "it has {} bytes, more than the {MAX_REPORT_BYTES} a report may have",
+                pdf.len()
+            ),
+        });
+        return VerifyOutcome { findings };
+    }
     let read = match read_back(pdf) {
         Ok(read) => read,
         Err(e) => {
@@ -346,24 +447,28 @@ fn verify_with_renderer(
         });
     }
 
-    if let Some(live) = inputs.live_case {
-        match canonical_case_json(live) {
-            Ok(json) => {
-                let live_digest = sha256_hex(json.as_bytes());
-                findings.push(if live_digest == computed {
-                    Finding::CaseUnchanged
-                } else {
-                    Finding::CaseChangedSinceReport {
-                        report_digest: computed,
-                        live_digest,
-                    }
-                });
+    let Some(live) = inputs.live_case else {
+        findings.push(Finding::CaseNotCompared {
+            reason: "the case is not in this data directory".into(),
+        });
+        return VerifyOutcome { findings };
+    };
+    findings.push(match canonical_case_json(live) {
+        Ok(json) => {
+            let live_digest = sha256_hex(json.as_bytes());
+            if live_digest == computed {
+                Finding::CaseUnchanged
+            } else {
+                Finding::CaseChangedSinceReport {
+                    report_digest: computed,
+                    live_digest,
+                }
             }
-            Err(e) => findings.push(Finding::RerenderSkipped {
-                reason: format!("the live case could not be serialised for comparison ({e})"),
-            }),
         }
-    }
+        Err(e) => Finding::CaseNotCompared {
+            reason: format!("it could not be serialised for comparison ({e})"),
+        },
+    });
     VerifyOutcome { findings }
 }
 
@@ -391,7 +496,7 @@ fn rerender_check(
         };
     }
     let mut ignore = |_| {};
-    match crate::render_bundle(bundle, bundle_bytes, &mut ignore) {
+    match crate::render_bundle(bundle, bundle_bytes, Some(MAX_RERENDER_PAGES), &mut ignore) {
         Ok(rendered) if rendered.pdf == pdf => Finding::RerenderIdentical,
         Ok(rendered) => Finding::PdfModified {
             first_difference_at: rendered
@@ -407,7 +512,7 @@ fn rerender_check(
             rerender_len: rendered.pdf.len(),
         },
         Err(e) => Finding::RerenderSkipped {
-            reason: format!("re-rendering failed ({e})"),
+            reason: format!("re-rendering failed: {e}"),
         },
     }
 }
@@ -418,7 +523,7 @@ mod tests {
     use crate::options::{ReportOptions, ReportTemplate};
 
     #[test]
-    fn a_report_from_another_version_skips_the_exact_rerender_and_says_why() {
+    fn a_report_from_another_version_is_only_partly_checked_and_says_why() {
         let case: ReportCase =
             serde_json::from_str(include_str!("../tests/report/small_case.json"))
                 .expect("the small fixture case parses");
@@ -445,10 +550,17 @@ mod tests {
             reason.contains("0.0.1-old"),
             "the reason names the version that made the report: {reason}"
         );
-        assert!(
-            outcome.is_verified(),
-            "a skipped re-render is a notice, not a failure: {:?}",
+        assert_eq!(
+            outcome.verdict(),
+            Verdict::PartlyChecked,
+            "a skipped re-render fails nothing, but a report whose pages were not re-rendered is never verified: \
+             {:?}",
             outcome.findings
+        );
+        assert_eq!(
+            outcome.not_checked(),
+            [Unchecked::Pages, Unchecked::LiveCase],
+            "the pages are listed as not checked (and, with no live case given, the comparison with it)"
         );
     }
 }

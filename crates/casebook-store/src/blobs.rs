@@ -52,6 +52,48 @@ pub struct StagedBlob {
     _lock: File,
 }
 
+/// A copy hashed into a locked temporary file and not yet in place; dropping it removes the file.
+#[derive(Debug)]
+pub struct PendingBlob {
+    pub sha256: String,
+    pub size: u64,
+    tmp: PathBuf,
+    file: Option<File>,
+    /// `blobs/sha256`, under which the blob's prefix directory goes.
+    dir: PathBuf,
+}
+
+impl PendingBlob {
+    /// Links the copy into place under its hash (or locks the identical blob already there) and returns it locked.
+    pub fn place(mut self) -> Result<StagedBlob, BlobError> {
+        let file = self
+            .file
+            .take()
+            .expect("a pending blob is placed at most once");
+        let prefix = self.sha256.get(..2).unwrap_or("00");
+        let parent = self.dir.join(prefix);
+        let dest = parent.join(&self.sha256);
+        fs::create_dir_all(&parent)
+            .map_err(BlobError::at("cannot create the blob directory", &parent))?;
+        let lock = place(&self.tmp, &dest, file)?;
+        if let Ok(d) = File::open(&parent) {
+            let _ = d.sync_all();
+        }
+        Ok(StagedBlob {
+            sha256: std::mem::take(&mut self.sha256),
+            size: self.size,
+            _lock: lock,
+        })
+    }
+}
+
+impl Drop for PendingBlob {
+    fn drop(&mut self) {
+        // Placed or not, the temporary name must go: `place` linked it, or the import that wrote it was refused.
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
 /// The result of re-hashing a stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlobCheck {
@@ -66,7 +108,7 @@ impl BlobStore {
     /// Opens (creating) the store under `root`.
     pub fn open(root: &Path) -> Result<BlobStore, BlobError> {
         for dir in [root.join("tmp"), root.join("sha256")] {
-            fs::create_dir_all(&dir)
+            crate::private_dir::create_private_dir(&dir, "")
                 .map_err(BlobError::at("cannot create the blob directory", &dir))?;
         }
         Ok(BlobStore {
@@ -87,9 +129,20 @@ impl BlobStore {
     /// Copies `source` into the store, hashing as it goes; `progress` gets the bytes copied so far.
     pub fn stage(
         &self,
-        mut source: impl Read,
+        source: impl Read,
         progress: &mut dyn FnMut(u64),
     ) -> Result<StagedBlob, BlobError> {
+        self.write_temp(source, progress)?.place()
+    }
+
+    /// Copies `source` into a locked temporary file of the store, hashing as it goes, without putting it in place:
+    /// a reader that must check several files before it may keep any (a case bundle) places them all at the end,
+    /// and a [`PendingBlob`] dropped unplaced leaves nothing behind.
+    pub fn write_temp(
+        &self,
+        mut source: impl Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<PendingBlob, BlobError> {
         let tmp = self
             .root
             .join("tmp")
@@ -133,19 +186,12 @@ impl BlobStore {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        let sha256 = hex::encode(hasher.finalize());
-        let dest = self.path_of(&sha256);
-        let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&parent)
-            .map_err(BlobError::at("cannot create the blob directory", &parent))?;
-        let lock = place(&tmp, &dest, file)?;
-        if let Ok(d) = File::open(&parent) {
-            let _ = d.sync_all();
-        }
-        Ok(StagedBlob {
-            sha256,
+        Ok(PendingBlob {
+            sha256: hex::encode(hasher.finalize()),
             size,
-            _lock: lock,
+            tmp,
+            file: Some(file),
+            dir: self.root.join("sha256"),
         })
     }
 

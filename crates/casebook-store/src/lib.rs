@@ -9,6 +9,7 @@ pub mod arrival;
 pub mod blobs;
 pub mod dump;
 mod migrate;
+pub mod private_dir;
 pub mod project;
 pub mod read;
 pub mod rebuild;

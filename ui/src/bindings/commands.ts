@@ -69,8 +69,9 @@ import type { Tier } from "./Tier";
 import type { Tlp } from "./Tlp";
 import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
+import type { VerdictKind } from "./VerdictKind";
 
-export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView };
+export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {

@@ -2,12 +2,16 @@
 // Reading and exporting are open to every role, auditors included: nothing here changes the case.
 import { useState } from "preact/hooks";
 import { open, save } from "@tauri-apps/plugin-dialog";
-import type { CommandError, IncidentDetail, ReportKind, ReportSummary, ReportVerdict } from "../bindings/commands";
+import type { CommandError, IncidentDetail, ReportKind, ReportSummary, ReportVerdict, VerdictKind } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { ErrorNote, ProgressBar } from "../components/ui";
 import { fmtBytes, TLP_LABEL } from "../lib/format";
 
+// The same three answers as `casebook verify` (exit codes 0, 3 and 1): a report whose pages were not re-rendered
+// is never shown as verified.
+const VERDICT_TEXT: Record<VerdictKind, string> = { verified: "verified", partly_checked: "not verified: pages not re-rendered", failed: "does not match" };
+const VERDICT_BADGE: Record<VerdictKind, string> = { verified: "ok", partly_checked: "warn", failed: "bad" };
 export function Report({ d }: { d: IncidentDetail }) {
   const app = useApp();
   const [kind, setKind] = useState<ReportKind>("technical");
@@ -85,10 +89,13 @@ export function Report({ d }: { d: IncidentDetail }) {
             onKeyDown={(e) => { if (e.key === "Enter" && verifyPath.trim()) verify(verifyPath.trim()); }} />
         </div>
         {verdict && (
-          <div data-testid="report-verdict" data-verified={String(verdict.verified)}>
-            <p><span class={`badge ${verdict.verified ? "ok" : "bad"}`}>{verdict.verified ? "verified" : "does not match"}</span>{" "}
+          <div data-testid="report-verdict" data-verified={String(verdict.verified)} data-verdict={verdict.verdict}>
+            <p><span class={`badge ${VERDICT_BADGE[verdict.verdict]}`}>{VERDICT_TEXT[verdict.verdict]}</span>{" "}
               {verdict.incident_key ?? ""}{verdict.case_present ? "" : " (the case is not in this data folder: only the PDF itself was checked)"}</p>
             <ul class="checks">{verdict.checks.map((c) => <li class={`check-${c.result}`}>{c.result === "ok" ? "✓" : c.result === "notice" ? "•" : "✗"} {c.message}</li>)}</ul>
+            {verdict.not_checked.length > 0 && (
+              <p class="muted small" data-testid="report-not-checked">Not checked: {verdict.not_checked.join("; ")}.</p>
+            )}
           </div>
         )}
       </div>

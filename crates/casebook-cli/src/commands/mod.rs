@@ -7,6 +7,7 @@ mod records;
 mod team;
 mod timeline;
 
+use casebook_api::report::VerdictKind;
 use casebook_api::Casebook;
 use casebook_core::metrics::human_duration;
 
@@ -363,19 +364,20 @@ content digest sha256:{}",
                         c.message
                     ));
                 }
-                t.push_str(if v.verified {
-                    "
-The report is verified: it is exactly what Casebook exported from its data."
-                } else {
-                    "
-The report FAILED verification (see above)."
+                for part in &v.not_checked {
+                    t.push_str(&format!("not checked: {part}\n"));
+                }
+                t.push_str(match v.verdict {
+                    VerdictKind::Verified => "\nThe report is verified: it is exactly what Casebook exported from its data.",
+                    VerdictKind::PartlyChecked => "\nThe report is NOT verified: nothing failed, but its pages could not be re-rendered, so an edit of the page text would not show (see above).",
+                    VerdictKind::Failed => "\nThe report FAILED verification (see above).",
                 });
                 t
             })?;
-            if v.verified {
-                Ok(())
-            } else {
-                Err(anyhow::anyhow!("{} does not verify", file.display()))
+            match v.verdict {
+                VerdictKind::Verified => Ok(()),
+                VerdictKind::PartlyChecked => Err(crate::exit::PartlyChecked(file).into()),
+                VerdictKind::Failed => Err(anyhow::anyhow!("{} does not verify", file.display())),
             }
         }
         Command::Export { key, output } => {

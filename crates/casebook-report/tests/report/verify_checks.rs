@@ -1,7 +1,8 @@
 //! Verification passes on a fresh report and fails, each with its own finding, on every kind of change.
 
 use casebook_report::{
-    verify, EvidenceCheck, Finding, VerifyInputs, VerifyOutcome, INFO_CONTENT_DIGEST,
+    verify, EvidenceCheck, Finding, Unchecked, Verdict, VerifyInputs, VerifyOutcome,
+    INFO_CONTENT_DIGEST,
 };
 use lopdf::{Document, Object};
 
@@ -269,5 +270,101 @@ fn a_pdf_without_bundle_is_reported_as_unverifiable() {
         outcome.findings,
         vec![Finding::BundleMissing],
         "nothing else can be checked without the bundle"
+    );
+}
+
+/// Replaces the attached bundle with `bytes` and records their digest in the info dictionary, as a forger would.
+fn replace_attachment(doc: &mut Document, bytes: Vec<u8>) {
+    let ids: Vec<_> = doc.objects.keys().copied().collect();
+    let attachment = ids
+        .into_iter()
+        .find(|id| {
+            doc.get_object(*id)
+                .and_then(Object::as_stream)
+                .is_ok_and(|s| {
+                    s.dict.get(b"Type").and_then(Object::as_name).ok() == Some(b"EmbeddedFile")
+                })
+        })
+        .expect("the report has an attachment");
+    let stream = doc
+        .get_object_mut(attachment)
+        .and_then(Object::as_stream_mut)
+        .expect("the attachment is a stream");
+    stream.dict.remove(b"Filter");
+    stream.set_content(bytes.clone());
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(Object::as_reference)
+        .expect("the report has an info dictionary");
+    doc.get_dictionary_mut(info).expect("info").set(
+        casebook_report::INFO_BUNDLE_DIGEST,
+        Object::string_literal(casebook_report::bundle::sha256_hex(&bytes)),
+    );
+}
+
+#[test]
+fn an_edited_page_with_a_relabelled_renderer_and_a_fixed_digest_is_never_verified() {
+    let report = crate::technical_report();
+    let mut bundle =
+        casebook_report::attached_bundle(&report.pdf).expect("the report carries its data");
+    let mut doc = Document::load_mem(&report.pdf).expect("lopdf reads the report");
+    // The page text is edited ...
+    let first_page = *doc.get_pages().get(&1).expect("page 1 exists");
+    let content_id = doc.get_page_contents(first_page)[0];
+    let stream = doc
+        .get_object_mut(content_id)
+        .and_then(Object::as_stream_mut)
+        .expect("page content is a stream");
+    let mut content = stream.decompressed_content().expect("content decompresses");
+    let at = content
+        .windows(2)
+        .position(|w| w == b"<0")
+        .expect("the cover shows text")
+        + 2;
+    content[at] = if content[at] == b'1' { b'2' } else { b'1' };
+    stream.dict.remove(b"Filter");
+    stream.set_content(content);
+    // ... the attached data claims another renderer made it, so the exact re-render is skipped ...
+    bundle.renderer_version = "0.0.1-old".into();
+    let bytes = casebook_report::bundle::bundle_bytes(&bundle).expect("the bundle serialises");
+    // ... and the bundle digest is updated, so the attachment looks intact.
+    replace_attachment(&mut doc, bytes);
+    let outcome = check(&save(doc));
+
+    assert!(
+        has(&outcome, |f| matches!(f, Finding::BundleIntact { .. })),
+        "the forgery is consistent, so the attachment checks out: {:#?}",
+        outcome.findings
+    );
+    assert_eq!(
+        outcome.verdict(),
+        Verdict::PartlyChecked,
+        "pages that were not re-rendered must never be called verified: {:#?}",
+        outcome.findings
+    );
+    assert!(
+        !outcome.is_verified(),
+        "a partly checked report is not verified"
+    );
+    assert!(
+        outcome.not_checked().contains(&Unchecked::Pages),
+        "the verdict lists the pages as not checked"
+    );
+}
+
+#[test]
+fn a_fresh_report_is_verified_and_says_what_it_could_not_compare() {
+    let outcome = check(&crate::technical_report().pdf);
+    assert_eq!(
+        outcome.verdict(),
+        Verdict::Verified,
+        "{:#?}",
+        outcome.findings
+    );
+    assert_eq!(
+        outcome.not_checked(),
+        [Unchecked::LiveCase],
+        "without the live case, only the comparison with it is left unchecked"
     );
 }

@@ -1,9 +1,10 @@
 //! Case bundles: one incident's events (with the accounts and targets they refer to) and its evidence blobs in one
 //! tar file, for hand-over between Casebooks. Evidence is re-hashed on export and verified on import; an import
-//! is all or nothing and idempotent (events are deduplicated by id).
+//! is all or nothing and idempotent (events are deduplicated by id). Reading a bundle from outside is `reader`'s:
+//! bounded in memory and disk whatever the file claims.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use casebook_core::event::WireEvent;
@@ -12,13 +13,15 @@ use casebook_core::{Event, IncidentId};
 use casebook_core::{EventId, Payload};
 use casebook_store::append::read_events;
 use casebook_store::arrival::{Arrival, Arrivals};
-use casebook_store::blobs::StagedBlob;
 use chrono::{DateTime, Utc};
 use hashing::HashingReader;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{io, ErrorCode};
 use crate::{Casebook, Error, Result};
+
+pub mod reader;
+pub use reader::{decode_event, EventLineError};
 
 const MANIFEST: &str = "casebook-bundle.json";
 const EVENTS: &str = "events.jsonl";
@@ -151,7 +154,14 @@ impl Casebook {
             )?;
             let mut lines = Vec::new();
             for e in &events {
+                let start = lines.len();
                 serde_json::to_writer(&mut lines, &WireEvent::from(e)).map_err(json_err)?;
+                if lines.len() - start > reader::MAX_EVENT_LINE {
+                    return Err(Error::new(
+                        ErrorCode::InvalidInput,
+                        format!("event {} is larger than a bundle may carry ({} bytes); nothing was exported", e.id(), reader::MAX_EVENT_LINE),
+                    ));
+                }
                 lines.push(b'\n');
             }
             append_bytes(&mut tar, EVENTS, &lines)?;
@@ -210,84 +220,11 @@ impl Casebook {
         trust: &[String],
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport> {
-        let file = File::open(src).map_err(|e| {
-            Error::with_source(
-                ErrorCode::InvalidInput,
-                format!("cannot open {}: {e}", src.display()),
-                e,
-            )
-        })?;
-        let mut archive = tar::Archive::new(BufReader::new(file));
-        let not_a_bundle = |why: String| {
-            Error::invalid(format!(
-                "{} is not a Casebook bundle ({why}); nothing was imported",
-                src.display()
-            ))
-        };
-        let mut manifest: Option<Manifest> = None;
-        let mut events: Vec<Event> = Vec::new();
-        let mut staged: Vec<StagedBlob> = Vec::new();
-        let mut bytes = 0u64;
-        let entries = archive.entries().map_err(|e| not_a_bundle(e.to_string()))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| not_a_bundle(e.to_string()))?;
-            let path = entry
-                .path()
-                .map_err(|e| not_a_bundle(e.to_string()))?
-                .to_string_lossy()
-                .to_string();
-            if path == MANIFEST {
-                let mut buf = Vec::new();
-                entry
-                    .read_to_end(&mut buf)
-                    .map_err(|e| not_a_bundle(e.to_string()))?;
-                let m: Manifest = serde_json::from_slice(&buf)
-                    .map_err(|e| not_a_bundle(format!("its manifest is unreadable: {e}")))?;
-                if m.format != FORMAT || m.version > VERSION {
-                    return Err(Error::new(
-                        ErrorCode::NewerVersion,
-                        format!("{} is a bundle of format {} version {}; this Casebook reads {FORMAT} up to version {VERSION}", src.display(), m.format, m.version),
-                    ));
-                }
-                manifest = Some(m);
-            } else if path == EVENTS {
-                for (n, line) in BufReader::new(&mut entry).lines().enumerate() {
-                    let line = line.map_err(|e| not_a_bundle(e.to_string()))?;
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let wire: WireEvent = serde_json::from_str(&line).map_err(|e| {
-                        not_a_bundle(format!("event line {} is malformed: {e}", n + 1))
-                    })?;
-                    events.push(Event::try_from(wire).map_err(|e| {
-                        Error::with_source(ErrorCode::NewerVersion, e.to_string(), e)
-                    })?);
-                }
-            } else if let Some(sha) = path.strip_prefix("blobs/") {
-                let base = bytes;
-                let blob = self.blobs.stage(&mut entry, &mut |n| progress(base + n))?;
-                bytes += blob.size;
-                if blob.sha256 != sha {
-                    return Err(Error::new(
-                        ErrorCode::Integrity,
-                        format!("the bundle's copy of evidence {sha} is damaged (its content hashes to {}); nothing was imported", blob.sha256),
-                    ));
-                }
-                staged.push(blob);
-            }
-        }
-        let manifest = manifest.ok_or_else(|| not_a_bundle(format!("it has no {MANIFEST}")))?;
-        for b in &manifest.blobs {
-            if !staged.iter().any(|s| s.sha256 == b.sha256) && !self.blobs.contains(&b.sha256) {
-                return Err(Error::new(
-                    ErrorCode::Integrity,
-                    format!(
-                        "the bundle lacks the evidence file {} ({}); nothing was imported",
-                        b.name, b.sha256
-                    ),
-                ));
-            }
-        }
+        let reader::ReadBundle {
+            manifest,
+            mut events,
+            blobs,
+        } = reader::read_bundle(src, &self.blobs, progress)?;
         let mut report = ImportReport {
             incident_key: manifest.incident_key,
             admitted: 0,
@@ -298,7 +235,7 @@ impl Casebook {
             reused_ids: 0,
             refusals: Vec::new(),
             unverified_devices: Vec::new(),
-            blobs: staged.len() as u64,
+            blobs: blobs.len() as u64,
         };
         // Causes before effects: a device's key before its events, an incident's opening before its changes.
         events.sort_by(|a, b| a.body.hlc.cmp(&b.body.hlc).then(a.body.id.cmp(&b.body.id)));
@@ -352,8 +289,13 @@ impl Casebook {
             .into_iter()
             .filter(|d| bundle_devices.contains(&d.device))
             .collect();
+        // In place only now that every check passed, and locked until the events that name them have committed.
+        let placed = blobs
+            .into_iter()
+            .map(|b| b.place())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
         tx.commit().map_err(casebook_store::StoreError::from)?;
-        drop(staged);
+        drop(placed);
         Ok(report)
     }
 }
