@@ -18,6 +18,8 @@ const PASSWORD: &str = "a long enough password";
 /// Kills of a laptop mid-sync, and of the server mid-push.
 const CLIENT_KILLS: usize = 25;
 const SERVER_KILLS: usize = 25;
+/// Timeline rows imported before each kill: two import events, so a push is under way when the kill lands.
+const ROWS_PER_ROUND: usize = 2_000;
 
 /// A `casebook-server` data directory (and, optionally, a PostgreSQL database behind it).
 struct ServerDir {
@@ -247,7 +249,7 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         .to_string();
 
     // How long a sync of one batch of work takes here, to spread kill moments over it.
-    let file = timeline(ana.work(), 0, 3_000);
+    let file = timeline(ana.work(), 0, ROWS_PER_ROUND);
     ana.ok(&["timeline", "import", &key, file.to_str().unwrap()]);
     let started = Instant::now();
     ana.ok(&["sync"]);
@@ -257,10 +259,10 @@ fn kill_9_of_a_laptop_mid_sync_or_of_the_server_mid_push_loses_nothing() {
         .mul_f64(1.2);
     converged(&ana, &key);
 
-    let mut rows = 3_000;
+    let mut rows = ROWS_PER_ROUND;
     for round in 0..CLIENT_KILLS + SERVER_KILLS {
-        let file = timeline(ana.work(), rows, 3_000);
-        rows += 3_000;
+        let file = timeline(ana.work(), rows, ROWS_PER_ROUND);
+        rows += ROWS_PER_ROUND;
         ana.ok(&["timeline", "import", &key, file.to_str().unwrap()]);
         let mut sync = ana
             .command(&["sync"])
