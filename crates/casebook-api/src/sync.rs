@@ -7,9 +7,9 @@ use std::path::Path;
 
 use casebook_core::digest::SetDigest;
 use casebook_core::event::WireEvent;
-use casebook_core::signing::PublicKey;
+use casebook_core::signing::{DeviceKey, PublicKey};
 use casebook_core::{DeviceId, Event, IncidentId, UserId};
-use casebook_protocol::{limits, ErrorCode as WireCode, SignIn, Verdict};
+use casebook_protocol::{limits, ErrorCode as WireCode, Session, SignIn, Verdict};
 use casebook_store::arrival::{Arrival, Arrivals};
 use casebook_store::team::{self, ServerVerdict, TeamLink};
 use casebook_store::trust;
@@ -78,6 +78,16 @@ pub struct SyncStatus {
     /// This laptop's events the server did not take.
     pub refused: u64,
     pub verdicts: Vec<ServerVerdict>,
+}
+
+/// The device a laptop signs in as (see [`Casebook::device_identity`]).
+pub struct DeviceIdentity {
+    pub device: DeviceId,
+    /// The public half of the device's key, hex: what the server binds to the account.
+    pub public_key: String,
+    /// The profile's owner when the laptop already had one (its offline work keeps this author).
+    pub offline_user: Option<UserId>,
+    key: DeviceKey,
 }
 
 /// Progress of a sync, for a bar.
@@ -149,7 +159,6 @@ impl Casebook {
         progress: &dyn Fn(SyncStep),
     ) -> Result<LoginReport> {
         let ca_pem = ca_cert.map(read_ca).transpose()?;
-        let profile = trust::profile(self.store.conn())?;
         if let Some(link) = team::link(self.store.conn())? {
             if link.server_url.trim_end_matches('/') != server.trim().trim_end_matches('/') {
                 return Err(Error::conflict(format!(
@@ -158,28 +167,76 @@ impl Casebook {
                 )));
             }
         }
-        let (device, key, offline_user) = match &profile {
-            Some(p) => {
-                let key = p
-                    .key
-                    .clone()
-                    .ok_or_else(|| Error::new(ErrorCode::Internal, "this device has no key"))?;
-                (p.device, key, Some(p.owner))
-            }
-            None => (DeviceId(Uuid::now_v7()), crate::new_device_key(), None),
-        };
+        let identity = self.device_identity()?;
         let client =
             Client::new(server, ca_pem.as_deref().map(str::as_bytes), None).map_err(sync_error)?;
         let session = client
             .sign_in(&SignIn {
                 email: email.trim().to_string(),
                 password: password.to_string(),
-                device,
-                public_key: key.public().to_hex(),
+                device: identity.device,
+                public_key: identity.public_key.clone(),
                 device_name: device_name(),
-                offline_user,
+                offline_user: identity.offline_user,
             })
             .map_err(sync_error)?;
+        self.join(&identity, &session, ca_pem, client.base())?;
+        let (first_sync, first_sync_error) = match self.sync(progress) {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e.message)),
+        };
+        Ok(LoginReport {
+            server: client.base().to_string(),
+            team: session.team.name,
+            email: session.account.email,
+            name: session.account.name,
+            role: session.account.role.to_string(),
+            tier: session.account.tier.map(|t| t.get()),
+            kept_offline_profile: identity
+                .offline_user
+                .is_some_and(|u| u != session.account.user),
+            first_sync,
+            first_sync_error,
+        })
+    }
+
+    /// The device this laptop signs in as: its profile's device and key, or fresh ones for a data directory without
+    /// a profile (stored by [`Casebook::join`] once the server has bound them).
+    pub fn device_identity(&self) -> Result<DeviceIdentity> {
+        Ok(match trust::profile(self.store.conn())? {
+            Some(p) => {
+                let key = p
+                    .key
+                    .ok_or_else(|| Error::new(ErrorCode::Internal, "this device has no key"))?;
+                DeviceIdentity {
+                    device: p.device,
+                    public_key: key.public().to_hex(),
+                    offline_user: Some(p.owner),
+                    key,
+                }
+            }
+            None => {
+                let key = crate::new_device_key();
+                DeviceIdentity {
+                    device: DeviceId(Uuid::now_v7()),
+                    public_key: key.public().to_hex(),
+                    offline_user: None,
+                    key,
+                }
+            }
+        })
+    }
+
+    /// Joins the team a server signed `identity` in to: the profile (when the data directory had none), the team
+    /// link with the session's token, and the team's directory device as the anchor of trust. `login` calls it after
+    /// signing in over HTTPS; tests call it with a session made by an in-process server.
+    pub fn join(
+        &mut self,
+        identity: &DeviceIdentity,
+        session: &Session,
+        ca_pem: Option<String>,
+        server_url: &str,
+    ) -> Result<()> {
         let anchor = PublicKey::from_hex(&session.team.directory_key).map_err(|e| {
             Error::new(
                 ErrorCode::Integrity,
@@ -188,14 +245,22 @@ impl Casebook {
         })?;
         let now = self.now().timestamp_micros();
         let tx = self.store.write()?;
-        if profile.is_none() {
-            casebook_store::append::set_profile(&tx, device, session.account.user)?;
-            trust::set_device_key(&tx, &key, 1)?;
+        match trust::profile(&tx)? {
+            None => {
+                casebook_store::append::set_profile(&tx, identity.device, session.account.user)?;
+                trust::set_device_key(&tx, &identity.key, 1)?;
+            }
+            Some(p) if p.device != identity.device => {
+                return Err(Error::conflict(
+                    "this data directory's profile changed during the sign-in; sign in again",
+                ));
+            }
+            Some(_) => {}
         }
         team::set_link(
             &tx,
             &TeamLink {
-                server_url: client.base().to_string(),
+                server_url: server_url.to_string(),
                 ca_cert_pem: ca_pem,
                 team_id: session.team.id.to_string(),
                 team_name: session.team.name.clone(),
@@ -212,21 +277,7 @@ impl Casebook {
         )?;
         team::trust_anchor(&tx, session.team.directory_device, &anchor, now)?;
         tx.commit().map_err(casebook_store::StoreError::from)?;
-        let (first_sync, first_sync_error) = match self.sync(progress) {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e.message)),
-        };
-        Ok(LoginReport {
-            server: client.base().to_string(),
-            team: session.team.name,
-            email: session.account.email,
-            name: session.account.name,
-            role: session.account.role.to_string(),
-            tier: session.account.tier.map(|t| t.get()),
-            kept_offline_profile: offline_user.is_some_and(|u| u != session.account.user),
-            first_sync,
-            first_sync_error,
-        })
+        Ok(())
     }
 
     /// Signs out: the server forgets this device's token (when it can be reached) and so does this laptop. Work
