@@ -4,4 +4,5 @@
 
 mod harness;
 mod matrix;
+mod simulation;
 mod story;
