@@ -16,8 +16,22 @@ export const ARTIFACTS = path.join(ROOT, "artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 export function freshDataDir(name) {
-  return mkdtempSync(path.join(tmpdir(), `casebook-e2e-${name}-`));
+  const dir = mkdtempSync(path.join(tmpdir(), `casebook-e2e-${name}-`));
+  mkdirSync(filesOf(dir));
+  return dir;
 }
+
+/**
+ * The folder beside a data directory for the files a test hands to the app by typing their paths. The app is
+ * started with it (and the repository's import fixtures) in CASEBOOK_ALLOWED_DIRS, as a scripted run would be:
+ * those paths are used without the native confirmation a typed path otherwise needs, and every other is refused
+ * (see src-tauri/src/grants.rs).
+ */
+export function filesOf(dataDir) {
+  return `${dataDir}-files`;
+}
+
+export const FIXTURES = path.join(ROOT, "crates/casebook-import/tests/fixtures");
 
 /** Runs the `casebook` CLI on a data directory (to seed colleagues or data the app then opens). */
 export function casebook(dataDir, ...args) {
@@ -48,7 +62,7 @@ function waitForPort(port, timeoutMs) {
  */
 export async function launch(dataDir, { port = 4444, screenshots = true } = {}) {
   const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
-  const env = { ...process.env, CASEBOOK_DATA_DIR: dataDir };
+  const env = { ...process.env, CASEBOOK_DATA_DIR: dataDir, CASEBOOK_ALLOWED_DIRS: `${filesOf(dataDir)}:${FIXTURES}` };
   if (screenshots) env.WEBKIT_DISABLE_COMPOSITING_MODE = "0";
   else delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
   const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {

@@ -4,11 +4,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { actAs, casebook, el, freshDataDir, launch, ROOT, shot, textOf, type } from "../harness.mjs";
+import { actAs, casebook, el, filesOf, FIXTURES, freshDataDir, launch, shot, textOf, type } from "../harness.mjs";
 
-const FIXTURE = path.join(ROOT, "crates/casebook-import/tests/fixtures/timesketch/evtx_part.csv");
+const FIXTURE = path.join(FIXTURES, "timesketch/evtx_part.csv");
 let app;
 let browser;
 let key;
@@ -105,7 +106,7 @@ test("a tier-1 responder opens, documents and escalates an incident", async () =
   await shot(browser, "03-timeline");
 
   // Evidence: the SHA-256 shown is the file's.
-  const file = path.join(dataDir, "..", `phish-${Date.now()}.eml`);
+  const file = path.join(filesOf(dataDir), `phish-${Date.now()}.eml`);
   const content = "From: invoices@northwind-billing.test\nSubject: Overdue invoice\n\nPlease see the portal.\n";
   writeFileSync(file, content);
   const sha = createHash("sha256").update(content).digest("hex");
@@ -195,7 +196,7 @@ test("an auditor reads everything and finds no control that edits", async () => 
 
   // Auditors export reports and verify them.
   await tab("report");
-  const pdf = path.join(dataDir, "..", `report-${Date.now()}.pdf`);
+  const pdf = path.join(filesOf(dataDir), `report-${Date.now()}.pdf`);
   await (await el(browser, '[data-testid="report-path"]')).setValue(pdf);
   await type(browser, "Enter");
   await browser.waitUntil(async () => Number(await textOf(browser, '[data-testid="report-pages"]', 60_000)) > 0, {
@@ -210,4 +211,34 @@ test("an auditor reads everything and finds no control that edits", async () => 
   await (await el(browser, '[data-nav="settings"]')).click();
   await el(browser, '[data-testid="data-dir"]');
   await shot(browser, "11-settings");
+});
+
+test("a path the page makes up reaches no command", async () => {
+  // What a script injected into the page would try: read a file the person never chose into the app, write a
+  // report over one, or climb out of a folder the app was started with. The shell refuses each without asking
+  // (the app runs with CASEBOOK_ALLOWED_DIRS, see src-tauri/src/grants.rs) and nothing is written.
+  const outside = mkdtempSync(path.join(tmpdir(), "casebook-e2e-outside-"));
+  const secret = path.join(outside, "id_ed25519");
+  writeFileSync(secret, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+  const invoke = (command, args) =>
+    browser.execute(
+      (c, a) => window.__TAURI_INTERNALS__.invoke(c, a).then(() => ({ ok: true }), (e) => ({ error: e })),
+      command,
+      args,
+    );
+  const attempts = [
+    ["verify_report", { path: secret }],
+    ["import_observables", { key, path: secret }],
+    ["export_report", { key, path: path.join(outside, "overwritten.pdf"), kind: "technical", key_events_only: false, job: "forged" }],
+    ["export_observables", { key, format: "csv", path: path.join(filesOf(dataDir), "..", path.basename(outside), "x.csv") }],
+  ];
+  for (const [command, args] of attempts) {
+    const answer = await invoke(command, args);
+    assert.equal(answer.ok, undefined, `${command} with a made-up path was refused`);
+    assert.equal(answer.error?.code, "forbidden", `${command}: ${JSON.stringify(answer)}`);
+  }
+  assert.deepEqual(readdirSync(outside), ["id_ed25519"], "nothing was written outside the chosen folders");
+  // The same commands still work on a file the person handed over.
+  const ok = await invoke("export_report", { key, path: path.join(filesOf(dataDir), "allowed.pdf"), kind: "technical", key_events_only: false, job: "allowed" });
+  assert.equal(ok.ok, true, JSON.stringify(ok));
 });

@@ -27,6 +27,8 @@ use casebook_store::read::{
 use chrono::{DateTime, Utc};
 
 use crate::desk::{data_dir, Desk, Work};
+use crate::dialogs;
+use crate::grants::{Access, Grants};
 use crate::dto::*;
 use crate::progress::{report_progress, ProgressReader};
 
@@ -40,11 +42,20 @@ pub struct Signature {
     pub export: fn(&Path) -> Result<(), ts_rs::ExportError>,
 }
 
+/// Two kinds of command: those over the Casebook (`|cb, work|`, run with the data), then, after `shell:`, the
+/// shell's own (`|app, grants|`: the system's dialogs), which never wait for the data.
 macro_rules! commands {
-    ($(
-        $(#[doc = $doc:literal])+
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = |$cb:ident, $work:pat_param| $body:expr;
-    )+) => {
+    (
+        $(
+            $(#[doc = $doc:literal])+
+            fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = |$cb:ident, $work:pat_param| $body:expr;
+        )+
+        shell:
+        $(
+            $(#[doc = $sdoc:literal])+
+            fn $sname:ident($($sarg:ident: $sty:ty),* $(,)?) -> $sret:ty = |$app:ident, $grants:ident| $sbody:expr;
+        )+
+    ) => {
         $(
             $(#[doc = $doc])+
             #[tauri::command(rename_all = "snake_case")]
@@ -56,26 +67,46 @@ macro_rules! commands {
                 desk.run(app, move |$cb: &mut Casebook, $work: &Work| $body).await
             }
         )+
+        $(
+            $(#[doc = $sdoc])+
+            #[tauri::command(rename_all = "snake_case")]
+            pub async fn $sname(
+                app: tauri::AppHandle,
+                desk: tauri::State<'_, Desk>,
+                $($sarg: $sty),*
+            ) -> Result<$sret, CommandError> {
+                desk.shell(app, move |$app: &tauri::AppHandle, $grants: &Grants| $sbody).await
+            }
+        )+
 
         /// The `invoke_handler` with every command.
         pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name),+]
+            tauri::generate_handler![$($name,)+ $($sname),+]
         }
 
         /// Every command's signature, in declaration order.
         pub fn signatures() -> Vec<Signature> {
-            vec![$(Signature {
-                name: stringify!($name),
-                doc: concat!($($doc, "\n"),+),
-                args: vec![$((stringify!($arg), <$ty as ts_rs::TS>::name())),*],
-                result: <$ret as ts_rs::TS>::name(),
-                export: |dir| {
-                    let mut v = crate::bindings::Exporter::new(dir);
-                    $(v.root::<$ty>();)*
-                    v.root::<$ret>();
-                    v.finish()
-                },
-            }),+]
+            vec![
+                $(signature!($name, [$($doc),+], [$($arg: $ty),*], $ret),)+
+                $(signature!($sname, [$($sdoc),+], [$($sarg: $sty),*], $sret),)+
+            ]
+        }
+    };
+}
+
+macro_rules! signature {
+    ($name:ident, [$($doc:literal),+], [$($arg:ident: $ty:ty),*], $ret:ty) => {
+        Signature {
+            name: stringify!($name),
+            doc: concat!($($doc, "\n"),+),
+            args: vec![$((stringify!($arg), <$ty as ts_rs::TS>::name())),*],
+            result: <$ret as ts_rs::TS>::name(),
+            export: |dir| {
+                let mut v = crate::bindings::Exporter::new(dir);
+                $(v.root::<$ty>();)*
+                v.root::<$ret>();
+                v.finish()
+            },
         }
     };
 }
@@ -139,7 +170,7 @@ commands! {
         |cb, _| cb.set_key_event(&key, entry, key_event);
     /// Imports a Timesketch CSV/JSONL file (every row or none), reporting bytes read as `progress` of `job`.
     fn import_timeline(key: String, path: String, job: String) -> ImportSummary = |cb, work| {
-        let (reader, label, format) = ProgressReader::open_timeline(Path::new(&path), work, &job)?;
+        let (reader, label, format) = ProgressReader::open_timeline(&work.path(&path, Access::Read)?, work, &job)?;
         cb.import_timeline(&key, reader, format, &label, casebook_api::timeline::IMPORT_KIND, &mut |_| {})
     };
 
@@ -147,9 +178,10 @@ commands! {
     fn evidence(key: String) -> Vec<EvidenceView> = |cb, _| cb.evidence(&key);
     /// Copies a file into the evidence store, reporting bytes hashed as `progress` of `job`.
     fn add_evidence(key: String, input: EvidenceInput, job: String) -> EvidenceView = |cb, work| {
-        let total = std::fs::metadata(&input.path).ok().map(|m| m.len());
+        let path = work.path(&input.path, Access::Read)?;
+        let total = std::fs::metadata(&path).ok().map(|m| m.len());
         let mut report = work.throttled(&job, total);
-        cb.add_evidence(&key, Path::new(&input.path), (&input).into(), &mut report)
+        cb.add_evidence(&key, &path, (&input).into(), &mut report)
     };
     /// Records a custody step of an evidence item (named by id, SHA-256 prefix or name).
     fn add_custody(key: String, evidence: String, input: CustodyInput) -> EvidenceView =
@@ -167,10 +199,10 @@ commands! {
         |cb, _| cb.add_observable(&key, input.into());
     /// Writes an incident's observables to `path` as a STIX 2.1 bundle, a MISP event or CSV.
     fn export_observables(key: String, format: ObservableFormat, path: String) -> ObservableExport =
-        |cb, _| cb.export_observables(&ExportScope::incident(&key), format, Path::new(&path));
+        |cb, work| cb.export_observables(&ExportScope::incident(&key), format, &work.path(&path, Access::Write)?);
     /// Imports a STIX 2.1 bundle or a CSV file into an incident: every observable or none.
     fn import_observables(key: String, path: String) -> ObservableImport =
-        |cb, _| cb.import_observables(&key, Path::new(&path), None, &mut |_| {});
+        |cb, work| cb.import_observables(&key, &work.path(&path, Access::Read)?, None, &mut |_| {});
     /// An incident's tasks.
     fn tasks(key: String) -> Vec<TaskView> = |cb, _| cb.tasks(&key);
     /// Adds a task.
@@ -201,9 +233,21 @@ commands! {
         |cb, _| cb.reassign_escalation(&key, None, to_tier, assignee.as_deref(), &note);
     /// Writes the incident's PDF report to `path`, reporting its stages as `progress` of `job`.
     fn export_report(key: String, path: String, kind: ReportKind, key_events_only: bool, job: String) -> ReportSummary =
-        |cb, work| cb.export_report(&key, Path::new(&path), kind.into(), key_events_only, &mut report_progress(work, &job));
+        |cb, work| {
+            let path = work.path(&path, Access::Write)?;
+            cb.export_report(&key, &path, kind.into(), key_events_only, &mut report_progress(work, &job))
+        };
     /// Checks a report file against its own attachment, the evidence store and the live case.
-    fn verify_report(path: String) -> ReportVerdict = |cb, _| cb.verify_report(Path::new(&path));
+    fn verify_report(path: String) -> ReportVerdict = |cb, work| cb.verify_report(&work.path(&path, Access::Read)?);
     /// Response metrics per severity and tier.
     fn metrics() -> Metrics = |cb, _| cb.metrics();
+
+    shell:
+    /// Opens the system's file dialog to choose files to read; what the person chooses may then be passed to the
+    /// commands that read files (see `grants`). Empty if they cancelled.
+    fn pick_open(multiple: bool, filters: Vec<FileFilter>) -> Vec<String> =
+        |app, grants| dialogs::pick_open(app, grants, multiple, &filters);
+    /// Opens the system's save dialog; the chosen path may then be written by a command. None if they cancelled.
+    fn pick_save(file_name: String, filters: Vec<FileFilter>) -> Option<String> =
+        |app, grants| dialogs::pick_save(app, grants, &file_name, &filters);
 }

@@ -12,7 +12,9 @@ use casebook_api::{Casebook, Error, ErrorCode};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 
+use crate::dialogs;
 use crate::dto::{CommandError, Progress};
+use crate::grants::{Access, Grants};
 
 /// The environment variable that points the app (and the CLI) at another data directory.
 pub const DATA_DIR_ENV: &str = "CASEBOOK_DATA_DIR";
@@ -30,18 +32,27 @@ pub fn data_dir() -> Result<PathBuf, Error> {
     }
 }
 
-/// Managed state: the Casebook, opened on first use so that an error opening it reaches the UI as a message.
+/// Managed state: the Casebook, opened on first use so that an error opening it reaches the UI as a message, and
+/// the files the person chose this session.
 #[derive(Clone, Default)]
 pub struct Desk {
     inner: Arc<Mutex<Option<Casebook>>>,
+    grants: Grants,
 }
 
-/// What a command body gets besides the Casebook: a way to report progress of long work.
+/// What a command body gets besides the Casebook: a way to report progress of long work, and the paths the person
+/// chose.
 pub struct Work {
     app: AppHandle,
+    grants: Grants,
 }
 
 impl Work {
+    /// `path`, if the person chose it for `access` (see `grants`); a typed one is confirmed in a native dialog first.
+    pub fn path(&self, path: &str, access: Access) -> Result<PathBuf, Error> {
+        dialogs::require(&self.app, &self.grants, path, access)
+    }
+
     /// Emits a `progress` event for the UI's progress bar of the job the UI named `task`.
     pub fn progress(&self, task: &str, done: u64, total: Option<u64>) {
         // A lost progress event only delays a bar; the command's result still arrives.
@@ -71,6 +82,32 @@ impl Work {
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
 impl Desk {
+    pub fn new(grants: Grants) -> Desk {
+        Desk {
+            inner: Arc::default(),
+            grants,
+        }
+    }
+
+    /// The files the person chose this session (the window's drop handler adds to them).
+    pub fn grants(&self) -> &Grants {
+        &self.grants
+    }
+
+    /// Runs `f` on a blocking thread without the Casebook: the shell's own work (dialogs), which must not hold up
+    /// commands that need the data.
+    pub async fn shell<T, F>(&self, app: AppHandle, f: F) -> Result<T, CommandError>
+    where
+        T: Serialize + Send + 'static,
+        F: FnOnce(&AppHandle, &Grants) -> Result<T, Error> + Send + 'static,
+    {
+        let grants = self.grants.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&app, &grants))
+            .await
+            .map_err(stopped)?
+            .map_err(CommandError::from)
+    }
+
     /// Runs `f` on a blocking thread with the open Casebook, and maps its error to `{code, message}`.
     pub async fn run<T, F>(&self, app: AppHandle, f: F) -> Result<T, CommandError>
     where
@@ -78,7 +115,10 @@ impl Desk {
         F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
     {
         let inner = self.inner.clone();
-        let work = Work { app };
+        let work = Work {
+            app,
+            grants: self.grants.clone(),
+        };
         tauri::async_runtime::spawn_blocking(move || {
             // A panic in an earlier command poisons the lock; the Casebook itself is still consistent (every change
             // is one SQLite transaction), so carry on with it.
@@ -90,10 +130,14 @@ impl Desk {
             f(cb, &work)
         })
         .await
-        .map_err(|e| CommandError {
-            code: ErrorCode::Internal,
-            message: format!("the work stopped unexpectedly ({e}); please try again"),
-        })?
+        .map_err(stopped)?
         .map_err(CommandError::from)
+    }
+}
+
+fn stopped(e: tauri::Error) -> CommandError {
+    CommandError {
+        code: ErrorCode::Internal,
+        message: format!("the work stopped unexpectedly ({e}); please try again"),
     }
 }

@@ -195,6 +195,13 @@ impl From<EntryInput> for casebook_api::timeline::EntryInput {
     }
 }
 
+/// A file type offered in a file dialog: its name and extensions (without the dot).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct FileFilter {
+    pub name: String,
+    pub extensions: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct EvidenceInput {
     pub path: String,

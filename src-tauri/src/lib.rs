@@ -2,12 +2,19 @@
 //!
 //! Architecture invariant: this crate translates. `commands` turns each IPC call into one `Casebook` method run
 //! off the UI thread (`desk`); `dto` holds the boundary's input types; `bindings` writes the UI's TypeScript from
-//! the Rust types. No SQL and no business rule live here.
+//! the Rust types; `grants` and `dialogs` keep the page from naming a file the person did not choose. No SQL and
+//! no business rule live here.
+
+use std::path::PathBuf;
+
+use tauri::Manager;
 
 pub mod bindings;
 pub mod commands;
 pub mod desk;
+mod dialogs;
 pub mod dto;
+pub mod grants;
 mod progress;
 
 /// Starts the app.
@@ -22,7 +29,14 @@ pub fn run() {
     }
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(desk::Desk::default())
+        .manage(desk::Desk::new(grants::Grants::from_env()))
+        // A file dropped on the window was chosen by the person: the shell sees the drop before the page does.
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let desk = webview.state::<desk::Desk>();
+                desk.grants().grant(paths.iter().map(PathBuf::as_path), grants::Access::Read);
+            }
+        })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

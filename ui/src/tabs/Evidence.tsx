@@ -1,6 +1,5 @@
 // Evidence: add by file dialog or drag and drop with hashing progress, SHA-256 shown and copyable, custody, verify.
 import { useEffect, useState } from "preact/hooks";
-import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { CustodyAction, EvidenceVerdict, EvidenceView, IncidentDetail } from "../bindings/commands";
 import { cmd, readOnly, toError } from "../api";
@@ -48,9 +47,11 @@ export function Evidence({ d }: { d: IncidentDetail }) {
   }, [d.key, ro]);
 
   const pick = async () => {
-    const picked = await open({ multiple: true, directory: false });
-    if (!picked) return;
-    (Array.isArray(picked) ? picked : [picked]).forEach(add);
+    try {
+      (await cmd.pickOpen(true, [])).forEach(add);
+    } catch (e) {
+      app.fail(toError(e));
+    }
   };
   const [pathText, setPathText] = useState("");
   const verify = async () => {

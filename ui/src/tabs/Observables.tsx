@@ -2,7 +2,6 @@
 // defanged, export them (STIX 2.1, MISP, CSV; open to every role, like reports) and import a STIX bundle or CSV file
 // (hidden from read-only roles, as every editing control is).
 import { useState } from "preact/hooks";
-import { open, save } from "@tauri-apps/plugin-dialog";
 import type { IncidentDetail, ObservableFormat, ObservableView } from "../bindings/commands";
 import { cmd, readOnly, toError } from "../api";
 import { useApp } from "../state";
@@ -22,7 +21,7 @@ export function Observables({ d }: { d: IncidentDetail }) {
 
   const exportFile = async () => {
     const ext = format === "csv" ? "csv" : "json";
-    const path = await save({ defaultPath: `${d.key}-observables.${format}.${ext}`, filters: [{ name: FORMAT_NAME[format], extensions: [ext] }] });
+    const path = await cmd.pickSave(`${d.key}-observables.${format}.${ext}`, [{ name: FORMAT_NAME[format], extensions: [ext] }]);
     if (!path) return;
     setBusy(true);
     try {
@@ -36,8 +35,8 @@ export function Observables({ d }: { d: IncidentDetail }) {
     }
   };
   const importFile = async () => {
-    const path = await open({ multiple: false, directory: false, filters: [{ name: "STIX 2.1 bundle or CSV", extensions: ["json", "csv"] }] });
-    if (typeof path !== "string") return;
+    const [path] = await cmd.pickOpen(false, [{ name: "STIX 2.1 bundle or CSV", extensions: ["json", "csv"] }]);
+    if (!path) return;
     setBusy(true);
     try {
       const s = await cmd.importObservables(d.key, path);

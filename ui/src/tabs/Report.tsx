@@ -1,7 +1,6 @@
 // The post-incident report: export a verifiable PDF through a save dialog with progress, and verify a report file.
 // Reading and exporting are open to every role, auditors included: nothing here changes the case.
 import { useState } from "preact/hooks";
-import { open, save } from "@tauri-apps/plugin-dialog";
 import type { CommandError, IncidentDetail, ReportKind, ReportSummary, ReportVerdict, VerdictKind } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
@@ -37,7 +36,7 @@ export function Report({ d }: { d: IncidentDetail }) {
     }
   };
   const pickAndExport = async () => {
-    const path = await save({ defaultPath: `${d.key}-report.pdf`, filters: [{ name: "PDF", extensions: ["pdf"] }] });
+    const path = await cmd.pickSave(`${d.key}-report.pdf`, [{ name: "PDF", extensions: ["pdf"] }]);
     if (path) exportTo(path);
   };
   const verify = async (path: string) => {
@@ -49,8 +48,8 @@ export function Report({ d }: { d: IncidentDetail }) {
     }
   };
   const pickAndVerify = async () => {
-    const path = await open({ multiple: false, directory: false, filters: [{ name: "PDF", extensions: ["pdf"] }] });
-    if (typeof path === "string") verify(path);
+    const [path] = await cmd.pickOpen(false, [{ name: "PDF", extensions: ["pdf"] }]);
+    if (path) verify(path);
   };
 
   return (

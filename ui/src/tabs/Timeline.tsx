@@ -2,7 +2,6 @@
 // virtualised list that fetches pages through the API's offset/limit (smooth at 100,000 entries).
 import { memo } from "preact/compat";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { open } from "@tauri-apps/plugin-dialog";
 import type { EntryKind, EntryQuery, EntryView, IncidentDetail } from "../bindings/commands";
 import { cmd, readOnly, toError } from "../api";
 import { useApp } from "../state";
@@ -132,8 +131,8 @@ export function Timeline({ d }: { d: IncidentDetail }) {
 
   const [pathText, setPathText] = useState("");
   const importFile = async () => {
-    const path = await open({ multiple: false, directory: false, filters: [{ name: "Timesketch CSV or JSONL", extensions: ["csv", "jsonl", "ndjson", "json"] }] });
-    if (typeof path === "string") importPath(path);
+    const [path] = await cmd.pickOpen(false, [{ name: "Timesketch CSV or JSONL", extensions: ["csv", "jsonl", "ndjson", "json"] }]);
+    if (path) importPath(path);
   };
   const importPath = async (path: string) => {
     const job = `import-${Date.now()}`;
