@@ -2,7 +2,8 @@
 // hands the test a WebdriverIO browser. tauri-driver is stopped with SIGTERM, never SIGKILL: a killed driver
 // orphans WebKitWebDriver, which keeps the port and the test run's output open.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { remote } from "webdriverio";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const APP = process.env.CASEBOOK_APP ?? path.join(ROOT, "target/release/casebook-desktop");
 export const CLI = process.env.CASEBOOK_CLI ?? path.join(ROOT, "target/debug/casebook");
+export const SERVER = process.env.CASEBOOK_SERVER ?? path.join(ROOT, "target/debug/casebook-server");
 export const ARTIFACTS = path.join(ROOT, "artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -131,4 +133,68 @@ async function optionText(select, name) {
 /** Sends keys to the page as a person would type them. */
 export async function type(browser, keys) {
   await browser.keys(keys);
+}
+
+/** The password every account of a test team has. */
+export const TEAM_PASSWORD = "correct horse battery staple";
+
+/**
+ * A real `casebook-server` with its own data directory (SQLite, self-signed certificate for 127.0.0.1) on a free
+ * loopback port: `admin(...)` runs its command line, `start()`/`stop()` serve or kill it (kill -9: a server that
+ * vanishes, as a laptop sees a network loss).
+ */
+export async function teamServer(team = "Acme SOC") {
+  const dir = mkdtempSync(path.join(tmpdir(), "casebook-e2e-server-"));
+  const port = await freePort();
+  const admin = (...args) =>
+    execFileSync(SERVER, ["--data-dir", dir, ...args], { encoding: "utf8", input: `${TEAM_PASSWORD}\n` });
+  admin("init", "--team", team, "--admin", "admin@acme.example", "--password-stdin");
+  let child = null;
+  const server = {
+    dir,
+    url: `https://127.0.0.1:${port}`,
+    cert: path.join(dir, "tls", "cert.pem"),
+    admin,
+    addUser: (email, name, role, tier) =>
+      admin("user", "add", email, "--name", name, "--role", role, ...(tier ? ["--tier", String(tier)] : []), "--password-stdin"),
+    async start() {
+      child = spawn(SERVER, ["--data-dir", dir, "serve", "--listen", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+      let log = "";
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`casebook-server did not start:\n${log}`)), 30_000);
+        child.stderr.on("data", (b) => {
+          log += b;
+          if (log.includes("listening on")) { clearTimeout(timer); resolve(); }
+        });
+        child.once("exit", (code) => reject(new Error(`casebook-server exited (${code}):\n${log}`)));
+      });
+      child.stderr.resume();
+    },
+    async stop() {
+      if (!child) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+      child = null;
+    },
+  };
+  return server;
+}
+
+/** The certificate's SHA-256 fingerprint as the server prints it and the app shows it (AA:BB:…). */
+export function fingerprintOf(certPem) {
+  const b64 = readFileSync(certPem, "utf8").replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  const hex = createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex").toUpperCase();
+  return hex.match(/../g).join(":");
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -26,6 +26,9 @@ use casebook_store::read::{
 };
 use chrono::{DateTime, Utc};
 
+use casebook_api::agent::{AgentState, SyncAgent};
+use tauri::Manager;
+
 use crate::desk::{data_dir, Desk, Work};
 use crate::dialogs;
 use crate::grants::{Access, Grants};
@@ -42,13 +45,19 @@ pub struct Signature {
     pub export: fn(&Path) -> Result<(), ts_rs::ExportError>,
 }
 
-/// Two kinds of command: those over the Casebook (`|cb, work|`, run with the data), then, after `shell:`, the
-/// shell's own (`|app, grants|`: the system's dialogs), which never wait for the data.
+/// Three kinds of command: those over the Casebook (`|cb, work|`, run with the data); after `network:`, those that
+/// wait on the team server (same shape, on a second Casebook so that local commands never wait for the network);
+/// after `shell:`, the shell's own (`|app, grants|`: the system's dialogs, the sync agent), which need no Casebook.
 macro_rules! commands {
     (
         $(
             $(#[doc = $doc:literal])+
             fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = |$cb:ident, $work:pat_param| $body:expr;
+        )+
+        network:
+        $(
+            $(#[doc = $ndoc:literal])+
+            fn $nname:ident($($narg:ident: $nty:ty),* $(,)?) -> $nret:ty = |$ncb:ident, $nwork:pat_param| $nbody:expr;
         )+
         shell:
         $(
@@ -68,6 +77,17 @@ macro_rules! commands {
             }
         )+
         $(
+            $(#[doc = $ndoc])+
+            #[tauri::command(rename_all = "snake_case")]
+            pub async fn $nname(
+                app: tauri::AppHandle,
+                desk: tauri::State<'_, Desk>,
+                $($narg: $nty),*
+            ) -> Result<$nret, CommandError> {
+                desk.run_aside(app, move |$ncb: &mut Casebook, $nwork: &Work| $nbody).await
+            }
+        )+
+        $(
             $(#[doc = $sdoc])+
             #[tauri::command(rename_all = "snake_case")]
             pub async fn $sname(
@@ -81,13 +101,14 @@ macro_rules! commands {
 
         /// The `invoke_handler` with every command.
         pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-            tauri::generate_handler![$($name,)+ $($sname),+]
+            tauri::generate_handler![$($name,)+ $($nname,)+ $($sname),+]
         }
 
         /// Every command's signature, in declaration order.
         pub fn signatures() -> Vec<Signature> {
             vec![
                 $(signature!($name, [$($doc),+], [$($arg: $ty),*], $ret),)+
+                $(signature!($nname, [$($ndoc),+], [$($narg: $nty),*], $nret),)+
                 $(signature!($sname, [$($sdoc),+], [$($sarg: $sty),*], $sret),)+
             ]
         }
@@ -242,7 +263,55 @@ commands! {
     /// Response metrics per severity and tier.
     fn metrics() -> Metrics = |cb, _| cb.metrics();
 
+    /// What others changed in an incident since the acting person last opened it (empty the first time).
+    fn changes_since_seen(key: String) -> SeenChanges = |cb, _| cb.changes_since_seen(&key);
+    /// Records that the acting person has seen the incident as it stands now.
+    fn mark_seen(key: String) -> bool = |cb, _| cb.mark_seen(&key).map(|()| true);
+    /// Every unresolved conflict across incidents: concurrent text versions, scope changes, escalation transitions.
+    fn open_conflicts() -> Vec<OpenConflict> = |cb, _| cb.open_conflicts();
+    /// This laptop's events the server has not got yet, oldest first.
+    fn waiting_events(limit: u32) -> Vec<LogLine> = |cb, _| cb.waiting_events(limit);
+
+    network:
+    /// The team server's certificate, to show by fingerprint before trusting it.
+    fn server_certificate(server: String) -> ServerCertificate = |cb, _| cb.server_certificate(&server);
+    /// Joins a team: signs in, keeps every piece of offline work, and syncs once.
+    fn join_team(server: String, email: String, password: String, trust: ServerTrust) -> LoginReport = |cb, work| {
+        // A CA file is a file like any other: the person must have chosen it.
+        if let ServerTrust::CaFile(path) = &trust {
+            work.path(&path.to_string_lossy(), Access::Read)?;
+        }
+        cb.login(&server, &email, &password, &trust, &|_| {})
+    };
+    /// Signs out of the team; work made here stays and goes up after the next sign-in.
+    fn sign_out() -> bool = |cb, _| cb.logout();
+    /// Leaves the team for good on this laptop (local data kept; unsynced events stay here).
+    fn forget_team() -> ForgetReport = |cb, _| cb.forget_team();
+    /// The team's accounts (admins).
+    fn team_accounts() -> Vec<TeamAccount> = |cb, _| cb.team_accounts();
+    /// Adds an account to the team (admins).
+    fn add_team_account(input: NewTeamAccount) -> TeamAccount = |cb, _| cb.add_team_account(input);
+    /// Changes an account's role, tier or whether it is disabled (admins).
+    fn change_team_account(email: String, change: AccountChange) -> TeamAccount =
+        |cb, _| cb.change_team_account(&email, change);
+    /// The team's devices (admins).
+    fn team_devices() -> Vec<TeamDevice> = |cb, _| cb.team_devices();
+    /// Revokes a device: the server takes nothing more from it (admins).
+    fn revoke_team_device(device: DeviceId) -> TeamDevice = |cb, _| cb.revoke_team_device(device);
+    /// Downloads an evidence file made on another laptop, verified by its SHA-256, reporting bytes as `progress`.
+    fn fetch_evidence(key: String, evidence: String, job: String) -> EvidenceView = |cb, work| {
+        cb.fetch_evidence(&key, &evidence, &mut |done, total| work.progress(&job, done, total))
+    };
+    /// Downloads every evidence file of an incident not yet on this laptop; the number downloaded.
+    fn fetch_incident_evidence(key: String, job: String) -> u64 = |cb, work| {
+        cb.fetch_incident_evidence(&key, &mut |done, total| work.progress(&job, done, total))
+    };
+
     shell:
+    /// Where background sync stands (also sent as the `team` event whenever it changes).
+    fn team_state() -> Option<AgentState> = |app, _| Ok(app.state::<Desk>().agent().map(SyncAgent::state));
+    /// Syncs now, whatever the backoff.
+    fn sync_now() -> bool = |app, _| Ok(app.state::<Desk>().agent().map(SyncAgent::sync_now).is_some());
     /// Opens the system's file dialog to choose files to read; what the person chooses may then be passed to the
     /// commands that read files (see `grants`). Empty if they cancelled.
     fn pick_open(multiple: bool, filters: Vec<FileFilter>) -> Vec<String> =

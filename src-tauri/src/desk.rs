@@ -5,9 +5,10 @@
 //! Calls queue on the lock in arrival order, which is the order a person clicked in.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use casebook_api::agent::SyncAgent;
 use casebook_api::{Casebook, Error, ErrorCode};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
@@ -32,11 +33,14 @@ pub fn data_dir() -> Result<PathBuf, Error> {
     }
 }
 
-/// Managed state: the Casebook, opened on first use so that an error opening it reaches the UI as a message, and
-/// the files the person chose this session.
+/// Managed state: the Casebook, opened on first use so that an error opening it reaches the UI as a message; a
+/// second one for calls that wait on the team server (so a slow network never holds up a local command); the
+/// background sync agent; and the files the person chose this session.
 #[derive(Clone, Default)]
 pub struct Desk {
     inner: Arc<Mutex<Option<Casebook>>>,
+    aside: Arc<Mutex<Option<Casebook>>>,
+    agent: Arc<OnceLock<SyncAgent>>,
     grants: Grants,
 }
 
@@ -84,9 +88,20 @@ pub const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 impl Desk {
     pub fn new(grants: Grants) -> Desk {
         Desk {
-            inner: Arc::default(),
             grants,
+            ..Desk::default()
         }
+    }
+
+    /// Starts background sync (once) on the data directory.
+    pub fn start_agent(&self, agent: impl FnOnce() -> SyncAgent) {
+        if self.agent.get().is_none() {
+            let _ = self.agent.set(agent());
+        }
+    }
+
+    pub fn agent(&self) -> Option<&SyncAgent> {
+        self.agent.get()
     }
 
     /// The files the person chose this session (the window's drop handler adds to them).
@@ -108,13 +123,44 @@ impl Desk {
             .map_err(CommandError::from)
     }
 
-    /// Runs `f` on a blocking thread with the open Casebook, and maps its error to `{code, message}`.
+    /// Runs `f` on a blocking thread with the open Casebook, and maps its error to `{code, message}`. The sync agent
+    /// hears of it afterwards (a change goes up after its debounce).
     pub async fn run<T, F>(&self, app: AppHandle, f: F) -> Result<T, CommandError>
     where
         T: Serialize + Send + 'static,
         F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
     {
-        let inner = self.inner.clone();
+        let result = self.run_on(self.inner.clone(), app, f).await;
+        if let Some(agent) = self.agent.get() {
+            agent.local_change();
+        }
+        result
+    }
+
+    /// Runs `f` like [`Desk::run`] but on the second Casebook: for calls that wait on the team server.
+    pub async fn run_aside<T, F>(&self, app: AppHandle, f: F) -> Result<T, CommandError>
+    where
+        T: Serialize + Send + 'static,
+        F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
+    {
+        let result = self.run_on(self.aside.clone(), app, f).await;
+        // A sign-in, sign-out or account change: the agent looks again at once.
+        if let Some(agent) = self.agent.get() {
+            agent.sync_now();
+        }
+        result
+    }
+
+    async fn run_on<T, F>(
+        &self,
+        inner: Arc<Mutex<Option<Casebook>>>,
+        app: AppHandle,
+        f: F,
+    ) -> Result<T, CommandError>
+    where
+        T: Serialize + Send + 'static,
+        F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
+    {
         let work = Work {
             app,
             grants: self.grants.clone(),

@@ -7,7 +7,9 @@
 
 use std::path::PathBuf;
 
-use tauri::Manager;
+use casebook_api::agent::{AgentConfig, AgentEvent, SyncAgent};
+use tauri::{Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 
 pub mod bindings;
 pub mod commands;
@@ -29,6 +31,7 @@ pub fn run() {
     }
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(desk::Desk::new(grants::Grants::from_env()))
         // A file dropped on the window was chosen by the person: the shell sees the drop before the page does.
         .on_webview_event(|webview, event| {
@@ -37,10 +40,33 @@ pub fn run() {
                 desk.grants().grant(paths.iter().map(PathBuf::as_path), grants::Access::Read);
             }
         })
+        .setup(|app| {
+            start_sync(app.handle());
+            Ok(())
+        })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("Casebook could not start: {e}");
             std::process::exit(1);
         });
+}
+
+/// Starts background sync: its state goes to the page as the `team` event, its notices to the system's notification
+/// centre. Without a data directory there is nothing to sync (the page shows why when it asks for data).
+fn start_sync(app: &tauri::AppHandle) {
+    let Ok(dir) = desk::data_dir() else { return };
+    let handle = app.clone();
+    app.state::<desk::Desk>().start_agent(|| {
+        SyncAgent::start(&dir, AgentConfig::default(), move |event| match event {
+            AgentEvent::State(state) => {
+                // A lost event only delays the status bar; the page also asks with `team_state`.
+                let _ = handle.emit("team", state);
+            }
+            AgentEvent::Notify(notice) => {
+                // Without a notification service (a bare X server, a test) the notice is simply not shown.
+                let _ = handle.notification().builder().title(&notice.title).body(&notice.body).show();
+            }
+        })
+    });
 }

@@ -176,6 +176,11 @@ pub struct Laptop {
 }
 
 impl Laptop {
+    /// The laptop's data directory (another connection may open it, as the desktop's sync agent does).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn sync(&mut self) -> casebook_api::sync::SyncReport {
         self.cb.sync(&|_| {}).unwrap()
     }

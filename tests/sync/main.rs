@@ -2,6 +2,7 @@
 //! `CASEBOOK_TEST_DATABASE_URL` is set by `scripts/with-postgres`, a real PostgreSQL too) and real laptops (the
 //! application API on data directories of their own, syncing with the real client).
 
+mod agent;
 mod harness;
 mod matrix;
 mod simulation;

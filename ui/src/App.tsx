@@ -1,9 +1,9 @@
 // The shell: first run, navigation, global shortcuts, the help overlay, notices and progress events.
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { listen } from "@tauri-apps/api/event";
-import type { Me, Progress, Startup } from "./bindings/commands";
+import type { AgentState, Me, Progress, Startup } from "./bindings/commands";
 import { cmd, readOnly, toError } from "./api";
-import { AppContext, type AppState, type Notice, type Route } from "./state";
+import { AppContext, type AppState, type Notice, type Route, type SyncPanelTab } from "./state";
 import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
 import { ErrorNote, Loading, Modal } from "./components/ui";
 import { FirstRun } from "./screens/FirstRun";
@@ -14,6 +14,9 @@ import { Metrics } from "./screens/Metrics";
 import { Settings } from "./screens/Settings";
 import { NewIncident } from "./screens/NewIncident";
 import { SearchBox } from "./screens/Search";
+import { TeamAdmin } from "./screens/TeamAdmin";
+import { StatusBar } from "./components/StatusBar";
+import { SyncPanel } from "./screens/SyncPanel";
 
 export function App() {
   const [startup, setStartup] = useState<Startup | null>(null);
@@ -26,6 +29,8 @@ export function App() {
   const [help, setHelp] = useState(false);
   const [newIncident, setNewIncident] = useState(false);
   const [search, setSearch] = useState(false);
+  const [team, setTeam] = useState<AgentState | null>(null);
+  const [syncPanel, setSyncPanel] = useState<SyncPanelTab | null>(null);
   const noticeId = useRef(0);
 
   const notify = useCallback((text: string, tone: "ok" | "error" = "ok") => {
@@ -52,6 +57,24 @@ export function App() {
     return () => void un.then((f) => f());
   }, []);
 
+  // Background sync reports every change of state; a sync that brought events reloads the open views (forms keep
+  // what is being typed: only their data reloads).
+  const generation = useRef<number | null>(null);
+  useEffect(() => {
+    const seen = (s: AgentState | null) => {
+      if (!s) return;
+      setTeam(s);
+      if (generation.current !== null && s.generation !== generation.current) setVersion((v) => v + 1);
+      generation.current = s.generation;
+    };
+    cmd.teamState().then(seen, () => {});
+    const un = listen<AgentState>("team", (e) => seen(e.payload));
+    return () => void un.then((f) => f());
+  }, []);
+  const syncNow = useCallback(() => {
+    cmd.syncNow().catch(() => {});
+  }, []);
+
   const state: AppState = useMemo(
     () => ({
       me,
@@ -63,8 +86,11 @@ export function App() {
       progress,
       version,
       changed: () => setVersion((v) => v + 1),
+      team,
+      syncNow,
+      openSync: setSyncPanel,
     }),
-    [me, route, notify, progress, version],
+    [me, route, notify, progress, version, team, syncNow],
   );
 
   const seq = useRef(new KeySequence());
@@ -74,6 +100,7 @@ export function App() {
         setHelp(false);
         setNewIncident(false);
         setSearch(false);
+        setSyncPanel(null);
         if (isTyping(e.target)) (e.target as HTMLElement).blur();
         return;
       }
@@ -89,6 +116,8 @@ export function App() {
         "g b": () => go({ screen: "board" }),
         "g m": () => go({ screen: "metrics" }),
         "g s": () => go({ screen: "settings" }),
+        "g t": () => go({ screen: "team" }),
+        S: syncNow,
       };
       if (act[s]) {
         e.preventDefault();
@@ -97,7 +126,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [me]);
+  }, [me, syncNow]);
 
   if (startError) {
     return (
@@ -125,6 +154,7 @@ export function App() {
     ["metrics", "Metrics", "g m"],
     ["settings", "Settings", "g s"],
   ];
+  if (me.user.role === "admin" && team && team.phase !== "not_joined") nav.splice(3, 0, ["team", "Team accounts", "g t"]);
   return (
     <AppContext.Provider value={state}>
       <div class="shell">
@@ -160,7 +190,9 @@ export function App() {
           {route.screen === "board" && <Board />}
           {route.screen === "metrics" && <Metrics />}
           {route.screen === "settings" && <Settings dataDir={startup.data_dir} />}
+          {route.screen === "team" && <TeamAdmin />}
         </main>
+        <StatusBar />
       </div>
       {help && (
         <Modal title="Keyboard shortcuts" onClose={() => setHelp(false)}>
@@ -175,6 +207,7 @@ export function App() {
       )}
       {newIncident && <NewIncident onClose={() => setNewIncident(false)} />}
       {search && <SearchBox onClose={() => setSearch(false)} />}
+      {syncPanel && <SyncPanel tab={syncPanel} onClose={() => setSyncPanel(null)} />}
       <div class="notices" aria-live="polite">
         {notices.map((n) => (
           <div class={`notice ${n.tone}`} role={n.tone === "error" ? "alert" : "status"} data-testid={`notice-${n.tone}`}>

@@ -1,14 +1,15 @@
 // App-wide state: who is acting, where we are, notices, and the progress of long jobs reported by the backend.
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { CommandError, Me } from "./bindings/commands";
+import type { AgentState, CommandError, Me } from "./bindings/commands";
 
 export type Route =
   | { screen: "queue" }
   | { screen: "incident"; key: string; tab?: string }
   | { screen: "board" }
   | { screen: "metrics" }
-  | { screen: "settings" };
+  | { screen: "settings" }
+  | { screen: "team" };
 
 export type Notice = { id: number; text: string; tone: "ok" | "error" };
 
@@ -20,10 +21,17 @@ export type AppState = {
   notify: (text: string, tone?: "ok" | "error") => void;
   fail: (e: CommandError) => void;
   progress: Record<string, { done: number; total: number | null }>;
-  /** Bumped after every change so open views reload. */
+  /** Bumped after every change (here, or brought by a sync) so open views reload. */
   version: number;
   changed: () => void;
+  /** Background sync, as the shell last reported it (null until it has). */
+  team: AgentState | null;
+  syncNow: () => void;
+  /** Opens the sync panel on one of its tabs. */
+  openSync: (panel: SyncPanelTab) => void;
 };
+
+export type SyncPanelTab = "waiting" | "refused" | "conflicts";
 
 export const AppContext = createContext<AppState | null>(null);
 

@@ -4,6 +4,7 @@
 //! Architecture invariant: front ends only translate. They parse input, call one method here and show the result;
 //! authorization (through the core's matrix), id minting, the clock and every multi-step rule live here or deeper.
 
+pub mod agent;
 pub mod bundle;
 pub mod clock;
 pub mod demo;

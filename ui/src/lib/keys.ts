@@ -10,6 +10,8 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: "g b", description: "Go to the lead's board", scope: "global" },
   { keys: "g m", description: "Go to metrics", scope: "global" },
   { keys: "g s", description: "Go to settings", scope: "global" },
+  { keys: "g t", description: "Go to the team's accounts (admins)", scope: "global" },
+  { keys: "S", description: "Sync with the team now (Shift+S)", scope: "global" },
   { keys: "Escape", description: "Close a dialog, leave a field", scope: "global" },
   { keys: "j / k", description: "Next / previous incident (Enter opens it)", scope: "queue" },
   { keys: "1 … 8", description: "Switch tab (Overview, Timeline, Evidence, …)", scope: "incident" },

@@ -1,8 +1,9 @@
-// First run: create this device's profile, then offer the demo case.
+// First run: join a team, or create this device's profile (then offer the demo case).
 import { useState } from "preact/hooks";
 import type { CommandError, Me, Role, Tier } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { ErrorNote } from "../components/ui";
+import { JoinTeam } from "../components/JoinTeam";
 
 export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me) => void }) {
   const [name, setName] = useState("");
@@ -11,6 +12,14 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
   const [me, setMe] = useState<Me | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
+  const [joining, setJoining] = useState(false);
+  const joined = async () => {
+    try {
+      onDone(await cmd.me());
+    } catch (err) {
+      setError(toError(err));
+    }
+  };
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -38,7 +47,13 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
   return (
     <div class="center-page first-run" data-testid="first-run">
       <h1>Welcome to Casebook</h1>
-      {!me ? (
+      {joining ? (
+        <div class="card">
+          <JoinTeam onJoined={joined} />
+          {error && <ErrorNote error={error} />}
+          <button class="link" onClick={() => setJoining(false)}>Work on this laptop alone instead</button>
+        </div>
+      ) : !me ? (
         <form class="card form" onSubmit={create}>
           <p class="muted">
             Casebook keeps your cases on this computer. Tell it who you are; every change you make will carry your name.
@@ -66,6 +81,11 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
             <button type="button" disabled={busy} onClick={demo} data-testid="demo-instead">Just show me the demo case</button>
           </div>
           <p class="muted small">Data folder: <code>{dataDir}</code> (the <code>casebook</code> command uses the same one).</p>
+          <p class="muted small">
+            Part of a team with a Casebook server?{" "}
+            <button type="button" class="link" data-testid="join-instead" onClick={() => setJoining(true)}>Join your team</button>{" "}
+            (you can also join later, from Settings, and keep what you made meanwhile).
+          </p>
         </form>
       ) : (
         <div class="card form" data-testid="offer-demo">

@@ -16,6 +16,7 @@ import { Comments } from "../tabs/Comments";
 import { Escalations } from "../tabs/Escalations";
 import { Conflicts, ScopeConflicts } from "../tabs/Conflicts";
 import { Report } from "../tabs/Report";
+import { ChangesSince } from "../components/ChangesSince";
 
 export const TABS = ["overview", "timeline", "evidence", "observables", "tasks", "comments", "escalations", "report"] as const;
 export type Tab = (typeof TABS)[number];
@@ -44,6 +45,7 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
   return (
     <section class="screen incident" data-screen="incident" data-key={d.key}>
       <Header d={d} />
+      <ChangesSince incidentKey={d.key} />
       {d.conflicts.length > 0 && <Conflicts d={d} />}
       {d.scope_conflicts.length > 0 && <ScopeConflicts d={d} />}
       <div class="tabs" role="tablist">

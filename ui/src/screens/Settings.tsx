@@ -1,9 +1,12 @@
-// Settings: the profile, where the data lives, the theme, and acting as a colleague registered on this device.
+// Settings: the team this laptop belongs to, the profile, where the data lives, the theme, and acting as a colleague
+// registered on this device.
 import { useState } from "preact/hooks";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
-import { ErrorNote } from "../components/ui";
+import { ErrorNote, Modal } from "../components/ui";
+import { JoinTeam } from "../components/JoinTeam";
+import { describeSync } from "../lib/sync";
 
 export function Settings({ dataDir }: { dataDir: string }) {
   const app = useApp();
@@ -30,6 +33,7 @@ export function Settings({ dataDir }: { dataDir: string }) {
   return (
     <section class="screen settings" data-screen="settings">
       <header class="screen-head"><h1>Settings</h1></header>
+      <TeamCard />
       <div class="card">
         <h3>Acting as</h3>
         <dl class="kv">
@@ -63,5 +67,108 @@ export function Settings({ dataDir }: { dataDir: string }) {
         </div>
       </div>
     </section>
+  );
+}
+
+/** The team: join, or where this laptop stands, sign out, sign in again, forget. */
+function TeamCard() {
+  const app = useApp();
+  const [joining, setJoining] = useState(false);
+  const [forgetting, setForgetting] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const status = app.team?.status ?? null;
+  const v = describeSync(app.team, new Date());
+  const joined = async () => {
+    setJoining(false);
+    try {
+      app.setMe(await cmd.me());
+    } catch (err) {
+      app.fail(toError(err));
+    }
+    app.syncNow();
+    app.changed();
+    app.notify("Joined the team; syncing");
+  };
+  const signOut = async () => {
+    setBusy(true);
+    try {
+      const told = await cmd.signOut();
+      app.notify(told ? "Signed out" : "Signed out on this laptop (the server could not be told; it forgets the session when it expires)");
+      app.syncNow();
+    } catch (err) {
+      app.fail(toError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const forget = async () => {
+    setBusy(true);
+    try {
+      const r = await cmd.forgetTeam();
+      setForgetting(false);
+      app.notify(r.unsynced > 0 ? `This laptop left the team; ${r.unsynced} changes that never reached the server stay here` : "This laptop left the team");
+      app.syncNow();
+      app.changed();
+    } catch (err) {
+      app.fail(toError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!status?.server) {
+    return (
+      <div class="card" data-testid="team-card" data-joined="false">
+        <h3>Team</h3>
+        {joining ? (
+          <JoinTeam onJoined={joined} />
+        ) : (
+          <>
+            <p class="muted">This laptop works alone. Join your team's Casebook server to share cases; what you made here goes up with you.</p>
+            <button class="primary" data-testid="join-team-open" onClick={() => setJoining(true)}>Join a team</button>
+          </>
+        )}
+      </div>
+    );
+  }
+  return (
+    <div class="card" data-testid="team-card" data-joined="true">
+      <h3>Team</h3>
+      <dl class="kv">
+        <dt>Team</dt><dd data-testid="team-name">{status.team}</dd>
+        <dt>Server</dt><dd class="mono small">{status.server}</dd>
+        <dt>Account</dt><dd>{status.account}{status.signed_in ? "" : " (signed out)"}</dd>
+        {status.fingerprint && <><dt>Certificate</dt><dd class="fingerprint small">{status.fingerprint}</dd></>}
+        <dt>Sync</dt><dd>{v.headline}{v.last ? `, ${v.last}` : ""}</dd>
+      </dl>
+      {joining && <JoinTeam onJoined={joined} />}
+      <div class="row">
+        {status.signed_in ? (
+          <button disabled={busy} data-testid="sign-out" onClick={signOut}>Sign out</button>
+        ) : (
+          !joining && <button class="primary" data-testid="sign-in-again" onClick={() => setJoining(true)}>Sign in again</button>
+        )}
+        <button disabled={busy} class="danger" data-testid="forget-laptop" onClick={() => setForgetting(true)}>Forget this laptop…</button>
+      </div>
+      {forgetting && (
+        <Modal title="Forget this laptop?" onClose={() => setForgetting(false)}>
+          <div class="form" data-testid="forget-confirm">
+            <p>This laptop leaves team <strong>{status.team}</strong>: it signs out and stops syncing. Everything stays on this laptop.</p>
+            {status.waiting > 0 ? (
+              <p class="bad" data-testid="forget-unsynced">
+                <strong>{status.waiting} changes made here have not reached the server.</strong> They stay on this laptop, but
+                the team will never get them unless this laptop joins again. Sync first if you can.
+              </p>
+            ) : (
+              <p class="muted">Every change made here is already on the server.</p>
+            )}
+            <div class="row end">
+              <button onClick={() => setForgetting(false)}>Cancel</button>
+              <button class="danger" disabled={busy} data-testid="forget-confirm-button" onClick={forget}>Forget this laptop</button>
+            </div>
+          </div>
+        </Modal>
+      )}
+    </div>
   );
 }

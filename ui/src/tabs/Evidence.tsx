@@ -14,14 +14,14 @@ export function Evidence({ d }: { d: IncidentDetail }) {
   const app = useApp();
   const ro = readOnly(app.me);
   const items = useLoad(() => cmd.evidence(d.key), [d.key, app.version]);
-  const [jobs, setJobs] = useState<{ job: string; name: string }[]>([]);
+  const [jobs, setJobs] = useState<{ job: string; label: string }[]>([]);
   const [verdicts, setVerdicts] = useState<Map<string, EvidenceVerdict> | null>(null);
   const [dragging, setDragging] = useState(false);
 
   const add = async (path: string) => {
     const job = `evidence-${Date.now()}-${Math.random().toString(36).slice(2, 7)}`;
     const name = path.split(/[\\/]/).pop() ?? path;
-    setJobs((j) => [...j, { job, name }]);
+    setJobs((j) => [...j, { job, label: `Hashing ${name}` }]);
     try {
       const e = await cmd.addEvidence(d.key, { path, description: "", source_host: "" }, job);
       app.notify(`Added ${e.name} (SHA-256 ${e.sha256.slice(0, 12)}…)`);
@@ -54,6 +54,20 @@ export function Evidence({ d }: { d: IncidentDetail }) {
     }
   };
   const [pathText, setPathText] = useState("");
+  // Files recorded on another laptop come down ahead of time for the whole incident (before going offline).
+  const fetchAll = async () => {
+    const job = `fetch-all-${d.key}`;
+    setJobs((j) => [...j, { job, label: "Downloading this incident's files" }]);
+    try {
+      const n = await cmd.fetchIncidentEvidence(d.key, job);
+      app.notify(`Downloaded ${n} file(s), each verified by its SHA-256`);
+      items.reload();
+    } catch (err) {
+      app.fail(toError(err));
+    } finally {
+      setJobs((j) => j.filter((x) => x.job !== job));
+    }
+  };
   const verify = async () => {
     try {
       const v = await cmd.verifyEvidence(d.key, `verify-${d.key}`);
@@ -76,9 +90,12 @@ export function Evidence({ d }: { d: IncidentDetail }) {
         )}
         {!ro && <span class="muted">or drop files anywhere on this tab</span>}
         <span class="grow" />
+        {items.data?.some((e) => !e.stored_here) && (
+          <button data-testid="fetch-all-evidence" onClick={fetchAll}>Download all files here</button>
+        )}
         <button data-testid="verify-evidence" onClick={verify} disabled={!items.data?.length}>Verify integrity</button>
       </div>
-      {jobs.map((j) => <ProgressBar label={`Hashing ${j.name}`} done={app.progress[j.job]?.done ?? 0} total={app.progress[j.job]?.total ?? null} />)}
+      {jobs.map((j) => <ProgressBar label={j.label} done={app.progress[j.job]?.done ?? 0} total={app.progress[j.job]?.total ?? null} />)}
       {items.error && <ErrorNote error={items.error} retry={items.reload} />}
       {items.loading && !items.data && <Loading what="evidence" />}
       {items.data?.length === 0 && <Empty>{ro ? "No evidence recorded." : "No evidence yet. Add files with the button or drop them here; they are copied into the case and hashed."}</Empty>}
@@ -108,6 +125,8 @@ function Item({ d, e, verdict, ro }: { d: IncidentDetail; e: EvidenceView; verdi
         <strong>{e.name}</strong>
         <span class="muted">{fmtBytes(e.size)} · {e.media_type}</span>
         {verdict && <span class={`badge ${verdict.status === "ok" ? "ok" : "bad"}`} data-verdict={verdict.status}>{verdict.status === "ok" ? "verified" : verdict.status}</span>}
+        {!e.stored_here && <span class="badge warn" data-testid="not-here" title="Recorded on another laptop; the file itself is on the team server">file not on this laptop</span>}
+        {!e.stored_here && <FetchButton d={d} e={e} />}
         <span class="grow" />
         <span class="muted small">acquired {fmtTime(e.acquired_at)} by {e.acquired_by}</span>
       </div>
@@ -142,4 +161,25 @@ function Item({ d, e, verdict, ro }: { d: IncidentDetail; e: EvidenceView; verdi
       )}
     </div>
   );
+}
+
+/** Downloads one file made elsewhere, with progress; it is verified by its SHA-256 before it is kept. */
+function FetchButton({ d, e }: { d: IncidentDetail; e: EvidenceView }) {
+  const app = useApp();
+  const job = `fetch-${e.id}`;
+  const [busy, setBusy] = useState(false);
+  const fetch = async () => {
+    setBusy(true);
+    try {
+      await cmd.fetchEvidence(d.key, e.id, job);
+      app.notify(`Downloaded ${e.name}; its SHA-256 matches`);
+      app.changed();
+    } catch (err) {
+      app.fail(toError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (busy) return <ProgressBar label={`Downloading ${e.name}`} done={app.progress[job]?.done ?? 0} total={app.progress[job]?.total ?? e.size} />;
+  return <button class="small" data-testid="fetch-evidence" onClick={fetch}>Download</button>;
 }
