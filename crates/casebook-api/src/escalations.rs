@@ -5,6 +5,7 @@ use casebook_core::escalation::{self, check, ClockState, EscalationState, Transi
 use casebook_core::model::Tier;
 use casebook_core::{EscalationId, IncidentId, Payload};
 use casebook_store::read::{self, EscalationView};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,6 +24,8 @@ pub struct EscalationStatus {
     pub breached: bool,
     pub acknowledge_target_minutes: u32,
     pub accept_target_minutes: u32,
+    /// When the next unanswered target falls (past, if breached); `None` once the escalation is settled.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// An answer to an escalation.
@@ -216,6 +219,7 @@ impl Casebook {
             breached: c.breached(),
             acknowledge_target_minutes: target.acknowledge_minutes,
             accept_target_minutes: target.accept_minutes,
+            due_at: c.next_due,
         })
     }
 

@@ -4,9 +4,12 @@
 //! Architecture invariant: front ends only translate. They parse input, call one method here and show the result;
 //! authorization (through the core's matrix), id minting, the clock and every multi-step rule live here or deeper.
 
+pub mod activity;
 pub mod agent;
+pub mod attention;
 pub mod bundle;
 pub mod clock;
+pub mod conflicts;
 pub mod demo;
 mod error;
 pub mod escalations;

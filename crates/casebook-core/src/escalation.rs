@@ -276,6 +276,11 @@ pub struct ResponseClocks {
     /// Seconds from the clock's start to acknowledgement, if acknowledged.
     pub acknowledge_secs: Option<i64>,
     pub accept_secs: Option<i64>,
+    /// The moment each target falls: the clock's start plus the target.
+    pub acknowledge_due: DateTime<Utc>,
+    pub accept_due: DateTime<Utc>,
+    /// The earliest target not yet answered (past or to come), or `None` once the escalation is settled.
+    pub next_due: Option<DateTime<Utc>>,
 }
 
 impl ResponseClocks {
@@ -319,11 +324,21 @@ pub fn clocks(f: &Folded, target: &ResponseTarget, now: DateTime<Utc>) -> Respon
     };
     let (acknowledge, acknowledge_secs) = one(ack_at, target.acknowledge_minutes);
     let (accept, accept_secs) = one(settle_at, target.accept_minutes);
+    let acknowledge_due = start + Duration::minutes(i64::from(target.acknowledge_minutes));
+    let accept_due = start + Duration::minutes(i64::from(target.accept_minutes));
+    let next_due = [(ack_at, acknowledge_due), (settle_at, accept_due)]
+        .into_iter()
+        .filter(|(done, _)| done.is_none())
+        .map(|(_, due)| due)
+        .min();
     ResponseClocks {
         acknowledge,
         accept,
         acknowledge_secs,
         accept_secs,
+        acknowledge_due,
+        accept_due,
+        next_due,
     }
 }
 
@@ -504,5 +519,43 @@ mod tests {
         let late = clocks(&f, &target, hlc(16, 1).wall_time());
         assert_eq!(late.acknowledge, ClockState::Breached);
         assert!(late.breached());
+    }
+
+    #[test]
+    fn the_next_target_is_the_earliest_one_not_yet_answered() {
+        let target = target_for(&[], Severity::Sev2);
+        let open = fold(&request(), &[]);
+        let c = clocks(&open, &target, hlc(1, 1).wall_time());
+        assert_eq!(
+            c.next_due,
+            Some(hlc(30, 1).wall_time()),
+            "an unanswered SEV2 escalation is next due at its 30-minute acknowledge target"
+        );
+        let ack = Recorded {
+            event: ev(2),
+            hlc: hlc(40, 2),
+            by: user(2),
+            role: None,
+            transition: Transition::Acknowledge,
+        };
+        let acknowledged = fold(&request(), std::slice::from_ref(&ack));
+        assert_eq!(
+            clocks(&acknowledged, &target, hlc(41, 1).wall_time()).next_due,
+            Some(hlc(60, 1).wall_time()),
+            "once acknowledged (even late), the accept target is next"
+        );
+        let accept = Recorded {
+            event: ev(3),
+            hlc: hlc(45, 2),
+            by: user(2),
+            role: None,
+            transition: Transition::Accept,
+        };
+        let settled = fold(&request(), &[ack, accept]);
+        assert_eq!(
+            clocks(&settled, &target, hlc(46, 1).wall_time()).next_due,
+            None,
+            "a settled escalation has no target left"
+        );
     }
 }

@@ -13,6 +13,7 @@ pub mod private_dir;
 pub mod project;
 pub mod read;
 pub mod rebuild;
+pub mod seen;
 mod sql;
 pub mod team;
 pub mod trust;

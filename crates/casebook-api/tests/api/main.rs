@@ -6,6 +6,7 @@ mod interchange;
 mod merge;
 mod report;
 mod rules;
+mod team_views;
 mod upgrade;
 
 use std::path::Path;

@@ -127,3 +127,40 @@ fn conflicts(conn: &Connection, escalation: EscalationId) -> Result<Vec<Escalati
         })
         .collect()
 }
+
+/// An escalation transition refused at its place in HLC order, with where it belongs, for lists across incidents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionConflict {
+    pub escalation: EscalationId,
+    pub event: EventId,
+    pub by: UserId,
+    pub by_name: Option<String>,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Every escalation transition kept as a conflict, across incidents, newest first, in one query.
+pub fn all_transition_conflicts(
+    conn: &Connection,
+) -> Result<Vec<(super::IncidentRef, TransitionConflict)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.escalation_id, t.event_id, t.by_user, u.name, t.hlc, t.conflict, i.id, i.key, i.title
+         FROM escalation_transitions t JOIN incidents i ON i.id = t.incident_id AND i.opened = 1
+         LEFT JOIN users u ON u.id = t.by_user
+         WHERE t.conflict IS NOT NULL ORDER BY t.hlc DESC, t.event_id DESC",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let conflict = TransitionConflict {
+            escalation: parse("escalation id", &r.get::<_, String>(0)?)?,
+            event: parse("event id", &r.get::<_, String>(1)?)?,
+            by: parse("user id", &r.get::<_, String>(2)?)?,
+            by_name: r.get(3)?,
+            at: super::hlc_time(&r.get::<_, String>(4)?)?,
+            reason: r.get(5)?,
+        };
+        out.push((super::incidents::incident_ref_from(r, 6)?, conflict));
+    }
+    Ok(out)
+}

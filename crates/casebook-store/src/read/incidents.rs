@@ -1,4 +1,5 @@
-//! Incidents: lists with filters, one incident's header, its tags and its unresolved text conflicts.
+//! Incidents: lists with filters, one incident's header, its tags, and its conflicts (unresolved text versions,
+//! changes out of scope), for one incident or across all of them.
 
 use casebook_core::model::{Resolution, Severity, Status, TextField, Tier, Tlp};
 use casebook_core::{EventId, IncidentId, UserId};
@@ -335,64 +336,110 @@ fn current_text_versions(conn: &Connection, id: IncidentId) -> Result<Vec<(TextF
     Ok(out)
 }
 
+/// A long-text version that is neither the one shown nor seen or resolved by any later edit (on `text_versions v`).
+const OPEN_TEXT_VERSION: &str = "NOT EXISTS (SELECT 1 FROM text_settles s WHERE s.settled = v.event_id)
+    AND v.event_id != (SELECT w.event_id FROM text_versions w WHERE w.incident_id = v.incident_id AND w.field = v.field
+                       ORDER BY w.hlc DESC, w.event_id DESC LIMIT 1)";
+
+const TEXT_CONFLICT_COLUMNS: &str = "v.field, v.event_id, v.author, u.name, v.hlc, v.text";
+
+fn text_conflict_from(r: &rusqlite::Row<'_>) -> Result<TextConflict> {
+    Ok(TextConflict {
+        field: parse("text field", &r.get::<_, String>(0)?)?,
+        event: parse("event id", &r.get::<_, String>(1)?)?,
+        author: parse("user id", &r.get::<_, String>(2)?)?,
+        author_name: r.get(3)?,
+        at: hlc_time(&r.get::<_, String>(4)?)?,
+        text: r.get(5)?,
+    })
+}
+
 /// Versions of long texts that are neither the one shown nor seen by any later edit: kept for the user to resolve.
 pub fn text_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<TextConflict>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.field, v.event_id, v.author, u.name, v.hlc, v.text FROM text_versions v LEFT JOIN users u ON u.id = v.author
-         WHERE v.incident_id = ?1
-           AND NOT EXISTS (SELECT 1 FROM text_settles s WHERE s.settled = v.event_id)
-           AND v.event_id != (SELECT w.event_id FROM text_versions w WHERE w.incident_id = v.incident_id AND w.field = v.field
-                              ORDER BY w.hlc DESC, w.event_id DESC LIMIT 1)
-         ORDER BY v.field, v.hlc",
-    )?;
-    let rows: Vec<(String, String, String, Option<String>, String, String)> = stmt
-        .query_map([id.to_string()], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(f, e, a, name, hlc, text)| {
-            Ok(TextConflict {
-                field: parse("text field", &f)?,
-                event: parse("event id", &e)?,
-                author: parse("user id", &a)?,
-                author_name: name,
-                at: hlc_time(&hlc)?,
-                text,
-            })
-        })
-        .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TEXT_CONFLICT_COLUMNS} FROM text_versions v LEFT JOIN users u ON u.id = v.author
+         WHERE v.incident_id = ?1 AND {OPEN_TEXT_VERSION} ORDER BY v.field, v.hlc"
+    ))?;
+    let mut rows = stmt.query([id.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(text_conflict_from(r)?);
+    }
+    Ok(out)
+}
+
+/// The incident a row of a list across incidents belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRef {
+    pub id: IncidentId,
+    pub key: String,
+    pub title: String,
+}
+
+pub(super) fn incident_ref_from(r: &rusqlite::Row<'_>, first: usize) -> Result<IncidentRef> {
+    Ok(IncidentRef {
+        id: parse("incident id", &r.get::<_, String>(first)?)?,
+        key: r
+            .get::<_, Option<String>>(first + 1)?
+            .unwrap_or_else(|| "(pending)".into()),
+        title: r.get(first + 2)?,
+    })
+}
+
+/// Every unresolved text conflict of every incident here, newest first, in one query.
+pub fn all_text_conflicts(conn: &Connection) -> Result<Vec<(IncidentRef, TextConflict)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TEXT_CONFLICT_COLUMNS}, i.id, i.key, i.title FROM text_versions v
+         JOIN incidents i ON i.id = v.incident_id AND i.opened = 1 LEFT JOIN users u ON u.id = v.author
+         WHERE {OPEN_TEXT_VERSION} ORDER BY v.hlc DESC, v.event_id DESC"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push((incident_ref_from(r, 6)?, text_conflict_from(r)?));
+    }
+    Ok(out)
+}
+
+const SCOPE_CONFLICT_COLUMNS: &str = "c.event_id, c.author, u.name, c.hlc, c.reason";
+
+fn scope_conflict_from(r: &rusqlite::Row<'_>) -> Result<ScopeConflict> {
+    Ok(ScopeConflict {
+        event: parse("event id", &r.get::<_, String>(0)?)?,
+        author: parse("user id", &r.get::<_, String>(1)?)?,
+        author_name: r.get(2)?,
+        at: hlc_time(&r.get::<_, String>(3)?)?,
+        reason: r.get(4)?,
+    })
 }
 
 /// Changes of this incident that were out of scope at their place, oldest first.
 pub fn scope_conflicts(conn: &Connection, id: IncidentId) -> Result<Vec<ScopeConflict>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.event_id, c.author, u.name, c.hlc, c.reason FROM scope_conflicts c LEFT JOIN users u ON u.id = c.author
-         WHERE c.incident_id = ?1 ORDER BY c.hlc",
-    )?;
-    let rows: Vec<(String, String, Option<String>, String, String)> = stmt
-        .query_map([id.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(e, a, name, hlc, reason)| {
-            Ok(ScopeConflict {
-                event: parse("event id", &e)?,
-                author: parse("user id", &a)?,
-                author_name: name,
-                at: hlc_time(&hlc)?,
-                reason,
-            })
-        })
-        .collect()
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {SCOPE_CONFLICT_COLUMNS} FROM scope_conflicts c LEFT JOIN users u ON u.id = c.author
+         WHERE c.incident_id = ?1 ORDER BY c.hlc"
+    ))?;
+    let mut rows = stmt.query([id.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(scope_conflict_from(r)?);
+    }
+    Ok(out)
+}
+
+/// Every change kept but not applied for scope, across incidents, newest first, in one query.
+pub fn all_scope_conflicts(conn: &Connection) -> Result<Vec<(IncidentRef, ScopeConflict)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {SCOPE_CONFLICT_COLUMNS}, i.id, i.key, i.title FROM scope_conflicts c
+         JOIN incidents i ON i.id = c.incident_id AND i.opened = 1 LEFT JOIN users u ON u.id = c.author
+         ORDER BY c.hlc DESC, c.event_id DESC"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push((incident_ref_from(r, 5)?, scope_conflict_from(r)?));
+    }
+    Ok(out)
 }
 
 /// How many incidents there are per tier and status (for queue counts).

@@ -1,12 +1,14 @@
 //! Read handles over `&Connection`: the views the application shows. They are transfer types (plain data with
 //! `Serialize`), separate from the core's domain types.
 
+mod activity;
 mod escalations;
 mod incidents;
 mod records;
 mod search;
 mod timeline;
 
+pub use activity::*;
 pub use escalations::*;
 pub use incidents::*;
 pub use records::*;
