@@ -111,6 +111,11 @@ pub enum Command {
     /// Answer escalations, see the board of pending ones, set response targets.
     #[command(subcommand)]
     Escalation(EscalationCmd),
+    /// What needs you now: pending escalations named to you or sent to your tier's queue, and escalations whose
+    /// response target falls within 15 minutes or has passed (your tier's queue; a lead's: every queue).
+    ///
+    /// Example: casebook attention --json
+    Attention,
     /// Full-text search across incidents, timelines, observables and comments.
     Search {
         query: String,
@@ -223,6 +228,16 @@ pub enum IncidentCmd {
     List(ListArgs),
     /// Show one incident's header, key times, metrics and conflicts.
     Show { key: String },
+    /// What other people changed in an incident since you last looked, newest first; then marks it seen. The first
+    /// look lists nothing (there is no "since" yet) and sets the mark. Your own changes are never listed.
+    ///
+    /// Example: casebook incident changes INC-7K3QF2 --peek --json
+    Changes {
+        key: String,
+        /// Show the changes without marking the incident seen.
+        #[arg(long)]
+        peek: bool,
+    },
     /// Change fields of an incident.
     Set(SetArgs),
     /// Replace a long text (summary, root cause, lessons learned).

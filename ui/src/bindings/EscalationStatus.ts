@@ -11,4 +11,8 @@ import type { UserId } from "./UserId";
 /**
  * An escalation with its response clocks evaluated now.
  */
-export type EscalationStatus = { acknowledge_clock: ClockState, accept_clock: ClockState, acknowledge_secs: number | null, accept_secs: number | null, breached: boolean, acknowledge_target_minutes: number, accept_target_minutes: number, id: EscalationId, incident_id: IncidentId, incident_key: string, incident_title: string, severity: Severity, from_tier: Tier, to_tier: Tier, assignee: UserId | null, assignee_name: string | null, state: EscalationState, reason: string, handoff: string, requested_by: UserId, requested_by_name: string | null, requested_at: string, acknowledged_at: string | null, settled_at: string | null, settled_by: UserId | null, decline_reason: string | null, conflicts: Array<EscalationConflict>, };
+export type EscalationStatus = { acknowledge_clock: ClockState, accept_clock: ClockState, acknowledge_secs: number | null, accept_secs: number | null, breached: boolean, acknowledge_target_minutes: number, accept_target_minutes: number, 
+/**
+ * When the next unanswered target falls (past, if breached); `None` once the escalation is settled.
+ */
+due_at: string | null, id: EscalationId, incident_id: IncidentId, incident_key: string, incident_title: string, severity: Severity, from_tier: Tier, to_tier: Tier, assignee: UserId | null, assignee_name: string | null, state: EscalationState, reason: string, handoff: string, requested_by: UserId, requested_by_name: string | null, requested_at: string, acknowledged_at: string | null, settled_at: string | null, settled_by: UserId | null, decline_reason: string | null, conflicts: Array<EscalationConflict>, };

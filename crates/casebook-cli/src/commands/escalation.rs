@@ -1,5 +1,6 @@
 //! `casebook escalation …`
 
+use casebook_api::attention::SOON;
 use casebook_api::escalations::{Answer, EscalationStatus};
 use casebook_api::Casebook;
 use casebook_core::escalation::{ClockState, ResponseTarget};
@@ -63,6 +64,61 @@ pub fn run(cb: &mut Casebook, c: EscalationCmd, out: &Out) -> anyhow::Result<()>
             })
         }
     }
+}
+
+/// `casebook attention`
+pub fn attention(cb: &Casebook, out: &Out) -> anyhow::Result<()> {
+    let a = cb.attention()?;
+    out.show(&a, || {
+        if a.escalations.is_empty() && a.breaching_soon.is_empty() {
+            return "Nothing needs you right now: no escalation waits for you and no response target is near.".into();
+        }
+        let mut t = String::new();
+        if !a.escalations.is_empty() {
+            t.push_str(&format!("Waiting for you ({}):\n", a.escalations.len()));
+            t.push_str(&render(&a.escalations, true));
+        }
+        if !a.breaching_soon.is_empty() {
+            if !t.is_empty() {
+                t.push('\n');
+            }
+            t.push_str(&format!(
+                "Response targets within {} or passed ({}):\n",
+                human_duration(SOON.as_secs() as i64),
+                a.breaching_soon.len()
+            ));
+            let rows: Vec<Vec<String>> = a
+                .breaching_soon
+                .iter()
+                .map(|s| {
+                    let e = &s.escalation;
+                    let due = s.due_at.map(|d| {
+                        let left = (d - a.at).num_seconds();
+                        if left < 0 {
+                            format!("{} ago", human_duration(-left))
+                        } else {
+                            format!("in {}", human_duration(left))
+                        }
+                    });
+                    vec![
+                        e.incident_key.clone(),
+                        e.severity.as_str().to_uppercase(),
+                        e.assignee_name
+                            .clone()
+                            .unwrap_or_else(|| format!("tier-{} queue", e.to_tier)),
+                        e.state.as_str().to_string(),
+                        due.unwrap_or_default(),
+                        clip(&e.incident_title, 50),
+                    ]
+                })
+                .collect();
+            t.push_str(&table(
+                &["INCIDENT", "SEV", "TO", "STATE", "TARGET", "TITLE"],
+                &rows,
+            ));
+        }
+        t
+    })
 }
 
 fn answered(out: &Out, s: EscalationStatus) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! `casebook incident …`
 
+use casebook_api::activity::SeenChanges;
 use casebook_api::incidents::NewIncident;
 use casebook_api::Casebook;
 use casebook_core::event::FieldChange;
@@ -9,7 +10,7 @@ use casebook_store::read::{IncidentFilter, IncidentRow};
 
 use super::when;
 use crate::cli::{IncidentCmd, SetArgs};
-use crate::output::{clip, table, Out};
+use crate::output::{clip, table, time, Out};
 
 pub fn run(cb: &mut Casebook, c: IncidentCmd, out: &Out) -> anyhow::Result<()> {
     match c {
@@ -117,6 +118,14 @@ pub fn run(cb: &mut Casebook, c: IncidentCmd, out: &Out) -> anyhow::Result<()> {
                 t
             })
         }
+        IncidentCmd::Changes { key, peek } => {
+            let c = cb.changes_since_seen(&key)?;
+            out.show(&c, || changes_since(&key, &c, peek))?;
+            if !peek {
+                cb.mark_seen(&key)?;
+            }
+            Ok(())
+        }
         IncidentCmd::Set(a) => {
             let key = a.key.clone();
             let d = cb.set_fields(&key, changes(a))?;
@@ -199,6 +208,34 @@ pub fn run(cb: &mut Casebook, c: IncidentCmd, out: &Out) -> anyhow::Result<()> {
             out.show(&d, || format!("Closed {} as {}.", d.row.key, resolution))
         }
     }
+}
+
+fn changes_since(key: &str, c: &SeenChanges, peek: bool) -> String {
+    if !c.seen_before {
+        return if peek {
+            format!("You have not opened {key} here yet, so nothing counts as changed. Run without --peek to start.")
+        } else {
+            format!("You had not opened {key} here before, so nothing counts as changed yet; from now on this lists what others change.")
+        };
+    }
+    if c.changes.is_empty() {
+        return format!("Nothing changed in {key} since you last looked.");
+    }
+    let rows: Vec<Vec<String>> = c
+        .changes
+        .iter()
+        .map(|x| vec![time(&x.at), x.who.clone(), x.what.clone()])
+        .collect();
+    let mut t = format!(
+        "{} change(s) by others in {key} since you last looked, newest first:\n",
+        c.total
+    );
+    t.push_str(&table(&["WHEN (UTC)", "WHO", "WHAT"], &rows));
+    let older = c.total.saturating_sub(c.changes.len() as u64);
+    if older > 0 {
+        t.push_str(&format!("… and {older} older change(s) not shown.\n"));
+    }
+    t
 }
 
 fn or_dash(s: &str) -> &str {

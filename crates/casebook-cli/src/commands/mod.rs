@@ -104,6 +104,7 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
             })
         }
         Command::Escalation(c) => escalation::run(cb, c, out),
+        Command::Attention => escalation::attention(cb, out),
         Command::Search { query, limit } => {
             let hits = cb.search(&query, limit)?;
             out.show(&hits, || {
