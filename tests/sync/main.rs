@@ -2,7 +2,11 @@
 //! `CASEBOOK_TEST_DATABASE_URL` is set by `scripts/with-postgres`, a real PostgreSQL too) and real laptops (the
 //! application API on data directories of their own, syncing with the real client).
 
+mod evidence_fetch;
 mod harness;
 mod matrix;
+mod membership;
+mod pinning;
 mod simulation;
 mod story;
+mod team_admin;
