@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use casebook_api::sync::ServerTrust;
 use casebook_api::Casebook;
 use casebook_core::model::{Role, Tier};
 use casebook_core::signing::DeviceKey;
@@ -72,21 +73,11 @@ impl Server {
             .unwrap();
         let (cert, _) =
             tls::ensure_certificate(dir.path(), &["127.0.0.1".into(), "localhost".into()]).unwrap();
-        let config = tls::server_config(&cert, &tls::key_path(dir.path())).unwrap();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("https://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let router = casebook_server::router(ServerState::new(storage.clone()));
-        let served = runtime.spawn(async move {
-            casebook_server::serve(listener, router, Some(config), async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        Server {
+        let mut server = Server {
             runtime,
             storage,
             _dir: dir,
@@ -94,9 +85,60 @@ impl Server {
             cert,
             team,
             admin,
-            stop: Some(stop),
-            served: Some(served),
+            stop: None,
+            served: None,
+        };
+        server.serve(listener);
+        server
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let config = tls::server_config(&self.cert, &tls::key_path(self._dir.path())).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = casebook_server::router(ServerState::new(self.storage.clone()));
+        self.served = Some(self.runtime.spawn(async move {
+            casebook_server::serve(listener, router, Some(config), async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        }));
+        self.stop = Some(stop);
+    }
+
+    /// Stops serving (the storage stays): laptops find the server offline.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
+        if let Some(served) = self.served.take() {
+            let _ = self.runtime.block_on(served);
+        }
+    }
+
+    /// The operator replaces the server's certificate (a new key too) and restarts it on the same address.
+    pub fn replace_certificate(&mut self) {
+        self.stop();
+        std::fs::remove_file(&self.cert).unwrap();
+        std::fs::remove_file(tls::key_path(self._dir.path())).unwrap();
+        tls::ensure_certificate(self._dir.path(), &["127.0.0.1".into(), "localhost".into()])
+            .unwrap();
+        let addr = self.url.trim_start_matches("https://").to_string();
+        let listener = self
+            .runtime
+            .block_on(tokio::net::TcpListener::bind(addr))
+            .unwrap();
+        self.serve(listener);
+    }
+
+    /// The fingerprint `casebook-server init` prints for this server's certificate.
+    pub fn fingerprint(&self) -> String {
+        tls::fingerprint(&self.cert).unwrap()
+    }
+
+    /// The server's SQLite file (for the stories that alter what it stores, as an attacker on the server would).
+    pub fn sqlite_file(&self) -> PathBuf {
+        self._dir.path().join("server.db")
     }
 
     /// Adds an account and returns its e-mail address (unique across the tests sharing a database).
@@ -153,20 +195,21 @@ impl Server {
     pub fn laptop(&self, email: &str) -> Laptop {
         let dir = tempfile::tempdir().unwrap();
         let mut cb = Casebook::open(dir.path()).unwrap();
-        cb.login(&self.url, email, PASSWORD, Some(&self.cert), &|_| {})
-            .unwrap();
+        cb.login(
+            &self.url,
+            email,
+            PASSWORD,
+            &ServerTrust::CaFile(self.cert.clone()),
+            &|_| {},
+        )
+        .unwrap();
         Laptop { cb, _dir: dir }
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            let _ = self.runtime.block_on(served);
-        }
+        self.stop();
     }
 }
 

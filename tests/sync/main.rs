@@ -3,7 +3,11 @@
 //! application API on data directories of their own, syncing with the real client).
 
 mod agent;
+mod evidence_fetch;
 mod harness;
 mod matrix;
+mod membership;
+mod pinning;
 mod simulation;
 mod story;
+mod team_admin;

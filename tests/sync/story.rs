@@ -235,7 +235,7 @@ fn a_laptop_with_offline_work_keeps_it_all_when_it_joins() {
             &server.url,
             &ana,
             crate::harness::PASSWORD,
-            Some(&server.cert),
+            &casebook_api::sync::ServerTrust::CaFile(server.cert.clone()),
             &|_| {},
         )
         .unwrap();

@@ -132,15 +132,25 @@ impl Casebook {
     }
 
     fn evidence_item(&self, evidence: EvidenceId) -> Result<EvidenceView> {
-        read::evidence(self.store.conn(), None)?
+        self.stored_here(read::evidence(self.store.conn(), None)?)
             .into_iter()
             .find(|e| e.id == evidence)
             .ok_or_else(|| Error::not_found(format!("evidence {evidence}")))
     }
 
+    /// An incident's evidence, each item saying whether its file is on this laptop (evidence made on another laptop
+    /// comes down with `fetch_evidence`).
     pub fn evidence(&self, key_or_id: &str) -> Result<Vec<EvidenceView>> {
         let id = self.resolve(key_or_id)?;
-        Ok(read::evidence(self.store.conn(), Some(id))?)
+        Ok(self.stored_here(read::evidence(self.store.conn(), Some(id))?))
+    }
+
+    /// Fills in what only the blob store knows: whether each item's file is here.
+    fn stored_here(&self, mut items: Vec<EvidenceView>) -> Vec<EvidenceView> {
+        for e in &mut items {
+            e.stored_here = self.blobs.contains(&e.sha256);
+        }
+        items
     }
 
     /// Finds an evidence item of an incident by id, id prefix, SHA-256 prefix or name.
@@ -239,6 +249,14 @@ impl Casebook {
         dest: &Path,
     ) -> Result<EvidenceView> {
         let ev = self.find_evidence(key_or_id, which)?;
+        if !ev.stored_here {
+            return Err(Error::not_found(format!(
+                "the file of {} is not on this laptop yet; `casebook evidence fetch {} {}` brings it from the team server",
+                ev.name,
+                key_or_id.trim(),
+                &ev.sha256[..12.min(ev.sha256.len())]
+            )));
+        }
         let src = self.blobs.path_of(&ev.sha256);
         std::fs::copy(&src, dest).map_err(io(format!(
             "cannot copy the evidence to {}",

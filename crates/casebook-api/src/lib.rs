@@ -14,13 +14,17 @@ pub mod demo;
 mod error;
 pub mod escalations;
 pub mod evidence;
+mod evidence_fetch;
 pub mod incidents;
 pub mod interchange;
 pub mod log;
+mod membership;
 pub mod metrics;
 pub mod records;
 pub mod report;
+pub mod server_trust;
 pub mod sync;
+pub mod team_admin;
 pub mod timeline;
 
 use std::path::{Path, PathBuf};

@@ -1,15 +1,15 @@
-//! Working with the team: sign in (`login`), `sync` (push, then pull), `sync_status`, `logout`, and the per-incident
-//! convergence digest. Planning is `casebook_sync::plan`'s, the HTTP is `casebook_sync::Client`'s; this module
-//! only reads and writes the store between network calls, never holding a transaction across one.
+//! Working with the team: `sync` (push, then pull), `sync_status`, the per-incident convergence digest and the
+//! change stream (`watch_team`); the types of joining and leaving too (`membership` holds `login`, `logout` and
+//! `forget_team`). Planning is `casebook_sync::plan`'s, the HTTP is `casebook_sync::Client`'s; this module only
+//! reads and writes the store between network calls, never holding a transaction across one.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use casebook_core::digest::SetDigest;
 use casebook_core::event::WireEvent;
-use casebook_core::signing::{DeviceKey, PublicKey};
+use casebook_core::signing::DeviceKey;
 use casebook_core::{DeviceId, Event, IncidentId, UserId};
-use casebook_protocol::{limits, ErrorCode as WireCode, Session, SignIn, Verdict};
+use casebook_protocol::{limits, ErrorCode as WireCode, Verdict};
 use casebook_store::arrival::{Arrival, Arrivals};
 use casebook_store::team::{self, ServerVerdict, TeamLink};
 use casebook_store::trust;
@@ -20,6 +20,8 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::{Casebook, Error, ErrorCode, Result};
+
+pub use crate::server_trust::{CaFilePath, ServerCertificate, ServerTrust};
 
 /// What a sign-in did.
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +80,19 @@ pub struct SyncStatus {
     /// This laptop's events the server did not take.
     pub refused: u64,
     pub verdicts: Vec<ServerVerdict>,
+    /// The fingerprint of the certificate this laptop trusts for its server (pinned, or the first of its CA file);
+    /// `None` when it trusts the system's roots or has not joined.
+    pub fingerprint: Option<String>,
+}
+
+/// What forgetting the team did (`forget_team`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ForgetReport {
+    /// This laptop's events the server never got; they stay on this laptop only.
+    pub unsynced: u64,
+    /// Whether the server was reached to end this device's sign-in (otherwise its token expires on its own).
+    pub told_server: bool,
 }
 
 /// The device a laptop signs in as (see [`Casebook::device_identity`]).
@@ -87,7 +102,7 @@ pub struct DeviceIdentity {
     pub public_key: String,
     /// The profile's owner when the laptop already had one (its offline work keeps this author).
     pub offline_user: Option<UserId>,
-    key: DeviceKey,
+    pub(crate) key: DeviceKey,
 }
 
 /// Progress of a sync, for a bar.
@@ -98,10 +113,11 @@ pub enum SyncStep {
     Uploading { done: u64, total: u64 },
 }
 
-fn sync_error(e: SyncError) -> Error {
+pub(crate) fn sync_error(e: SyncError) -> Error {
     let code = match &e {
         SyncError::Offline { .. } => ErrorCode::Offline,
         SyncError::Tls(_) => ErrorCode::InvalidInput,
+        SyncError::CertificateChanged { .. } => ErrorCode::Integrity,
         SyncError::Protocol(_) => ErrorCode::Integrity,
         SyncError::Server(b) => match b.code {
             WireCode::Unauthenticated => ErrorCode::Unauthenticated,
@@ -125,184 +141,8 @@ fn sync_error(e: SyncError) -> Error {
     Error::with_source(code, message, e)
 }
 
-fn device_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty() && h.len() < 100 && !h.chars().any(char::is_control))
-        .unwrap_or_else(|| "laptop".into())
-}
-
-/// Reads a CA or certificate file the person named; small, or it is not a certificate.
-fn read_ca(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path)
-        .map_err(crate::error::io(format!("cannot read {}", path.display())))?;
-    if meta.len() > 1024 * 1024 {
-        return Err(Error::invalid(format!(
-            "{} is too large to be a certificate file",
-            path.display()
-        )));
-    }
-    std::fs::read_to_string(path)
-        .map_err(crate::error::io(format!("cannot read {}", path.display())))
-}
-
 impl Casebook {
-    /// Signs this laptop in to a team. A data directory without a profile gets one from the account; a profile made
-    /// offline keeps all its work, bound to the account by the server. Then syncs once.
-    pub fn login(
-        &mut self,
-        server: &str,
-        email: &str,
-        password: &str,
-        ca_cert: Option<&Path>,
-        progress: &dyn Fn(SyncStep),
-    ) -> Result<LoginReport> {
-        let ca_pem = ca_cert.map(read_ca).transpose()?;
-        if let Some(link) = team::link(self.store.conn())? {
-            if link.server_url.trim_end_matches('/') != server.trim().trim_end_matches('/') {
-                return Err(Error::conflict(format!(
-                    "this laptop belongs to team {:?} on {}; use another --data-dir for another team",
-                    link.team_name, link.server_url
-                )));
-            }
-        }
-        let identity = self.device_identity()?;
-        let client =
-            Client::new(server, ca_pem.as_deref().map(str::as_bytes), None).map_err(sync_error)?;
-        let session = client
-            .sign_in(&SignIn {
-                email: email.trim().to_string(),
-                password: password.to_string(),
-                device: identity.device,
-                public_key: identity.public_key.clone(),
-                device_name: device_name(),
-                offline_user: identity.offline_user,
-            })
-            .map_err(sync_error)?;
-        self.join(&identity, &session, ca_pem, client.base())?;
-        let (first_sync, first_sync_error) = match self.sync(progress) {
-            Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(e.message)),
-        };
-        Ok(LoginReport {
-            server: client.base().to_string(),
-            team: session.team.name,
-            email: session.account.email,
-            name: session.account.name,
-            role: session.account.role.to_string(),
-            tier: session.account.tier.map(|t| t.get()),
-            kept_offline_profile: identity
-                .offline_user
-                .is_some_and(|u| u != session.account.user),
-            first_sync,
-            first_sync_error,
-        })
-    }
-
-    /// The device this laptop signs in as: its profile's device and key, or fresh ones for a data directory without
-    /// a profile (stored by [`Casebook::join`] once the server has bound them).
-    pub fn device_identity(&self) -> Result<DeviceIdentity> {
-        Ok(match trust::profile(self.store.conn())? {
-            Some(p) => {
-                let key = p
-                    .key
-                    .ok_or_else(|| Error::new(ErrorCode::Internal, "this device has no key"))?;
-                DeviceIdentity {
-                    device: p.device,
-                    public_key: key.public().to_hex(),
-                    offline_user: Some(p.owner),
-                    key,
-                }
-            }
-            None => {
-                let key = crate::new_device_key();
-                DeviceIdentity {
-                    device: DeviceId(Uuid::now_v7()),
-                    public_key: key.public().to_hex(),
-                    offline_user: None,
-                    key,
-                }
-            }
-        })
-    }
-
-    /// Joins the team a server signed `identity` in to: the profile (when the data directory had none), the team
-    /// link with the session's token, and the team's directory device as the anchor of trust. `login` calls it after
-    /// signing in over HTTPS; tests call it with a session made by an in-process server.
-    pub fn join(
-        &mut self,
-        identity: &DeviceIdentity,
-        session: &Session,
-        ca_pem: Option<String>,
-        server_url: &str,
-    ) -> Result<()> {
-        let anchor = PublicKey::from_hex(&session.team.directory_key).map_err(|e| {
-            Error::new(
-                ErrorCode::Integrity,
-                format!("the server sent an unreadable directory key: {e}"),
-            )
-        })?;
-        let now = self.now().timestamp_micros();
-        let tx = self.store.write()?;
-        match trust::profile(&tx)? {
-            None => {
-                casebook_store::append::set_profile(&tx, identity.device, session.account.user)?;
-                trust::set_device_key(&tx, &identity.key, 1)?;
-            }
-            Some(p) if p.device != identity.device => {
-                return Err(Error::conflict(
-                    "this data directory's profile changed during the sign-in; sign in again",
-                ));
-            }
-            Some(_) => {}
-        }
-        team::set_link(
-            &tx,
-            &TeamLink {
-                server_url: server_url.to_string(),
-                ca_cert_pem: ca_pem,
-                team_id: session.team.id.to_string(),
-                team_name: session.team.name.clone(),
-                account_user: session.account.user,
-                email: session.account.email.clone(),
-                token: Some(session.token.clone()),
-                token_expires_us: Some(session.expires_at.timestamp_micros()),
-                epoch: None,
-                cursor: 0,
-                server_frontier: 0,
-                last_sync_us: None,
-                last_error: None,
-            },
-        )?;
-        team::trust_anchor(&tx, session.team.directory_device, &anchor, now)?;
-        tx.commit().map_err(casebook_store::StoreError::from)?;
-        Ok(())
-    }
-
-    /// Signs out: the server forgets this device's token (when it can be reached) and so does this laptop. Work
-    /// made here stays, and goes up after the next login.
-    pub fn logout(&mut self) -> Result<bool> {
-        let Some(link) = team::link(self.store.conn())? else {
-            return Err(not_joined());
-        };
-        let told_server = match &link.token {
-            Some(token) => Client::new(
-                &link.server_url,
-                link.ca_cert_pem.as_deref().map(str::as_bytes),
-                Some(token.clone()),
-            )
-            .and_then(|c| c.sign_out())
-            .is_ok(),
-            None => false,
-        };
-        let tx = self.store.write()?;
-        team::clear_token(&tx)?;
-        tx.commit().map_err(casebook_store::StoreError::from)?;
-        Ok(told_server)
-    }
-
-    fn client(&self) -> Result<(TeamLink, Client)> {
+    pub(crate) fn client(&self) -> Result<(TeamLink, Client)> {
         let link = team::link(self.store.conn())?.ok_or_else(not_joined)?;
         let token = link.token.clone().ok_or_else(|| {
             Error::new(
@@ -609,6 +449,11 @@ impl Casebook {
             conflicts: team::open_conflicts(conn)?,
             refused: verdicts.len() as u64,
             verdicts,
+            fingerprint: link
+                .as_ref()
+                .and_then(|l| l.ca_cert_pem.as_deref())
+                .and_then(|pem| casebook_sync::certificate::fingerprints(pem.as_bytes()).ok())
+                .and_then(|fps| fps.into_iter().next()),
         })
     }
 
@@ -624,13 +469,69 @@ impl Casebook {
         Ok(client.digest(incident).map_err(sync_error)?.digest)
     }
 
+    /// Follows the team server's change stream until `on_tick` returns `false` (then `Ok`): `on_tick` is called
+    /// whenever the server's log holds what this laptop has not pulled (at once when it is already ahead, then at
+    /// every advance), typically to sync. A dropped connection is `Offline`, for the caller to back off and call
+    /// again. It holds `&self` while it waits: a caller that keeps working meanwhile takes a [`TeamWatcher`].
+    pub fn watch_team(&self, on_tick: &mut dyn FnMut() -> bool) -> Result<()> {
+        self.team_watcher()?.watch(on_tick)
+    }
+
+    /// The change stream of this laptop's team, to follow on a thread of its own (see [`TeamWatcher::watch`]).
+    pub fn team_watcher(&self) -> Result<TeamWatcher> {
+        let (link, client) = self.client()?;
+        Ok(TeamWatcher {
+            client,
+            pulled: link.cursor,
+        })
+    }
+
     /// The account this laptop is signed in as, when it joined a team.
     pub fn team_account(&self) -> Result<Option<UserId>> {
         Ok(team::link(self.store.conn())?.map(|l| l.account_user))
     }
 }
 
-fn not_joined() -> Error {
+/// The team server's change stream, apart from the [`Casebook`] that opened it (which may go on syncing meanwhile).
+pub struct TeamWatcher {
+    client: Client,
+    /// Where this laptop's pull stood when the watcher was made.
+    pulled: u64,
+}
+
+impl TeamWatcher {
+    /// Blocks on the stream, calling `on_tick` each time the server's log moves past what was last seen (at first,
+    /// this laptop's pull position); `Ok` once `on_tick` returns `false`, `Offline` when the connection ends.
+    pub fn watch(&self, on_tick: &mut dyn FnMut() -> bool) -> Result<()> {
+        let mut seen = self.pulled;
+        let mut stopped = false;
+        self.client
+            .watch(|tick| {
+                // The server sends its head on connecting, then at each growth; a restored server's head may be
+                // below this laptop's cursor, which is news too.
+                if tick.head == seen {
+                    return true;
+                }
+                seen = tick.head;
+                stopped = !on_tick();
+                !stopped
+            })
+            .map_err(sync_error)?;
+        if stopped {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::Offline,
+                format!(
+                    "the team server at {} closed its change stream; try again in a moment",
+                    self.client.base()
+                ),
+            ))
+        }
+    }
+}
+
+pub(crate) fn not_joined() -> Error {
     Error::new(
         ErrorCode::NotFound,
         "this laptop has not joined a team: casebook login https://SERVER:8443 --user YOU@EXAMPLE --password-stdin --ca-cert cert.pem",

@@ -50,7 +50,12 @@ pub enum Command {
     /// Join your team's server with your account. A new data directory gets its profile from the account; a
     /// profile made offline keeps all its work, which then counts as the account's. Then syncs once.
     ///
-    /// Example: echo "$PASSWORD" | casebook login https://cases.acme.example:8443 --user ana@acme.example --password-stdin --ca-cert cert.pem
+    /// The server's certificate is checked first. One from a public CA needs nothing; the self-signed one that
+    /// `casebook-server init` made is trusted by its fingerprint (--pin, what init printed; or, on a terminal, shown
+    /// and asked about) or by its file (--ca-cert). A pinned certificate is the only one this laptop trusts from then
+    /// on: if the server's changes, every sync says so.
+    ///
+    /// Example: echo "$PASSWORD" | casebook login https://cases.acme.example:8443 --user ana@acme.example --password-stdin --pin AB:CD:…:EF
     Login {
         /// The team server's address (https://HOST:PORT).
         server: String,
@@ -61,12 +66,22 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
         /// The server's certificate (or its CA) as PEM, e.g. the cert.pem that `casebook-server init` made.
-        #[arg(long, value_name = "PEM")]
+        #[arg(long, value_name = "PEM", conflicts_with = "pin")]
         ca_cert: Option<PathBuf>,
+        /// Trust the server's certificate by its SHA-256 fingerprint, as `casebook-server init` printed it
+        /// (AB:CD:…; case and colons do not matter). A server presenting another certificate is refused.
+        #[arg(long, value_name = "FINGERPRINT")]
+        pin: Option<String>,
     },
     /// Sign this laptop out of its team (the server forgets its token). Local work stays and goes up after the next
     /// login.
-    Logout,
+    Logout {
+        /// Also leave the team on this laptop: it syncs no more and is no longer a member. Every case, event and
+        /// evidence file stays here; work the server never got stays only here (the count is shown). It may sign in
+        /// to the same team again later, and to no other.
+        #[arg(long)]
+        forget: bool,
+    },
     /// Push this laptop's work to the team server, then pull the team's. Offline is fine: nothing changes and the
     /// work waits. `sync status` shows what waits, conflicts and what the server refused.
     Sync {
@@ -465,6 +480,13 @@ pub enum EvidenceCmd {
         reason: String,
         #[arg(long, value_parser = parse_time)]
         at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Bring evidence files made on another laptop from the team server (verified by SHA-256 on arrival): one
+    /// item, or every item of the incident not yet here, to work on it offline.
+    Fetch {
+        key: String,
+        /// Evidence id prefix, SHA-256 prefix or name; all of the incident's when left out.
+        evidence: Option<String>,
     },
     /// Copy a stored evidence file out (verifying its hash).
     Extract {

@@ -17,9 +17,11 @@ use uuid::Uuid;
 
 pub use casebook_core::event::WireEvent;
 
+mod certificate;
 mod error;
 pub mod routes;
 
+pub use certificate::{certificate_fingerprint, normalize_fingerprint};
 pub use error::{ErrorBody, ErrorCode};
 
 /// The protocol version; every route lives under `/v{VERSION}`.

@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use sha2::{Digest, Sha256};
 
 /// Where a data directory keeps its certificate and key.
 pub fn cert_path(data_dir: &Path) -> PathBuf {
@@ -55,15 +54,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The SHA-256 of a PEM certificate's DER bytes, as colon-separated upper-case hex (what browsers show).
+/// The fingerprint of a PEM certificate (`casebook_protocol::certificate_fingerprint`, what laptops compare).
 pub fn fingerprint(cert_pem: &Path) -> anyhow::Result<String> {
     let der = CertificateDer::from_pem_file(cert_pem)
         .with_context(|| format!("reading {}", cert_pem.display()))?;
-    Ok(Sha256::digest(der.as_ref())
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":"))
+    Ok(casebook_protocol::certificate_fingerprint(der.as_ref()))
 }
 
 /// A rustls configuration from PEM files.

@@ -94,6 +94,70 @@ impl Drop for PendingBlob {
     }
 }
 
+/// An evidence file arriving from elsewhere (the team server): written to a locked temporary file named by the hash
+/// it must have, so a transfer cut short resumes where it stopped, and put in the store only by
+/// [`Incoming::finish`], after its SHA-256 matched. Left unfinished, it stays out of the store, and the next open's
+/// sweep removes it.
+#[derive(Debug)]
+pub struct Incoming {
+    sha256: String,
+    tmp: PathBuf,
+    file: File,
+    received: u64,
+    dir: PathBuf,
+}
+
+impl Incoming {
+    /// Bytes held so far (from an earlier, interrupted transfer too).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Drops what was received.
+    pub fn discard(self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+
+    /// Checks the received bytes against the hash they must have: a match is put in place (locked, like a staged
+    /// blob); a mismatch is removed and reported with the hash it really has.
+    pub fn finish(
+        self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Result<StagedBlob, String>, BlobError> {
+        self.file
+            .sync_all()
+            .map_err(BlobError::at("cannot sync the received file", &self.tmp))?;
+        let reader = File::open(&self.tmp)
+            .map_err(BlobError::at("cannot read the received file", &self.tmp))?;
+        let actual = hash_reader(reader, progress)
+            .map_err(BlobError::at("cannot read the received file", &self.tmp))?;
+        if actual != self.sha256 {
+            self.discard();
+            return Ok(Err(actual));
+        }
+        let pending = PendingBlob {
+            sha256: self.sha256,
+            size: self.received,
+            tmp: self.tmp,
+            file: Some(self.file),
+            dir: self.dir,
+        };
+        pending.place().map(Ok)
+    }
+}
+
+impl Write for Incoming {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.received += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// The result of re-hashing a stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlobCheck {
@@ -191,6 +255,47 @@ impl BlobStore {
             size,
             tmp,
             file: Some(file),
+            dir: self.root.join("sha256"),
+        })
+    }
+
+    /// Opens (or resumes) the transfer of the blob that must hash to `sha256`. Another process receiving the same
+    /// file holds its lock: that is `WouldBlock`, try again later.
+    pub fn receive(&self, sha256: &str) -> Result<Incoming, BlobError> {
+        let tmp = self.root.join("tmp").join(format!("{sha256}.incoming"));
+        if sha256.len() != 64
+            || !sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(BlobError {
+                what: "not a SHA-256",
+                path: tmp,
+                source: io::Error::from(io::ErrorKind::InvalidInput),
+            });
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&tmp)
+            .map_err(BlobError::at("cannot create a temporary file", &tmp))?;
+        file.try_lock().map_err(|e| BlobError {
+            what: "another Casebook is receiving this file",
+            path: tmp.clone(),
+            source: match e {
+                fs::TryLockError::WouldBlock => io::Error::from(io::ErrorKind::WouldBlock),
+                fs::TryLockError::Error(e) => e,
+            },
+        })?;
+        let received = file
+            .metadata()
+            .map_err(BlobError::at("cannot read the temporary file", &tmp))?
+            .len();
+        Ok(Incoming {
+            sha256: sha256.to_string(),
+            tmp,
+            file,
+            received,
             dir: self.root.join("sha256"),
         })
     }
@@ -438,5 +543,40 @@ mod tests {
             "a blob whose writer still holds its lock must survive the sweep"
         );
         assert!(!store.contains(&orphan_sha));
+    }
+
+    #[test]
+    fn a_received_file_resumes_and_enters_the_store_only_with_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let bytes = b"evidence from another laptop";
+        let sha = hash_reader(&bytes[..], &mut |_| {}).unwrap();
+        let mut first = store.receive(&sha).unwrap();
+        first.write_all(&bytes[..10]).unwrap();
+        drop(first); // the connection dropped
+        assert!(!store.contains(&sha), "half a file is never in the store");
+        let mut again = store.receive(&sha).unwrap();
+        assert_eq!(again.received(), 10, "the transfer resumes where it stopped");
+        again.write_all(&bytes[10..]).unwrap();
+        let staged = again.finish(&mut |_| {}).unwrap().unwrap();
+        assert_eq!((staged.sha256.as_str(), staged.size), (sha.as_str(), bytes.len() as u64));
+        drop(staged);
+        assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
+
+        let claimed = "ab".repeat(32);
+        let mut wrong = store.receive(&claimed).unwrap();
+        wrong.write_all(b"not what the hash says").unwrap();
+        let refused = wrong.finish(&mut |_| {}).unwrap();
+        assert!(refused.is_err(), "bytes that do not hash to the name are refused");
+        assert!(!store.contains(&claimed));
+        assert_eq!(
+            fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0,
+            "a refused file leaves nothing behind"
+        );
+        assert!(
+            store.receive("../../etc/passwd").is_err(),
+            "only a SHA-256 names a file"
+        );
     }
 }

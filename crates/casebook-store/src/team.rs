@@ -104,6 +104,35 @@ pub fn clear_token(tx: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Forgets the team (`casebook logout --forget`): the link, its token and cursor, what the server said of this
+/// laptop's events and which files it holds. The events stay, and so does the team's directory device as the
+/// anchor: the directory events already admitted keep deciding the directory (a rebuild gives the same state), and
+/// the laptop does not become its own directory again ([`has_anchor`]).
+pub fn forget(tx: &Connection) -> Result<()> {
+    tx.execute("DELETE FROM team_link", [])?;
+    tx.execute("DELETE FROM sync_verdicts", [])?;
+    tx.execute("DELETE FROM sync_blobs", [])?;
+    Ok(())
+}
+
+/// The devices this laptop trusts as the anchor of its directory (one per team it has joined, so at most one).
+pub fn anchors(conn: &Connection) -> Result<Vec<DeviceId>> {
+    let mut stmt = conn.prepare_cached("SELECT device FROM trusted_devices WHERE anchor = 1")?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    rows.iter().map(|d| parse("device id", d)).collect()
+}
+
+/// Whether this laptop ever joined a team (and so is not its own directory), even after forgetting it.
+pub fn has_anchor(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM trusted_devices WHERE anchor = 1 LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Where the pull stands, written in the transaction that applied the page.
 pub fn set_cursor(tx: &Connection, epoch: &str, position: u64) -> Result<()> {
     tx.execute(

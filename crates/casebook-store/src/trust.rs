@@ -273,7 +273,8 @@ pub fn is_directory_authority(
     if crate::team::is_anchor(conn, b.device)? {
         return Ok(true);
     }
-    let standalone = crate::team::link(conn)?.is_none();
+    // A laptop that joined a team stays under the team's directory after forgetting it (the anchor stays).
+    let standalone = crate::team::link(conn)?.is_none() && !crate::team::has_anchor(conn)?;
     if standalone && profile.is_some_and(|p| b.device == p.device && b.author == p.owner) {
         return Ok(true);
     }

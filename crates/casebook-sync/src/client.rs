@@ -27,6 +27,13 @@ pub enum SyncError {
     /// The server's certificate or the laptop's CA file.
     #[error("{0}")]
     Tls(String),
+    /// The server presents another certificate than the one this laptop pinned (or than its CA file's).
+    #[error("the server's certificate changed: {url} now presents {presented}, not {trusted} that this laptop trusts; if your admin replaced it, sign in again and check the new fingerprint")]
+    CertificateChanged {
+        url: String,
+        trusted: String,
+        presented: String,
+    },
     /// An answer that is not what the protocol says.
     #[error("the team server answered something unexpected: {0}")]
     Protocol(String),
@@ -91,9 +98,34 @@ impl Remote for Client {
 /// A connection to one team server.
 #[derive(Clone)]
 pub struct Client {
-    agent: Agent,
+    pub(crate) agent: Agent,
     base: String,
     token: Option<String>,
+    /// The fingerprints of the certificates given as roots (none: the bundled web roots), to tell a replaced
+    /// certificate from another TLS failure.
+    trusted: Vec<String>,
+}
+
+/// A server address as the laptop keeps it: trimmed, without a trailing slash, and only `https://`.
+pub fn normalize_base(base: &str) -> Result<String> {
+    let base = base.trim().trim_end_matches('/').to_string();
+    if !base.starts_with("https://") {
+        return Err(SyncError::Tls(format!(
+            "{base} is not an https:// address; the team server speaks only HTTPS"
+        )));
+    }
+    Ok(base)
+}
+
+/// Whether a failed request failed in TLS (rustls' own errors reach ureq wrapped in an I/O error).
+fn is_tls(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+        _ => false,
+    }
 }
 
 /// Reads the certificates of a PEM file (the server's self-signed certificate, or a CA).
@@ -119,15 +151,17 @@ impl Client {
     /// A client for `base` (`https://host:port`), trusting the certificates of `ca_pem` when given (the team's
     /// self-signed certificate) or the system's web roots otherwise.
     pub fn new(base: &str, ca_pem: Option<&[u8]>, token: Option<String>) -> Result<Client> {
-        let base = base.trim().trim_end_matches('/').to_string();
-        if !base.starts_with("https://") {
-            return Err(SyncError::Tls(format!(
-                "{base} is not an https:// address; the team server speaks only HTTPS"
-            )));
-        }
-        let roots = match ca_pem {
-            Some(pem) => RootCerts::Specific(Arc::new(certificates(pem)?)),
-            None => RootCerts::WebPki,
+        let base = normalize_base(base)?;
+        let (roots, trusted) = match ca_pem {
+            Some(pem) => {
+                let certs = certificates(pem)?;
+                let trusted = certs
+                    .iter()
+                    .map(|c| casebook_protocol::certificate_fingerprint(c.der()))
+                    .collect();
+                (RootCerts::Specific(Arc::new(certs)), trusted)
+            }
+            None => (RootCerts::WebPki, Vec::new()),
         };
         let agent: Agent = Agent::config_builder()
             .tls_config(TlsConfig::builder().root_certs(roots).build())
@@ -136,7 +170,12 @@ impl Client {
             .http_status_as_error(false)
             .build()
             .into();
-        Ok(Client { agent, base, token })
+        Ok(Client {
+            agent,
+            base,
+            token,
+            trusted,
+        })
     }
 
     pub fn with_token(mut self, token: String) -> Client {
@@ -148,27 +187,44 @@ impl Client {
         &self.base
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn offline(&self, e: ureq::Error) -> SyncError {
-        match e {
-            ureq::Error::Tls(_) | ureq::Error::Rustls(_) => SyncError::Tls(format!(
-                "the team server's certificate is not the one this laptop trusts ({e}); check --ca-cert"
-            )),
-            other => SyncError::Offline { url: self.base.clone(), detail: other.to_string() },
+    pub(crate) fn offline(&self, e: ureq::Error) -> SyncError {
+        if !is_tls(&e) {
+            return SyncError::Offline {
+                url: self.base.clone(),
+                detail: e.to_string(),
+            };
         }
+        // Which certificate does the server show now? A pinned one that changed is said so, with both names.
+        if let Some(trusted) = self.trusted.first() {
+            if let Ok(now) =
+                crate::certificate::presented(&self.base, crate::certificate::PROBE_TIMEOUT)
+            {
+                if !self.trusted.contains(&now.fingerprint) {
+                    return SyncError::CertificateChanged {
+                        url: self.base.clone(),
+                        trusted: trusted.clone(),
+                        presented: now.fingerprint,
+                    };
+                }
+            }
+        }
+        SyncError::Tls(format!(
+            "the team server's certificate is not one this laptop trusts ({e}); check its fingerprint with your admin and sign in again"
+        ))
     }
 
-    fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+    pub(crate) fn auth<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         match &self.token {
             Some(t) => req.header("Authorization", format!("Bearer {t}")),
             None => req,
         }
     }
 
-    fn answer<T: DeserializeOwned>(
+    pub(crate) fn answer<T: DeserializeOwned>(
         &self,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T> {
@@ -189,11 +245,11 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    pub(crate) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.answer(self.auth(self.agent.get(&self.url(path))).call())
     }
 
-    fn send<B: Serialize, T: DeserializeOwned>(
+    pub(crate) fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,

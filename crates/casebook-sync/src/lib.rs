@@ -2,6 +2,8 @@
 //! what to push and where to pull from; [`client::Client`] does the HTTP. The application API runs one, then the
 //! other, and holds no database lock across a network call.
 
+mod admin;
+pub mod certificate;
 pub mod client;
 mod plan;
 

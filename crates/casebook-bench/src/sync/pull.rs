@@ -110,7 +110,7 @@ pub fn measure(root: &std::path::Path, events: usize, progress: Progress) -> Res
             &server.endpoint.url,
             &reader[0],
             PASSWORD,
-            Some(&server.endpoint.cert),
+            &casebook_api::sync::ServerTrust::CaFile(server.endpoint.cert.clone()),
             &step,
         )
         .context("signing the fresh laptop in")?;

@@ -48,9 +48,9 @@ pub fn run(cb: &mut Casebook, c: EvidenceCmd, out: &Out) -> anyhow::Result<()> {
                 }
                 let rows: Vec<Vec<String>> = items
                     .iter()
-                    .map(|e| vec![clip(&e.name, 40), e.size.to_string(), e.sha256.clone(), time(&e.acquired_at), e.custody.len().to_string()])
+                    .map(|e| vec![clip(&e.name, 40), e.size.to_string(), e.sha256.clone(), time(&e.acquired_at), e.custody.len().to_string(), if e.stored_here { "yes" } else { "no (evidence fetch)" }.to_string()])
                     .collect();
-                table(&["NAME", "BYTES", "SHA-256", "ACQUIRED (UTC)", "CUSTODY"], &rows)
+                table(&["NAME", "BYTES", "SHA-256", "ACQUIRED (UTC)", "CUSTODY", "HERE"], &rows)
             })
         }
         EvidenceCmd::Verify { key } => {
@@ -134,6 +134,42 @@ pub fn run(cb: &mut Casebook, c: EvidenceCmd, out: &Out) -> anyhow::Result<()> {
                     table(&["AT (UTC)", "ACTION", "WHO", "WHERE", "WHY"], &rows)
                 )
             })
+        }
+        EvidenceCmd::Fetch { key, evidence } => {
+            let bar = progress(Some(0), true, "fetching evidence");
+            let mut step = |done: u64, total: Option<u64>| {
+                if let Some(t) = total {
+                    bar.set_length(t);
+                }
+                bar.set_position(done);
+            };
+            match evidence {
+                Some(which) => {
+                    let e = cb.fetch_evidence(&key, &which, &mut step);
+                    bar.finish_and_clear();
+                    let e = e?;
+                    out.show(&e, || {
+                        format!(
+                            "{} is on this laptop ({} bytes, SHA-256 verified)\nsha256 {}",
+                            e.name, e.size, e.sha256
+                        )
+                    })
+                }
+                None => {
+                    let n = cb.fetch_incident_evidence(&key, &mut step);
+                    bar.finish_and_clear();
+                    let n = n?;
+                    let left = cb.evidence(&key)?.iter().filter(|e| !e.stored_here).count();
+                    let value = serde_json::json!({ "fetched": n, "not_on_server_yet": left });
+                    out.show(&value, || {
+                        let mut text = format!("Fetched {n} evidence file(s) of {key} (SHA-256 verified).");
+                        if left > 0 {
+                            text.push_str(&format!("\n{left} file(s) are not on the team server yet; fetch again after their laptop syncs."));
+                        }
+                        text
+                    })
+                }
+            }
         }
         EvidenceCmd::Extract {
             key,

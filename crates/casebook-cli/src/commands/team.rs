@@ -1,13 +1,13 @@
 //! `login`, `logout`, `sync` and `sync status`: working with the team server.
 
-use std::io::{BufRead, IsTerminal};
-use std::path::Path;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
 
-use casebook_api::sync::{SyncReport, SyncStep};
+use casebook_api::sync::{ServerCertificate, ServerTrust, SyncReport, SyncStep};
 use casebook_api::Casebook;
 
 use crate::cli::SyncCmd;
-use crate::output::{opt_time, progress, Out};
+use crate::output::{opt_time, progress, visible, Out};
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     if !from_stdin && std::io::stdin().is_terminal() {
@@ -78,17 +78,79 @@ fn summary(r: &SyncReport) -> String {
     text
 }
 
+/// The trust the flags name; `None` when they name none (then the server's certificate decides, or the person).
+pub fn trust(ca_cert: Option<PathBuf>, pin: Option<String>) -> Option<ServerTrust> {
+    match (ca_cert, pin) {
+        (Some(path), _) => Some(ServerTrust::CaFile(path)),
+        (None, Some(fingerprint)) => Some(ServerTrust::Pinned { fingerprint }),
+        (None, None) => None,
+    }
+}
+
+/// Without a flag: a certificate the system's roots accept, or the one this laptop already pinned, needs no
+/// question; any other is shown by its fingerprint and asked about on the terminal, or refused without one.
+fn decide_trust(cb: &Casebook, server: &str) -> anyhow::Result<ServerTrust> {
+    let cert = cb.server_certificate(server)?;
+    if let Some(known) = cert.known_trust() {
+        return Ok(known);
+    }
+    let Some(mut tty) = terminal() else {
+        return Err(casebook_api::Error::invalid(format!(
+            "the server at {} presents a certificate this laptop does not trust yet, with the SHA-256 fingerprint\n  {}\nIf your admin confirms it (`casebook-server init` printed it), sign in with --pin {} (or --ca-cert with the server's cert.pem)",
+            cert.server, cert.fingerprint, cert.fingerprint
+        ))
+        .into());
+    };
+    eprint!("{}", describe(&cert));
+    eprint!("Trust this certificate? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    tty.read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(ServerTrust::Pinned {
+            fingerprint: cert.fingerprint,
+        })
+    } else {
+        anyhow::bail!("not signed in: the server's certificate was not trusted")
+    }
+}
+
+/// The person's terminal, to ask on even when the password comes on standard input; `None` in scripts.
+fn terminal() -> Option<std::io::BufReader<std::fs::File>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    std::fs::File::open("/dev/tty")
+        .ok()
+        .map(std::io::BufReader::new)
+}
+
+fn describe(cert: &ServerCertificate) -> String {
+    format!(
+        "The server at {} presents a certificate this laptop does not know:\n  Subject      {}\n  Issuer       {}\n  Valid until  {}\n  Fingerprint  {}\nCompare the fingerprint with the one your admin has (`casebook-server init` printed it).\n",
+        cert.server,
+        visible(&cert.subject),
+        visible(&cert.issuer),
+        opt_time(&cert.not_after),
+        cert.fingerprint
+    )
+}
+
 pub fn login(
     cb: &mut Casebook,
     server: &str,
     user: &str,
     password_stdin: bool,
-    ca_cert: Option<&Path>,
+    trust: Option<ServerTrust>,
     out: &Out,
 ) -> anyhow::Result<()> {
+    let trust = match trust {
+        Some(t) => t,
+        None => decide_trust(cb, server)?,
+    };
     let password = read_password(password_stdin)?;
     let (bar, step) = bar();
-    let r = cb.login(server, user, &password, ca_cert, &step)?;
+    let r = cb.login(server, user, &password, &trust, &step)?;
     bar.finish_and_clear();
     out.show(&r, || {
         let role = match r.tier {
@@ -108,7 +170,20 @@ pub fn login(
     })
 }
 
-pub fn logout(cb: &mut Casebook, out: &Out) -> anyhow::Result<()> {
+pub fn logout(cb: &mut Casebook, forget: bool, out: &Out) -> anyhow::Result<()> {
+    if forget {
+        let r = cb.forget_team()?;
+        return out.show(&r, || {
+            let mut text = String::from("This laptop left its team: it syncs no more. Every case and evidence file stays here.");
+            if r.unsynced > 0 {
+                text.push_str(&format!("\n{} event(s) made here never reached the server; they stay on this laptop only.", r.unsynced));
+            }
+            if !r.told_server {
+                text.push_str("\nThe server could not be told; its token for this laptop expires on its own.");
+            }
+            text
+        });
+    }
     let told = cb.logout()?;
     let value = serde_json::json!({ "signed_out": true, "server_told": told });
     out.show(&value, || {

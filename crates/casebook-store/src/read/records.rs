@@ -27,6 +27,9 @@ pub struct EvidenceView {
     pub added_at: DateTime<Utc>,
     pub added_by: UserId,
     pub custody: Vec<CustodyView>,
+    /// The file is in this laptop's evidence store (evidence made on another laptop comes down on demand). The
+    /// database does not know: [`evidence`] says `false` and the application API, which holds the blob store, sets it.
+    pub stored_here: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +68,7 @@ pub fn evidence(conn: &Connection, incident: Option<IncidentId>) -> Result<Vec<E
             added_at: hlc_time(&r.get::<_, String>(11)?)?,
             added_by: parse("user id", &r.get::<_, String>(12)?)?,
             custody: custody(conn, id)?,
+            stored_here: false,
         });
     }
     Ok(out)
