@@ -352,7 +352,7 @@ impl Worker {
             }
         }
         for e in &attention.breaching_soon {
-            if notified.insert(format!("breach:{}", e.escalation.id)) {
+            if notified.insert(breach_key(e)) {
                 news.push(escalation_notice(e, true));
             }
         }
@@ -381,9 +381,15 @@ fn attention_keys(casebook: &Casebook) -> crate::Result<HashSet<String>> {
             attention
                 .breaching_soon
                 .iter()
-                .map(|e| format!("breach:{}", e.escalation.id)),
+                .map(breach_key),
         )
         .collect())
+}
+
+/// A breach is news once per target: a reassignment restarts the clock, and its new target may be missed too.
+fn breach_key(e: &EscalationStatus) -> String {
+    let due = e.due_at.map(|d| d.timestamp()).unwrap_or_default();
+    format!("breach:{}:{due}", e.escalation.id)
 }
 
 fn escalation_notice(e: &EscalationStatus, breach: bool) -> AgentNotice {
