@@ -63,7 +63,16 @@ fn a_laptop_pins_the_printed_fingerprint_fetches_evidence_and_forgets_the_team()
     let ana = DataDir::new();
 
     // A script (no terminal) that names no certificate is told the fingerprint and the flag, and joins nothing.
-    let untold = login(&ana, &["login", &url, "--user", "ana@acme.example", "--password-stdin"]);
+    let untold = login(
+        &ana,
+        &[
+            "login",
+            &url,
+            "--user",
+            "ana@acme.example",
+            "--password-stdin",
+        ],
+    );
     assert_eq!(untold.code, Some(1), "{}", untold.stderr);
     assert!(
         untold.stderr.contains(&printed) && untold.stderr.contains("--pin"),
@@ -72,7 +81,14 @@ fn a_laptop_pins_the_printed_fingerprint_fetches_evidence_and_forgets_the_team()
     );
     let as_json = login(
         &ana,
-        &["login", &url, "--user", "ana@acme.example", "--password-stdin", "--json"],
+        &[
+            "login",
+            &url,
+            "--user",
+            "ana@acme.example",
+            "--password-stdin",
+            "--json",
+        ],
     );
     let error: serde_json::Value = serde_json::from_str(as_json.stderr.trim()).unwrap();
     assert_eq!(error["code"], "invalid_input", "{error}");
@@ -82,7 +98,15 @@ fn a_laptop_pins_the_printed_fingerprint_fetches_evidence_and_forgets_the_team()
     let wrong = "00:".repeat(31) + "00";
     let refused = login(
         &ana,
-        &["login", &url, "--user", "ana@acme.example", "--password-stdin", "--pin", &wrong],
+        &[
+            "login",
+            &url,
+            "--user",
+            "ana@acme.example",
+            "--password-stdin",
+            "--pin",
+            &wrong,
+        ],
     );
     assert_eq!(refused.code, Some(1));
     assert!(
@@ -99,27 +123,62 @@ fn a_laptop_pins_the_printed_fingerprint_fetches_evidence_and_forgets_the_team()
     let pin = printed.to_lowercase();
     let joined = login(
         &ana,
-        &["login", &url, "--user", "ana@acme.example", "--password-stdin", "--pin", &pin],
+        &[
+            "login",
+            &url,
+            "--user",
+            "ana@acme.example",
+            "--password-stdin",
+            "--pin",
+            &pin,
+        ],
     );
     assert_eq!(joined.code, Some(0), "{}", joined.stderr);
-    assert!(joined.stdout.contains("Signed in to team \"Acme SOC\""), "{}", joined.stdout);
-    assert_eq!(ana.json(&["sync", "status"])["fingerprint"], printed.as_str());
+    assert!(
+        joined.stdout.contains("Signed in to team \"Acme SOC\""),
+        "{}",
+        joined.stdout
+    );
+    assert_eq!(
+        ana.json(&["sync", "status"])["fingerprint"],
+        printed.as_str()
+    );
 
-    let key = ana.ok(&["incident", "new", "Suspicious macro"]).trim().to_string();
+    let key = ana
+        .ok(&["incident", "new", "Suspicious macro"])
+        .trim()
+        .to_string();
     std::fs::write(ana.work().join("invoice.docm"), b"macro payload bytes").unwrap();
-    ana.ok(&["evidence", "add", &key, "invoice.docm", "--source-host", "ws-7"]);
+    ana.ok(&[
+        "evidence",
+        "add",
+        &key,
+        "invoice.docm",
+        "--source-host",
+        "ws-7",
+    ]);
     ana.ok(&["sync"]);
 
     // A second laptop lists the evidence at once and fetches its file.
     let lena = DataDir::new();
     let joined = login(
         &lena,
-        &["login", &url, "--user", "lena@acme.example", "--password-stdin", "--pin", &printed],
+        &[
+            "login",
+            &url,
+            "--user",
+            "lena@acme.example",
+            "--password-stdin",
+            "--pin",
+            &printed,
+        ],
     );
     assert_eq!(joined.code, Some(0), "{}", joined.stderr);
     let listed = lena.json(&["evidence", "list", &key]);
     assert_eq!(array(&listed)[0]["stored_here"], false, "{listed}");
-    assert!(lena.ok(&["evidence", "list", &key]).contains("no (evidence fetch)"));
+    assert!(lena
+        .ok(&["evidence", "list", &key])
+        .contains("no (evidence fetch)"));
     let fetched = lena.json(&["evidence", "fetch", &key, "invoice.docm"]);
     assert_eq!(fetched["stored_here"], true, "{fetched}");
     assert_eq!(
@@ -127,7 +186,14 @@ fn a_laptop_pins_the_printed_fingerprint_fetches_evidence_and_forgets_the_team()
         0,
         "nothing left to fetch"
     );
-    lena.ok(&["evidence", "extract", &key, "invoice.docm", "-o", "copy.docm"]);
+    lena.ok(&[
+        "evidence",
+        "extract",
+        &key,
+        "invoice.docm",
+        "-o",
+        "copy.docm",
+    ]);
     assert_eq!(
         std::fs::read(lena.work().join("copy.docm")).unwrap(),
         b"macro payload bytes"
