@@ -10,6 +10,8 @@ mod kill_reliability;
 mod observable_interchange;
 mod scripted_invocations;
 #[cfg(unix)]
+mod team_cli;
+#[cfg(unix)]
 mod team_server;
 mod timesketch_fixtures;
 mod trusted_bundles;

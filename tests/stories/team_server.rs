@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{server_binary, DataDir};
 
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 /// Kills of a laptop mid-sync, and of the server mid-push.
 const CLIENT_KILLS: usize = 25;
 const SERVER_KILLS: usize = 25;
@@ -22,13 +22,13 @@ const SERVER_KILLS: usize = 25;
 const ROWS_PER_ROUND: usize = 2_000;
 
 /// A `casebook-server` data directory (and, optionally, a PostgreSQL database behind it).
-struct ServerDir {
+pub(crate) struct ServerDir {
     dir: tempfile::TempDir,
     database_url: Option<String>,
 }
 
 impl ServerDir {
-    fn new(database_url: Option<String>) -> ServerDir {
+    pub(crate) fn new(database_url: Option<String>) -> ServerDir {
         ServerDir {
             dir: tempfile::tempdir().unwrap(),
             database_url,
@@ -48,7 +48,7 @@ impl ServerDir {
     }
 
     /// Runs a command with the password on standard input, as scripts do.
-    fn with_password(&self, args: &[&str]) -> String {
+    pub(crate) fn with_password(&self, args: &[&str]) -> String {
         let mut child = self
             .command(args)
             .stdin(Stdio::piped())
@@ -72,12 +72,12 @@ impl ServerDir {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn cert(&self) -> PathBuf {
+    pub(crate) fn cert(&self) -> PathBuf {
         self.dir.path().join("tls").join("cert.pem")
     }
 
     /// Starts `serve` on `port` and waits for its "listening on" line. Its log is appended to `log`.
-    fn serve(&self, port: u16) -> Child {
+    pub(crate) fn serve(&self, port: u16) -> Child {
         self.serve_logging(port, std::sync::Arc::default())
     }
 
@@ -114,7 +114,7 @@ impl ServerDir {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -122,7 +122,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn kill(child: &mut Child) {
+pub(crate) fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -57,14 +57,17 @@ fn evidence_from_another_laptop_comes_down_verified_and_an_altered_copy_is_refus
     let mut c = server.laptop(&omar);
     let work = tempfile::tempdir().unwrap();
 
-    let key = a
-        .cb
-        .new_incident(NewIncident::titled("Ransom note", Severity::Sev1, Tlp::Red))
-        .unwrap()
-        .row
-        .key;
+    let key =
+        a.cb.new_incident(NewIncident::titled("Ransom note", Severity::Sev1, Tlp::Red))
+            .unwrap()
+            .row
+            .key;
     // Larger than the server's 4 MiB read chunk, so it arrives in several pieces.
-    let memory = add(&mut a, &key, &file(work.path(), "memory.raw", 9 * 1024 * 1024 + 17, 1));
+    let memory = add(
+        &mut a,
+        &key,
+        &file(work.path(), "memory.raw", 9 * 1024 * 1024 + 17, 1),
+    );
     let note = add(&mut a, &key, &file(work.path(), "note.txt", 4096, 2));
     assert!(memory.stored_here, "made here, stored here");
     assert_eq!(a.sync().blobs_uploaded, 2);
@@ -76,16 +79,14 @@ fn evidence_from_another_laptop_comes_down_verified_and_an_altered_copy_is_refus
         listed.iter().all(|e| !e.stored_here),
         "but the files are not on this laptop yet: {listed:?}"
     );
-    let not_here = b
-        .cb
-        .extract_evidence(&key, "memory.raw", &work.path().join("out"))
-        .unwrap_err();
+    let not_here =
+        b.cb.extract_evidence(&key, "memory.raw", &work.path().join("out"))
+            .unwrap_err();
     assert_eq!(not_here.code, ErrorCode::NotFound, "{}", not_here.message);
 
     let mut seen = Vec::new();
-    let fetched = b
-        .cb
-        .fetch_evidence(&key, &memory.sha256[..12], &mut |done, total| {
+    let fetched =
+        b.cb.fetch_evidence(&key, &memory.sha256[..12], &mut |done, total| {
             seen.push((done, total))
         })
         .unwrap();
@@ -113,12 +114,14 @@ fn evidence_from_another_laptop_comes_down_verified_and_an_altered_copy_is_refus
     // Ahead of time, per incident, on a third laptop.
     c.sync();
     let mut last = (0, None);
-    let n = c
-        .cb
-        .fetch_incident_evidence(&key, &mut |done, total| last = (done, total))
-        .unwrap();
+    let n =
+        c.cb.fetch_incident_evidence(&key, &mut |done, total| last = (done, total))
+            .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(last, (memory.size + note.size, Some(memory.size + note.size)));
+    assert_eq!(
+        last,
+        (memory.size + note.size, Some(memory.size + note.size))
+    );
     assert!(c.cb.evidence(&key).unwrap().iter().all(|e| e.stored_here));
     assert_eq!(
         c.cb.fetch_incident_evidence(&key, &mut |_, _| {}).unwrap(),
@@ -144,10 +147,9 @@ fn evidence_from_another_laptop_comes_down_verified_and_an_altered_copy_is_refus
         )
         .unwrap();
     assert_eq!(changed, 1, "the server's copy of the note was altered");
-    let refused = b
-        .cb
-        .fetch_evidence(&key, "note.txt", &mut |_, _| {})
-        .unwrap_err();
+    let refused =
+        b.cb.fetch_evidence(&key, "note.txt", &mut |_, _| {})
+            .unwrap_err();
     assert_eq!(refused.code, ErrorCode::Integrity, "{}", refused.message);
     assert!(
         refused.message.contains(&note.sha256),
@@ -165,10 +167,9 @@ fn evidence_from_another_laptop_comes_down_verified_and_an_altered_copy_is_refus
             .any(|e| e.id == note.id && !e.stored_here),
         "the item stays listed, without its file"
     );
-    let per_incident = b
-        .cb
-        .fetch_incident_evidence(&key, &mut |_, _| {})
-        .unwrap_err();
+    let per_incident =
+        b.cb.fetch_incident_evidence(&key, &mut |_, _| {})
+            .unwrap_err();
     assert_eq!(per_incident.code, ErrorCode::Integrity);
     assert_eq!(temporary_files(&b), 0);
 }

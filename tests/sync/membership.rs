@@ -18,7 +18,11 @@ fn forgetting_the_team_keeps_local_work_and_counts_what_never_went_up() {
     let mut laptop = server.laptop(&ana);
     let key = laptop
         .cb
-        .new_incident(NewIncident::titled("Stolen laptop", Severity::Sev2, Tlp::Amber))
+        .new_incident(NewIncident::titled(
+            "Stolen laptop",
+            Severity::Sev2,
+            Tlp::Amber,
+        ))
         .unwrap()
         .row
         .key;
@@ -38,13 +42,21 @@ fn forgetting_the_team_keeps_local_work_and_counts_what_never_went_up() {
         "no longer a member: {status:?}"
     );
     let not_joined = laptop.cb.sync(&|_| {}).unwrap_err();
-    assert_eq!(not_joined.code, ErrorCode::NotFound, "{}", not_joined.message);
+    assert_eq!(
+        not_joined.code,
+        ErrorCode::NotFound,
+        "{}",
+        not_joined.message
+    );
     let tags = laptop.cb.incident(&key).unwrap().row.tags;
     assert!(
         tags.contains(&"device-loss".to_string()) && tags.contains(&"finance".to_string()),
         "local data is kept: {tags:?}"
     );
-    assert_eq!(laptop.cb.verify_log(&mut |_| {}).unwrap().events, events_before);
+    assert_eq!(
+        laptop.cb.verify_log(&mut |_| {}).unwrap().events,
+        events_before
+    );
     assert!(
         laptop.cb.rebuild(&mut |_| {}).unwrap().identical,
         "a rebuild after forgetting gives the same state as before"
@@ -79,10 +91,19 @@ fn forgetting_the_team_keeps_local_work_and_counts_what_never_went_up() {
             &|_| {},
         )
         .unwrap();
-    let first = back.first_sync.expect("the first sync after rejoining runs");
-    assert_eq!(first.pushed, 3, "the three tags made meanwhile went up: {first:?}");
+    let first = back
+        .first_sync
+        .expect("the first sync after rejoining runs");
+    assert_eq!(
+        first.pushed, 3,
+        "the three tags made meanwhile went up: {first:?}"
+    );
     let (id, here) = laptop.cb.incident_digest(&key).unwrap();
-    assert_eq!(here, laptop.cb.server_digest(id).unwrap(), "converged again");
+    assert_eq!(
+        here,
+        laptop.cb.server_digest(id).unwrap(),
+        "converged again"
+    );
 }
 
 #[test]

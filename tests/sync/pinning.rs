@@ -34,7 +34,10 @@ fn a_pinned_certificate_is_the_only_one_trusted_from_first_use_on() {
     );
 
     // A fingerprint that is not the server's: refused before the password is sent, and nothing is stored.
-    let other = printed.replace(&printed[..2], if &printed[..2] == "00" { "01" } else { "00" });
+    let other = printed.replace(
+        &printed[..2],
+        if &printed[..2] == "00" { "01" } else { "00" },
+    );
     let refused = cb
         .login(
             &server.url,

@@ -16,7 +16,9 @@ fn an_admin_adds_changes_and_revokes_and_nobody_else_may() {
 
     let accounts = admin.cb.team_accounts().unwrap();
     assert!(
-        accounts.iter().any(|a| a.email == server.admin.email && a.role == Role::Admin),
+        accounts
+            .iter()
+            .any(|a| a.email == server.admin.email && a.role == Role::Admin),
         "the admin sees the team's accounts: {accounts:?}"
     );
     let kim_email = format!("kim-{}@acme.example", uuid::Uuid::now_v7().simple());

@@ -105,7 +105,10 @@ impl Casebook {
             if e.source.kind() == std::io::ErrorKind::WouldBlock {
                 Error::new(
                     ErrorCode::Busy,
-                    format!("{} is already coming down in another window; try again when it is done", item.name),
+                    format!(
+                        "{} is already coming down in another window; try again when it is done",
+                        item.name
+                    ),
                 )
             } else {
                 e.into()

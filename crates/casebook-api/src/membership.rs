@@ -12,9 +12,7 @@ use casebook_sync::Client;
 use uuid::Uuid;
 
 use crate::server_trust::ServerTrust;
-use crate::sync::{
-    not_joined, sync_error, DeviceIdentity, ForgetReport, LoginReport, SyncStep,
-};
+use crate::sync::{not_joined, sync_error, DeviceIdentity, ForgetReport, LoginReport, SyncStep};
 use crate::{Casebook, Error, ErrorCode, Result};
 
 fn device_name() -> String {
@@ -207,7 +205,6 @@ impl Casebook {
         tx.commit().map_err(casebook_store::StoreError::from)?;
         Ok(told_server)
     }
-
 
     /// Forgets the team on this laptop (`casebook logout --forget`): signs out as [`Casebook::logout`] does, then
     /// removes the team link, so the laptop is no longer a member and syncs no more. Every event and evidence file

@@ -71,14 +71,17 @@ pub struct CaFilePath {
 }
 
 mod ca_file {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::CaFilePath;
 
-    pub fn serialize<S: Serializer>(path: &PathBuf, s: S) -> Result<S::Ok, S::Error> {
-        CaFilePath { path: path.clone() }.serialize(s)
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        CaFilePath {
+            path: path.to_path_buf(),
+        }
+        .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
@@ -93,14 +96,11 @@ impl Casebook {
         let presented =
             certificate::presented(server, certificate::PROBE_TIMEOUT).map_err(sync_error)?;
         let trusted_here = match team::link(self.store.conn())? {
-            Some(link)
-                if link.server_url.trim_end_matches('/') == presented.base.as_str() =>
-            {
-                link.ca_cert_pem
-                    .as_deref()
-                    .and_then(|pem| certificate::fingerprints(pem.as_bytes()).ok())
-                    .is_some_and(|fps| fps.contains(&presented.fingerprint))
-            }
+            Some(link) if link.server_url.trim_end_matches('/') == presented.base.as_str() => link
+                .ca_cert_pem
+                .as_deref()
+                .and_then(|pem| certificate::fingerprints(pem.as_bytes()).ok())
+                .is_some_and(|fps| fps.contains(&presented.fingerprint)),
             _ => false,
         };
         Ok(view(&presented, trusted_here))

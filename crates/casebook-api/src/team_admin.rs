@@ -121,9 +121,7 @@ impl Casebook {
             .map_err(sync_error)?
             .into_iter()
             .find(|a| a.email.to_lowercase() == wanted)
-            .ok_or_else(|| {
-                Error::not_found(format!("the team has no account {}", email.trim()))
-            })?;
+            .ok_or_else(|| Error::not_found(format!("the team has no account {}", email.trim())))?;
         let changed = client
             .change_account(
                 account.user,
@@ -183,7 +181,8 @@ mod tests {
     fn an_account_change_tells_a_cleared_tier_from_an_untouched_one() {
         let untouched: AccountChange = serde_json::from_str(r#"{"role":"lead"}"#).unwrap();
         assert_eq!(untouched.tier, None, "an absent tier stays as it is");
-        let cleared: AccountChange = serde_json::from_str(r#"{"role":"lead","tier":null}"#).unwrap();
+        let cleared: AccountChange =
+            serde_json::from_str(r#"{"role":"lead","tier":null}"#).unwrap();
         assert_eq!(cleared.tier, Some(None), "a null tier clears it");
         let set: AccountChange = serde_json::from_str(r#"{"tier":2}"#).unwrap();
         assert_eq!(set.tier, Some(Some(Tier::TWO)));

@@ -556,10 +556,17 @@ mod tests {
         drop(first); // the connection dropped
         assert!(!store.contains(&sha), "half a file is never in the store");
         let mut again = store.receive(&sha).unwrap();
-        assert_eq!(again.received(), 10, "the transfer resumes where it stopped");
+        assert_eq!(
+            again.received(),
+            10,
+            "the transfer resumes where it stopped"
+        );
         again.write_all(&bytes[10..]).unwrap();
         let staged = again.finish(&mut |_| {}).unwrap().unwrap();
-        assert_eq!((staged.sha256.as_str(), staged.size), (sha.as_str(), bytes.len() as u64));
+        assert_eq!(
+            (staged.sha256.as_str(), staged.size),
+            (sha.as_str(), bytes.len() as u64)
+        );
         drop(staged);
         assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
 
@@ -567,7 +574,10 @@ mod tests {
         let mut wrong = store.receive(&claimed).unwrap();
         wrong.write_all(b"not what the hash says").unwrap();
         let refused = wrong.finish(&mut |_| {}).unwrap();
-        assert!(refused.is_err(), "bytes that do not hash to the name are refused");
+        assert!(
+            refused.is_err(),
+            "bytes that do not hash to the name are refused"
+        );
         assert!(!store.contains(&claimed));
         assert_eq!(
             fs::read_dir(dir.path().join("tmp")).unwrap().count(),

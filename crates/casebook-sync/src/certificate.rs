@@ -18,7 +18,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore};
+use rustls::{
+    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
+};
 
 use crate::client::{normalize_base, Result, SyncError};
 
@@ -60,8 +62,11 @@ impl Presented {
         let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()
             .map_err(|e| SyncError::Tls(format!("cannot check the certificate: {e}")))?;
-        let chain: Vec<CertificateDer<'_>> =
-            self.chain.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+        let chain: Vec<CertificateDer<'_>> = self
+            .chain
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
         match verifier.verify_server_cert(
             &CertificateDer::from(self.der.as_slice()),
             &chain,
@@ -156,18 +161,22 @@ pub fn presented(base: &str, timeout: Duration) -> Result<Presented> {
         .map_err(|e| SyncError::Tls(e.to_string()))?;
     while conn.is_handshaking() {
         conn.complete_io(&mut socket).map_err(|e| {
-            match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
                 Some(tls) => SyncError::Tls(format!("the TLS handshake with {base} failed: {tls}")),
                 None => offline(e.to_string()),
             }
         })?;
     }
-    // A polite close; the server learns nothing but that a client looked.
+    // A polite close (the server learns nothing but that a client looked), waiting briefly for the server's own so
+    // the connection ends cleanly rather than reset.
     conn.send_close_notify();
     let _ = conn.complete_io(&mut socket);
     let _ = socket.flush();
-    let mut sink = [0u8; 1];
-    let _ = socket.read(&mut sink);
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = socket.read(&mut [0u8; 1]);
 
     let Some((leaf, chain)) = seen.chain.lock().ok().and_then(|mut c| c.take()) else {
         return Err(SyncError::Protocol(
@@ -179,8 +188,10 @@ pub fn presented(base: &str, timeout: Duration) -> Result<Presented> {
         let roots = RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        let chain_der: Vec<CertificateDer<'_>> =
-            chain.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+        let chain_der: Vec<CertificateDer<'_>> = chain
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()
             .map(|v| {
@@ -320,7 +331,10 @@ mod tests {
 
     #[test]
     fn pem_round_trips_through_the_clients_reader() {
-        for der in [vec![0x30u8, 0x03, 0x02, 0x01, 0x05], (0..=255u8).collect::<Vec<_>>()] {
+        for der in [
+            vec![0x30u8, 0x03, 0x02, 0x01, 0x05],
+            (0..=255u8).collect::<Vec<_>>(),
+        ] {
             let pem = pem_of(&der);
             let read = crate::client::certificates(pem.as_bytes()).unwrap();
             assert_eq!(

@@ -4,4 +4,9 @@ import type { EvidenceId } from "./EvidenceId";
 import type { IncidentId } from "./IncidentId";
 import type { UserId } from "./UserId";
 
-export type EvidenceView = { id: EvidenceId, incident_id: IncidentId, name: string, sha256: string, size: number, media_type: string, acquired_at: string, acquired_by: string, source_host: string, source_path: string, description: string, added_at: string, added_by: UserId, custody: Array<CustodyView>, };
+export type EvidenceView = { id: EvidenceId, incident_id: IncidentId, name: string, sha256: string, size: number, media_type: string, acquired_at: string, acquired_by: string, source_host: string, source_path: string, description: string, added_at: string, added_by: UserId, custody: Array<CustodyView>, 
+/**
+ * Whether the file is in this laptop's evidence store: evidence made on another laptop is listed at once and its
+ * file comes down on demand. Set by the application API, which holds the blob store (the database alone says `false`).
+ */
+stored_here: boolean, };

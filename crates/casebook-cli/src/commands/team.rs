@@ -225,6 +225,9 @@ pub fn sync(cb: &mut Casebook, command: Option<SyncCmd>, out: &Out) -> anyhow::R
                     s.conflicts,
                     s.refused,
                 );
+                if let Some(fp) = &s.fingerprint {
+                    text.push_str(&format!("\nCertificate {fp}"));
+                }
                 if let Some(e) = &s.last_error {
                     text.push_str(&format!("\nLast error: {e}"));
                 }

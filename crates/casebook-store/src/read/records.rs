@@ -27,8 +27,8 @@ pub struct EvidenceView {
     pub added_at: DateTime<Utc>,
     pub added_by: UserId,
     pub custody: Vec<CustodyView>,
-    /// The file is in this laptop's evidence store (evidence made on another laptop comes down on demand). The
-    /// database does not know: [`evidence`] says `false` and the application API, which holds the blob store, sets it.
+    /// Whether the file is in this laptop's evidence store: evidence made on another laptop is listed at once and its
+    /// file comes down on demand. Set by the application API, which holds the blob store (the database alone says `false`).
     pub stored_here: bool,
 }
 
