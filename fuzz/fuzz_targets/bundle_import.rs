@@ -21,9 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let scene = scene.get_or_insert_with(|| {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut casebook = Casebook::open(&dir.path().join("data")).expect("a data directory");
-        casebook
-            .init("Fuzz", Role::Lead, None)
-            .expect("a profile");
+        casebook.init("Fuzz", Role::Lead, None).expect("a profile");
         let file = dir.path().join("input.bundle");
         Scene {
             _dir: dir,

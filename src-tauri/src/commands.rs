@@ -19,20 +19,25 @@ use casebook_api::timeline::ImportSummary;
 use casebook_api::{demo::DemoSummary, Casebook, Me};
 use casebook_core::event::FieldChange;
 use casebook_core::model::{Resolution, TaskStatus, TextField, Tier};
-use casebook_core::{EntryId, EventId};
+use casebook_core::{DeviceId, EntryId, EventId};
 use casebook_store::read::{
     CommentView, EntryView, EvidenceView, IncidentDetail, IncidentRow, ObservableView, SearchHit,
     TaskView, UserView,
 };
 use chrono::{DateTime, Utc};
 
+use casebook_api::activity::{LogLine, SeenChanges};
 use casebook_api::agent::{AgentState, SyncAgent};
+use casebook_api::conflicts::OpenConflict;
+use casebook_api::server_trust::{ServerCertificate, ServerTrust};
+use casebook_api::sync::{ForgetReport, LoginReport};
+use casebook_api::team_admin::{AccountChange, NewTeamAccount, TeamAccount, TeamDevice};
 use tauri::Manager;
 
 use crate::desk::{data_dir, Desk, Work};
 use crate::dialogs;
-use crate::grants::{Access, Grants};
 use crate::dto::*;
+use crate::grants::{Access, Grants};
 use crate::progress::{report_progress, ProgressReader};
 
 /// One command's TypeScript-facing signature: its name, its arguments' and its result's TypeScript types.
@@ -62,7 +67,7 @@ macro_rules! commands {
         shell:
         $(
             $(#[doc = $sdoc:literal])+
-            fn $sname:ident($($sarg:ident: $sty:ty),* $(,)?) -> $sret:ty = |$app:ident, $grants:ident| $sbody:expr;
+            fn $sname:ident($($sarg:ident: $sty:ty),* $(,)?) -> $sret:ty = |$app:pat_param, $grants:pat_param| $sbody:expr;
         )+
     ) => {
         $(

@@ -51,7 +51,9 @@ impl Grants {
     /// Grants read from the environment the app was started with.
     pub fn from_env() -> Grants {
         match std::env::var_os(ALLOWED_DIRS_ENV) {
-            Some(dirs) if !dirs.is_empty() => Grants::scripted(std::env::split_paths(&dirs).collect()),
+            Some(dirs) if !dirs.is_empty() => {
+                Grants::scripted(std::env::split_paths(&dirs).collect())
+            }
             _ => Grants::default(),
         }
     }
@@ -85,13 +87,19 @@ impl Grants {
         if !path.is_absolute() {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
-                format!("\"{}\" is not a full path: give the whole path, starting with /", path.display()),
+                format!(
+                    "\"{}\" is not a full path: give the whole path, starting with /",
+                    path.display()
+                ),
             ));
         }
         if path.components().any(|c| c == Component::ParentDir) {
             return Err(Error::new(
                 ErrorCode::Forbidden,
-                format!("\"{}\" goes up a folder with \"..\": give the file's own path", path.display()),
+                format!(
+                    "\"{}\" goes up a folder with \"..\": give the file's own path",
+                    path.display()
+                ),
             ));
         }
         let chosen = self.chosen.lock().unwrap_or_else(|p| p.into_inner());
@@ -103,7 +111,10 @@ impl Grants {
             return Ok(Decision::Granted(path.to_path_buf()));
         }
         if self.scripted {
-            return Err(not_chosen(path, "it is outside the folders this app was started with"));
+            return Err(not_chosen(
+                path,
+                "it is outside the folders this app was started with",
+            ));
         }
         Ok(Decision::Ask(path.to_path_buf()))
     }
@@ -144,7 +155,9 @@ mod tests {
     fn a_path_the_page_made_up_must_be_confirmed() {
         let grants = Grants::default();
         assert_eq!(
-            grants.check("/home/someone/.ssh/id_ed25519", Access::Read).unwrap(),
+            grants
+                .check("/home/someone/.ssh/id_ed25519", Access::Read)
+                .unwrap(),
             Decision::Ask(PathBuf::from("/home/someone/.ssh/id_ed25519"))
         );
     }
@@ -154,23 +167,41 @@ mod tests {
         let grants = Grants::default();
         grants.grant([Path::new("/cases/in.csv")], Access::Read);
         grants.grant([Path::new("/cases/out.pdf")], Access::Write);
-        assert!(matches!(grants.check("/cases/in.csv", Access::Read).unwrap(), Decision::Granted(_)));
+        assert!(matches!(
+            grants.check("/cases/in.csv", Access::Read).unwrap(),
+            Decision::Granted(_)
+        ));
         // Chosen to be read, not to be overwritten.
-        assert!(matches!(grants.check("/cases/in.csv", Access::Write).unwrap(), Decision::Ask(_)));
+        assert!(matches!(
+            grants.check("/cases/in.csv", Access::Write).unwrap(),
+            Decision::Ask(_)
+        ));
         // A report just written may be verified.
-        assert!(matches!(grants.check("/cases/out.pdf", Access::Read).unwrap(), Decision::Granted(_)));
+        assert!(matches!(
+            grants.check("/cases/out.pdf", Access::Read).unwrap(),
+            Decision::Granted(_)
+        ));
         // A later read grant does not take the write back.
         grants.grant([Path::new("/cases/out.pdf")], Access::Read);
-        assert!(matches!(grants.check("/cases/out.pdf", Access::Write).unwrap(), Decision::Granted(_)));
+        assert!(matches!(
+            grants.check("/cases/out.pdf", Access::Write).unwrap(),
+            Decision::Granted(_)
+        ));
     }
 
     #[test]
     fn relative_paths_and_dot_dot_are_refused_even_when_granted_around_them() {
         let grants = Grants::default();
         grants.grant([Path::new("/cases/in.csv")], Access::Read);
-        assert_eq!(grants.check("in.csv", Access::Read).unwrap_err().code, ErrorCode::InvalidInput);
         assert_eq!(
-            grants.check("/cases/../etc/passwd", Access::Read).unwrap_err().code,
+            grants.check("in.csv", Access::Read).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            grants
+                .check("/cases/../etc/passwd", Access::Read)
+                .unwrap_err()
+                .code,
             ErrorCode::Forbidden
         );
     }
@@ -187,14 +218,27 @@ mod tests {
         let grants = Grants::scripted(vec![allowed.path().to_path_buf()]);
 
         let inside = allowed.path().join("in.csv");
-        assert!(matches!(grants.check(path_str(&inside), Access::Read).unwrap(), Decision::Granted(_)));
+        assert!(matches!(
+            grants.check(path_str(&inside), Access::Read).unwrap(),
+            Decision::Granted(_)
+        ));
         let new_file = allowed.path().join("report.pdf");
-        assert!(matches!(grants.check(path_str(&new_file), Access::Write).unwrap(), Decision::Granted(_)));
+        assert!(matches!(
+            grants.check(path_str(&new_file), Access::Write).unwrap(),
+            Decision::Granted(_)
+        ));
 
-        for refused in [outside.path().join("secret"), allowed.path().join("escape/secret")] {
+        for refused in [
+            outside.path().join("secret"),
+            allowed.path().join("escape/secret"),
+        ] {
             let e = grants.check(path_str(&refused), Access::Read).unwrap_err();
             assert_eq!(e.code, ErrorCode::Forbidden, "{}", refused.display());
-            assert!(e.message.contains("not chosen in a file dialog"), "{}", e.message);
+            assert!(
+                e.message.contains("not chosen in a file dialog"),
+                "{}",
+                e.message
+            );
         }
     }
 }

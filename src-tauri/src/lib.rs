@@ -37,7 +37,8 @@ pub fn run() {
         .on_webview_event(|webview, event| {
             if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
                 let desk = webview.state::<desk::Desk>();
-                desk.grants().grant(paths.iter().map(PathBuf::as_path), grants::Access::Read);
+                desk.grants()
+                    .grant(paths.iter().map(PathBuf::as_path), grants::Access::Read);
             }
         })
         .setup(|app| {
@@ -65,7 +66,12 @@ fn start_sync(app: &tauri::AppHandle) {
             }
             AgentEvent::Notify(notice) => {
                 // Without a notification service (a bare X server, a test) the notice is simply not shown.
-                let _ = handle.notification().builder().title(&notice.title).body(&notice.body).show();
+                let _ = handle
+                    .notification()
+                    .builder()
+                    .title(&notice.title)
+                    .body(&notice.body)
+                    .show();
             }
         })
     });

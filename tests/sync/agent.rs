@@ -52,7 +52,10 @@ impl Watched {
                 Ok(AgentEvent::State(s)) if ok(&s) => return s,
                 Ok(AgentEvent::State(_)) => {}
                 Ok(AgentEvent::Notify(n)) => self.notices.push(n),
-                Err(_) => panic!("the agent never reached: {what} (last: {:?})", self.agent.state()),
+                Err(_) => panic!(
+                    "the agent never reached: {what} (last: {:?})",
+                    self.agent.state()
+                ),
             }
         }
     }
@@ -71,7 +74,11 @@ fn the_agent_sends_local_work_pulls_on_the_change_stream_and_notifies_an_escalat
     // The interface's own connection makes a change; the agent hears of it and sends it after the debounce.
     let mut ui = Casebook::open(ana.dir()).unwrap();
     let key = ui
-        .new_incident(NewIncident::titled("Phishing wave", Severity::Sev2, Tlp::Amber))
+        .new_incident(NewIncident::titled(
+            "Phishing wave",
+            Severity::Sev2,
+            Tlp::Amber,
+        ))
         .unwrap()
         .row
         .key;
@@ -96,15 +103,23 @@ fn the_agent_sends_local_work_pulls_on_the_change_stream_and_notifies_an_escalat
         )
         .unwrap();
     carla.sync();
-    agent.until("the colleague's entry pulled", |s| s.generation > generation);
+    agent.until("the colleague's entry pulled", |s| {
+        s.generation > generation
+    });
     let (_, entries) = ui.entries(&key, &Default::default(), 0, 10).unwrap();
     assert!(entries.iter().any(|e| e.summary == "Sender domain blocked"));
 
     // Ben (tier 2) is told once when Ana escalates to his tier, not again at the next sync.
     let mut bens = Watched::start(ben.dir());
     bens.until("Ben online", |s| s.phase == SyncPhase::Online);
-    ui.escalate(&key, Tier::TWO, None, "Macro ran on two hosts", "Hosts isolated")
-        .unwrap();
+    ui.escalate(
+        &key,
+        Tier::TWO,
+        None,
+        "Macro ran on two hosts",
+        "Hosts isolated",
+    )
+    .unwrap();
     agent.agent.local_change();
     bens.until("the escalation pulled", |s| {
         s.last_report.as_ref().is_some_and(|r| r.pulled > 0)
@@ -117,10 +132,18 @@ fn the_agent_sends_local_work_pulls_on_the_change_stream_and_notifies_an_escalat
     }
     assert_eq!(bens.notices.len(), 1, "{:?}", bens.notices);
     assert_eq!(bens.notices[0].key, key);
-    assert!(bens.notices[0].title.contains("escalated"), "{:?}", bens.notices[0]);
+    assert!(
+        bens.notices[0].title.contains("escalated"),
+        "{:?}",
+        bens.notices[0]
+    );
     bens.agent.sync_now();
     bens.until("synced again", |s| s.phase == SyncPhase::Online);
-    assert_eq!(bens.notices.len(), 1, "the same escalation is not notified twice");
+    assert_eq!(
+        bens.notices.len(),
+        1,
+        "the same escalation is not notified twice"
+    );
     assert!(
         agent.notices.is_empty(),
         "Ana is not told of her own escalation: {:?}",
@@ -135,12 +158,25 @@ fn the_agent_backs_off_quietly_while_the_server_is_gone_and_work_waits() {
     drop(server);
 
     let mut ui = Casebook::open(ana.dir()).unwrap();
-    ui.new_incident(NewIncident::titled("Offline work", Severity::Sev3, Tlp::Green))
-        .unwrap();
+    ui.new_incident(NewIncident::titled(
+        "Offline work",
+        Severity::Sev3,
+        Tlp::Green,
+    ))
+    .unwrap();
     let mut agent = Watched::start(ana.dir());
-    let first = agent.until("offline", |s| s.phase == SyncPhase::Offline && s.retry_at.is_some());
-    assert!(first.status.as_ref().unwrap().waiting >= 1, "the work waits here");
-    assert!(first.error.as_deref().unwrap().contains("cannot be reached"));
+    let first = agent.until("offline", |s| {
+        s.phase == SyncPhase::Offline && s.retry_at.is_some()
+    });
+    assert!(
+        first.status.as_ref().unwrap().waiting >= 1,
+        "the work waits here"
+    );
+    assert!(first
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("cannot be reached"));
     // The retries come further and further apart (300 ms, 600 ms, 1.2 s, …).
     let mut gaps = Vec::new();
     let mut last = Instant::now();
@@ -150,5 +186,8 @@ fn the_agent_backs_off_quietly_while_the_server_is_gone_and_work_waits() {
         last = Instant::now();
     }
     assert!(gaps[2] > gaps[1], "backoff grows: {gaps:?}");
-    assert_eq!(ui.sync_status(false).unwrap().waiting, first.status.unwrap().waiting);
+    assert_eq!(
+        ui.sync_status(false).unwrap().waiting,
+        first.status.unwrap().waiting
+    );
 }

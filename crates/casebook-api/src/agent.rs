@@ -377,12 +377,7 @@ fn attention_keys(casebook: &Casebook) -> crate::Result<HashSet<String>> {
         .escalations
         .iter()
         .map(|e| format!("escalation:{}", e.escalation.id))
-        .chain(
-            attention
-                .breaching_soon
-                .iter()
-                .map(breach_key),
-        )
+        .chain(attention.breaching_soon.iter().map(breach_key))
         .collect())
 }
 

@@ -1,10 +1,15 @@
 // Generated from the Rust types by src-tauri/src/bindings.rs: do not edit; run scripts/bindings.
 import { invoke } from "@tauri-apps/api/core";
+import type { AccountChange } from "./AccountChange";
+import type { AgentState } from "./AgentState";
 import type { AnswerInput } from "./AnswerInput";
+import type { CaFilePath } from "./CaFilePath";
+import type { ChangeView } from "./ChangeView";
 import type { ClockState } from "./ClockState";
 import type { CommandError } from "./CommandError";
 import type { CommentId } from "./CommentId";
 import type { CommentView } from "./CommentView";
+import type { ConflictKind } from "./ConflictKind";
 import type { CustodyAction } from "./CustodyAction";
 import type { CustodyInput } from "./CustodyInput";
 import type { CustodyView } from "./CustodyView";
@@ -28,15 +33,20 @@ import type { EvidenceInput } from "./EvidenceInput";
 import type { EvidenceVerdict } from "./EvidenceVerdict";
 import type { EvidenceView } from "./EvidenceView";
 import type { FieldChange } from "./FieldChange";
+import type { FileFilter } from "./FileFilter";
+import type { ForgetReport } from "./ForgetReport";
 import type { ImportSummary } from "./ImportSummary";
 import type { IncidentDetail } from "./IncidentDetail";
 import type { IncidentId } from "./IncidentId";
 import type { IncidentQuery } from "./IncidentQuery";
 import type { IncidentRow } from "./IncidentRow";
 import type { KeyTime } from "./KeyTime";
+import type { LogLine } from "./LogLine";
+import type { LoginReport } from "./LoginReport";
 import type { Me } from "./Me";
 import type { Metrics } from "./Metrics";
 import type { NewIncidentInput } from "./NewIncidentInput";
+import type { NewTeamAccount } from "./NewTeamAccount";
 import type { ObservableExport } from "./ObservableExport";
 import type { ObservableFormat } from "./ObservableFormat";
 import type { ObservableId } from "./ObservableId";
@@ -44,6 +54,7 @@ import type { ObservableImport } from "./ObservableImport";
 import type { ObservableInput } from "./ObservableInput";
 import type { ObservableKind } from "./ObservableKind";
 import type { ObservableView } from "./ObservableView";
+import type { OpenConflict } from "./OpenConflict";
 import type { ProfileInput } from "./ProfileInput";
 import type { Progress } from "./Progress";
 import type { ReportCheck } from "./ReportCheck";
@@ -55,14 +66,23 @@ import type { ResponseTimes } from "./ResponseTimes";
 import type { Role } from "./Role";
 import type { ScopeConflict } from "./ScopeConflict";
 import type { SearchHit } from "./SearchHit";
+import type { SeenChanges } from "./SeenChanges";
+import type { ServerCertificate } from "./ServerCertificate";
+import type { ServerTrust } from "./ServerTrust";
+import type { ServerVerdict } from "./ServerVerdict";
 import type { Severity } from "./Severity";
 import type { SeverityMetrics } from "./SeverityMetrics";
 import type { Spread } from "./Spread";
 import type { Startup } from "./Startup";
 import type { Status } from "./Status";
+import type { SyncPhase } from "./SyncPhase";
+import type { SyncReport } from "./SyncReport";
+import type { SyncStatus } from "./SyncStatus";
 import type { TaskId } from "./TaskId";
 import type { TaskStatus } from "./TaskStatus";
 import type { TaskView } from "./TaskView";
+import type { TeamAccount } from "./TeamAccount";
+import type { TeamDevice } from "./TeamDevice";
 import type { TextConflict } from "./TextConflict";
 import type { TextField } from "./TextField";
 import type { Tier } from "./Tier";
@@ -71,7 +91,7 @@ import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 import type { VerdictKind } from "./VerdictKind";
 
-export type { AnswerInput, ClockState, CommandError, CommentId, CommentView, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, Me, Metrics, NewIncidentInput, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, Severity, SeverityMetrics, Spread, Startup, Status, TaskId, TaskStatus, TaskView, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
+export type { AccountChange, AgentState, AnswerInput, CaFilePath, ChangeView, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, FileFilter, ForgetReport, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {
@@ -291,4 +311,100 @@ export function verifyReport(path: string): Promise<ReportVerdict> {
 /** Response metrics per severity and tier. */
 export function metrics(): Promise<Metrics> {
   return invoke("metrics");
+}
+
+/** What others changed in an incident since the acting person last opened it (empty the first time). */
+export function changesSinceSeen(key: string): Promise<SeenChanges> {
+  return invoke("changes_since_seen", { key });
+}
+
+/** Records that the acting person has seen the incident as it stands now. */
+export function markSeen(key: string): Promise<boolean> {
+  return invoke("mark_seen", { key });
+}
+
+/** Every unresolved conflict across incidents: concurrent text versions, scope changes, escalation transitions. */
+export function openConflicts(): Promise<Array<OpenConflict>> {
+  return invoke("open_conflicts");
+}
+
+/** This laptop's events the server has not got yet, oldest first. */
+export function waitingEvents(limit: number): Promise<Array<LogLine>> {
+  return invoke("waiting_events", { limit });
+}
+
+/** The team server's certificate, to show by fingerprint before trusting it. */
+export function serverCertificate(server: string): Promise<ServerCertificate> {
+  return invoke("server_certificate", { server });
+}
+
+/** Joins a team: signs in, keeps every piece of offline work, and syncs once. */
+export function joinTeam(server: string, email: string, password: string, trust: ServerTrust): Promise<LoginReport> {
+  return invoke("join_team", { server, email, password, trust });
+}
+
+/** Signs out of the team; work made here stays and goes up after the next sign-in. */
+export function signOut(): Promise<boolean> {
+  return invoke("sign_out");
+}
+
+/** Leaves the team for good on this laptop (local data kept; unsynced events stay here). */
+export function forgetTeam(): Promise<ForgetReport> {
+  return invoke("forget_team");
+}
+
+/** The team's accounts (admins). */
+export function teamAccounts(): Promise<Array<TeamAccount>> {
+  return invoke("team_accounts");
+}
+
+/** Adds an account to the team (admins). */
+export function addTeamAccount(input: NewTeamAccount): Promise<TeamAccount> {
+  return invoke("add_team_account", { input });
+}
+
+/** Changes an account's role, tier or whether it is disabled (admins). */
+export function changeTeamAccount(email: string, change: AccountChange): Promise<TeamAccount> {
+  return invoke("change_team_account", { email, change });
+}
+
+/** The team's devices (admins). */
+export function teamDevices(): Promise<Array<TeamDevice>> {
+  return invoke("team_devices");
+}
+
+/** Revokes a device: the server takes nothing more from it (admins). */
+export function revokeTeamDevice(device: DeviceId): Promise<TeamDevice> {
+  return invoke("revoke_team_device", { device });
+}
+
+/** Downloads an evidence file made on another laptop, verified by its SHA-256, reporting bytes as `progress`. */
+export function fetchEvidence(key: string, evidence: string, job: string): Promise<EvidenceView> {
+  return invoke("fetch_evidence", { key, evidence, job });
+}
+
+/** Downloads every evidence file of an incident not yet on this laptop; the number downloaded. */
+export function fetchIncidentEvidence(key: string, job: string): Promise<number> {
+  return invoke("fetch_incident_evidence", { key, job });
+}
+
+/** Where background sync stands (also sent as the `team` event whenever it changes). */
+export function teamState(): Promise<AgentState | null> {
+  return invoke("team_state");
+}
+
+/** Syncs now, whatever the backoff. */
+export function syncNow(): Promise<boolean> {
+  return invoke("sync_now");
+}
+
+/** Opens the system's file dialog to choose files to read; what the person chooses may then be passed to the */
+/** commands that read files (see `grants`). Empty if they cancelled. */
+export function pickOpen(multiple: boolean, filters: Array<FileFilter>): Promise<Array<string>> {
+  return invoke("pick_open", { multiple, filters });
+}
+
+/** Opens the system's save dialog; the chosen path may then be written by a command. None if they cancelled. */
+export function pickSave(fileName: string, filters: Array<FileFilter>): Promise<string | null> {
+  return invoke("pick_save", { file_name: fileName, filters });
 }

@@ -51,14 +51,14 @@ export function TeamAdmin() {
                 <td>{a.name}</td>
                 <td class="mono small">{a.email}</td>
                 <td>
-                  <select aria-label={`Role of ${a.name}`} value={a.role} onChange={(e) => change(a, { role: e.currentTarget.value as Role, tier: null, disabled: null }, `${a.name} is now ${e.currentTarget.value}`)}>
+                  <select aria-label={`Role of ${a.name}`} value={a.role} onChange={(e) => change(a, { role: e.currentTarget.value as Role }, `${a.name} is now ${e.currentTarget.value}`)}>
                     {ROLES.map((r) => <option value={r}>{r}</option>)}
                   </select>
                 </td>
                 <td>
                   <select aria-label={`Tier of ${a.name}`} value={a.tier ?? ""} onChange={(e) => {
                     const t = e.currentTarget.value ? (Number(e.currentTarget.value) as Tier) : null;
-                    change(a, { role: null, tier: t, disabled: null }, `${a.name}'s tier changed`);
+                    change(a, { tier: t }, `${a.name}'s tier changed`);
                   }}>
                     <option value="">—</option>
                     {[1, 2, 3].map((t) => <option value={t}>tier {t}</option>)}
@@ -66,7 +66,7 @@ export function TeamAdmin() {
                 </td>
                 <td>{a.disabled ? <span class="badge bad">disabled</span> : <span class="badge ok">active</span>}</td>
                 <td>
-                  <button class="small" data-testid="toggle-account" onClick={() => change(a, { role: null, tier: null, disabled: !a.disabled }, a.disabled ? `${a.name} can sign in again` : `${a.name} is disabled`)}>
+                  <button class="small" data-testid="toggle-account" onClick={() => change(a, { disabled: !a.disabled }, a.disabled ? `${a.name} can sign in again` : `${a.name} is disabled`)}>
                     {a.disabled ? "Enable" : "Disable"}
                   </button>
                 </td>
