@@ -49,7 +49,7 @@ impl Watched {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
-                Ok(AgentEvent::State(s)) if ok(&s) => return s,
+                Ok(AgentEvent::State(s)) if ok(&s) => return *s,
                 Ok(AgentEvent::State(_)) => {}
                 Ok(AgentEvent::Notify(n)) => self.notices.push(n),
                 Err(_) => panic!(

@@ -91,7 +91,7 @@ pub struct AgentNotice {
 /// What the agent tells its front end.
 #[derive(Debug, Clone)]
 pub enum AgentEvent {
-    State(AgentState),
+    State(Box<AgentState>),
     Notify(AgentNotice),
 }
 
@@ -242,8 +242,8 @@ impl Worker {
                 }
             };
             next = Instant::now() + wait;
-            if backoff.is_some() {
-                let retry_at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            if let (Some(_), Some(cb)) = (backoff, self.casebook.as_ref()) {
+                let retry_at = cb.now() + chrono::Duration::from_std(wait).unwrap_or_default();
                 self.update(|s| s.retry_at = Some(retry_at));
             }
         }
@@ -367,7 +367,7 @@ impl Worker {
             f(&mut state);
             state.clone()
         };
-        (self.on_event)(AgentEvent::State(snapshot));
+        (self.on_event)(AgentEvent::State(Box::new(snapshot)));
     }
 }
 
