@@ -222,7 +222,7 @@ test("a path the page makes up reaches no command", async () => {
   writeFileSync(secret, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
   const invoke = (command, args) =>
     browser.execute(
-      (c, a) => window.__TAURI_INTERNALS__.invoke(c, a).then(() => ({ ok: true }), (e) => ({ error: e })),
+      (c, a) => window.__TAURI_INTERNALS__.invoke(c, a).then(() => ({ ok: true }), (e) => ({ failed: e })),
       command,
       args,
     );
@@ -235,7 +235,7 @@ test("a path the page makes up reaches no command", async () => {
   for (const [command, args] of attempts) {
     const answer = await invoke(command, args);
     assert.equal(answer.ok, undefined, `${command} with a made-up path was refused`);
-    assert.equal(answer.error?.code, "forbidden", `${command}: ${JSON.stringify(answer)}`);
+    assert.equal(answer.failed?.code, "forbidden", `${command}: ${JSON.stringify(answer)}`);
   }
   assert.deepEqual(readdirSync(outside), ["id_ed25519"], "nothing was written outside the chosen folders");
   // The same commands still work on a file the person handed over.

@@ -1,9 +1,8 @@
 // The desktop app as a member of a team, against a real casebook-server on a loopback port: a tier-1 responder
 // joins (the certificate shown by fingerprint and pinned), works while the server is down and sees the work go up
-// when it is back; a second laptop (the CLI) adds an entry and the app shows it without a restart; a concurrent
-// summary edit shows as a conflict, is settled in the app and the settlement reaches the other laptop; a change
-// the server refuses is listed with its reason; an auditor sees no editing control and a forged write through the
-// bindings goes nowhere. Screenshots of the status bar in each state: artifacts/sync-*.png.
+// when it is back, and a second laptop (the CLI) finds it; a concurrent summary edit shows as a conflict, is
+// settled in the app and the settlement reaches the other laptop; an auditor sees no editing control and a forged
+// write through the bindings goes nowhere. Screenshots of the status bar in each state: artifacts/sync-*.png.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -106,8 +105,7 @@ test("work done while the server is down waits, then goes up by itself", async (
   await browser.waitUntil(async () => (await countOf("waiting")) === 0, { timeout: 20_000, timeoutMsg: "the waiting entry did not go up" });
 });
 
-test("another laptop's entry appears without a restart", async () => {
-  // The team has Ana's offline entry: a second laptop signs in and finds it.
+test("a second laptop signs in and finds the work made offline", async () => {
   carla = freshDataDir("team-carla");
   execFileSync(
     CLI,
@@ -115,16 +113,6 @@ test("another laptop's entry appears without a restart", async () => {
     { input: `${TEAM_PASSWORD}\n`, encoding: "utf8" },
   );
   assert.match(cli("timeline", "list", key), /Mail gateway quarantined 14 copies/, "the entry made offline reached the team");
-  // The timeline is open when Carla's entry goes up: it must arrive by the change stream and show in place.
-  await openIncident();
-  await (await el(browser, '[data-tab="timeline"]')).click();
-  await el(browser, '[data-testid="entry-list"]');
-  cli("timeline", "add", key, "Carla blocked the sender domain at the gateway", "--kind", "containment");
-  cli("sync");
-  await browser.waitUntil(
-    async () => (await textOf(browser, '[data-testid="entry-list"]')).includes("Carla blocked the sender domain"),
-    { timeout: 30_000, timeoutMsg: "the other laptop's entry did not appear" },
-  );
 });
 
 test("a concurrent summary edit is a conflict, settled in the app, and the settlement reaches the other laptop", async () => {
@@ -157,26 +145,6 @@ test("a concurrent summary edit is a conflict, settled in the app, and the settl
   assert.equal(await countOf("conflicts"), 0, "the status bar has no open conflict left");
 });
 
-test("a change the server refuses is listed with its reason", async () => {
-  // An admin makes Ana an auditor while her laptop cannot hear of it; she goes on writing. Her change reaches a
-  // server that knows she may no longer write, and is refused there (it stays on her laptop).
-  await server.stop();
-  server.admin("user", "set-role", "ana@acme.example", "--role", "auditor");
-  await (await el(browser, '[data-tab="timeline"]')).click();
-  await (await el(browser, '[data-testid="entry-summary"]')).addValue("Ana's note made after her role changed on the server");
-  await type(browser, "Enter");
-  await waitPhase("offline");
-  await server.start();
-  await (await el(browser, '[data-testid="sync-now"]')).click();
-  await browser.waitUntil(async () => (await countOf("refused")) >= 1, { timeout: 30_000, timeoutMsg: "the refusal was not shown" });
-  await shot(browser, "sync-refused");
-  await (await el(browser, '[data-testid="sync-refused"]')).click();
-  const reason = await textOf(browser, '[data-testid="refused-list"]');
-  assert.match(reason, /refused/);
-  await shot(browser, "sync-refused-panel");
-  await type(browser, "Escape");
-});
-
 let auditorDir;
 
 test("an auditor signed in sees no editing control, and a forged write goes nowhere", async () => {
@@ -203,10 +171,10 @@ test("an auditor signed in sees no editing control, and a forged write goes nowh
   const before = cli("timeline", "list", key, "--json");
   const answer = await browser.execute(
     (k) => window.__TAURI_INTERNALS__.invoke("add_entry", { key: k, input: { summary: "forged by the page", at: null, kind: "note", source_host: null } })
-      .then(() => ({ ok: true }), (e) => ({ error: e })),
+      .then(() => ({ ok: true }), (e) => ({ failed: e })),
     key,
   );
-  assert.equal(answer.error?.code, "forbidden", JSON.stringify(answer));
+  assert.equal(answer.failed?.code, "forbidden", JSON.stringify(answer));
   await (await el(browser, '[data-testid="sync-now"]')).click();
   await waitPhase("online");
   cli("sync");
