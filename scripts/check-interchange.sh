@@ -18,8 +18,12 @@ if ! "$venv/bin/python" -c 'import stix2validator, stix2, pymisp' 2>/dev/null; t
   "$venv/bin/pip" install --quiet --disable-pip-version-check stix2-validator==3.3.2 stix2==3.0.2 pymisp==2.5.34.4
 fi
 
-cargo build -p casebook-cli --locked --quiet
-casebook="${CARGO_TARGET_DIR:-target}/debug/casebook"
+# CASEBOOK_CLI: a binary already built (scripts/test passes its own); otherwise it is built here.
+casebook="${CASEBOOK_CLI:-}"
+if [ -z "$casebook" ]; then
+  cargo build -p casebook-cli --locked --quiet
+  casebook="${CARGO_TARGET_DIR:-target}/debug/casebook"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
