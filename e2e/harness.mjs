@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const APP = process.env.CASEBOOK_APP ?? path.join(ROOT, "target/release/casebook-desktop");
+export const APP = process.env.CASEBOOK_APP ?? path.join(ROOT, "target/debug/casebook-desktop");
 export const CLI = process.env.CASEBOOK_CLI ?? path.join(ROOT, "target/debug/casebook");
 export const SERVER = process.env.CASEBOOK_SERVER ?? path.join(ROOT, "target/debug/casebook-server");
 export const ARTIFACTS = path.join(ROOT, "artifacts");

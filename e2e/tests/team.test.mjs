@@ -2,7 +2,10 @@
 // joins (the certificate shown by fingerprint and pinned), works while the server is down and sees the work go up
 // when it is back, and a second laptop (the CLI) finds it; a concurrent summary edit shows as a conflict, is
 // settled in the app and the settlement reaches the other laptop; an auditor sees no editing control and a forged
-// write through the bindings goes nowhere. Screenshots of the status bar in each state: artifacts/sync-*.png.
+// write through the bindings goes nowhere; another laptop's entry shows in the open timeline without a restart,
+// and a change the server refuses (a lead's assignment made offline after the directory took the role back) is
+// listed with its reason.
+// Screenshots of the status bar in each state: artifacts/sync-*.png.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -115,6 +118,19 @@ test("a second laptop signs in and finds the work made offline", async () => {
   assert.match(cli("timeline", "list", key), /Mail gateway quarantined 14 copies/, "the entry made offline reached the team");
 });
 
+test("another laptop's entry appears in the open timeline without a restart", async () => {
+  await (await el(browser, '[data-tab="timeline"]')).click();
+  await el(browser, '[data-testid="entry-summary"]');
+  cli("timeline", "add", key, "Carla: proxy logs show two clicks on the link");
+  cli("sync");
+  // The server's change stream tells the app, which pulls and reloads the open view.
+  await browser.waitUntil(async () => /two clicks on the link/.test(await textOf(browser, '[data-screen="incident"]')), {
+    timeout: 30_000,
+    timeoutMsg: "Carla's entry did not appear in the open timeline",
+  });
+  await shot(browser, "sync-live-entry");
+});
+
 test("a concurrent summary edit is a conflict, settled in the app, and the settlement reaches the other laptop", async () => {
   // Both edit the same summary before seeing the other's: Carla offline on the CLI, Ana in the app.
   cli("incident", "text", key, "--field", "summary", "--text", "Carla: 14 mailboxes hit, sender blocked.");
@@ -143,6 +159,40 @@ test("a concurrent summary edit is a conflict, settled in the app, and the settl
   }, { timeout: 30_000, interval: 1000, timeoutMsg: "the settlement did not reach the other laptop" });
   assert.equal(shown.summary, "Carla: 14 mailboxes hit, sender blocked.", "the other laptop has the version kept");
   assert.equal(await countOf("conflicts"), 0, "the status bar has no open conflict left");
+});
+
+test("a change the server refuses is listed with its plain reason", async () => {
+  // The team's directory makes Ana a lead for a while, and the app follows at the next sync (she may assign).
+  server.admin("user", "set-role", "ana@acme.example", "--role", "lead");
+  await (await el(browser, '[data-testid="sync-now"]')).click();
+  await el(browser, '[data-screen="incident"] [data-testid="assign"]', 30_000);
+  // While the server is down the admin takes it back, so Ana, offline, still assigns as a lead: her laptop admits
+  // it by what it knew, the server by what the directory says now, and refuses it with the reason.
+  await server.stop();
+  server.admin("user", "set-role", "ana@acme.example", "--role", "responder", "--tier", "1");
+  await (await el(browser, '[data-testid="assign"]')).click();
+  const form = await el(browser, '[data-testid="assign-form"]');
+  await (await form.$('select[name="tier"]')).selectByAttribute("value", "2");
+  await (await el(browser, '[data-testid="assign-submit"]')).click();
+  await waitPhase("offline");
+  await browser.waitUntil(async () => (await countOf("waiting")) >= 1, { timeout: 10_000, timeoutMsg: "the assignment is not waiting" });
+  await server.start();
+  await (await el(browser, '[data-testid="sync-now"]')).click();
+  await browser.waitUntil(async () => (await countOf("refused")) >= 1, { timeout: 30_000, timeoutMsg: "the refusal did not show" });
+  assert.equal(await countOf("waiting"), 0, "a refused change no longer waits");
+  await shot(browser, "sync-refused");
+  await (await el(browser, '[data-testid="sync-refused"]')).click();
+  const reason = await textOf(browser, '[data-testid="refused-list"]');
+  assert.match(reason, /only a lead assigns and reassigns work/, reason);
+  await shot(browser, "sync-refused-panel");
+  await type(browser, "Escape");
+  // Back to a tier-1 responder in the app too, and the other laptop never saw the assignment.
+  await browser.waitUntil(async () => !(await (await browser.$('[data-testid="assign"]')).isExisting()), {
+    timeout: 30_000,
+    timeoutMsg: "the Assign control stayed after the directory took the lead role back",
+  });
+  cli("sync");
+  assert.equal(JSON.parse(cli("incident", "show", key, "--json")).tier, 1, "the refused assignment reached no other laptop");
 });
 
 let auditorDir;

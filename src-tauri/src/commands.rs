@@ -321,6 +321,16 @@ commands! {
     /// commands that read files (see `grants`). Empty if they cancelled.
     fn pick_open(multiple: bool, filters: Vec<FileFilter>) -> Vec<String> =
         |app, grants| dialogs::pick_open(app, grants, multiple, &filters);
+    /// Erases Casebook's data on this laptop once the person confirms it in the system's own dialog (which the page
+    /// can neither draw nor answer): the app restarts and erases before it opens anything (`casebook_api::erase`).
+    /// `false` when they cancelled; otherwise it does not return.
+    fn erase_this_laptop() -> bool = |app, _| {
+        if !dialogs::confirm_erase(app) {
+            return Ok(false);
+        }
+        casebook_api::erase::request_erase(&crate::desk::data_dir()?)?;
+        app.restart()
+    };
     /// Opens the system's save dialog; the chosen path may then be written by a command. None if they cancelled.
     fn pick_save(file_name: String, filters: Vec<FileFilter>) -> Option<String> =
         |app, grants| dialogs::pick_save(app, grants, &file_name, &filters);

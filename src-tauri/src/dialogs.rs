@@ -1,6 +1,6 @@
 //! The system's dialogs, opened by the shell so that what the person chooses is granted (see `grants`): file
-//! choosers, and the confirmation of a path that was typed. Each call blocks its (worker) thread until the person
-//! answers; none holds the Casebook.
+//! choosers, the confirmation of a path that was typed, and of erasing this laptop's data. Each call blocks its
+//! (worker) thread until the person answers; none holds the Casebook.
 
 use std::path::{Path, PathBuf};
 
@@ -84,6 +84,19 @@ fn confirm_typed(app: &AppHandle, path: &Path, access: Access) -> bool {
         .title("Use a typed path?")
         .kind(MessageDialogKind::Warning)
         .buttons(MessageDialogButtons::OkCancelCustom(button.to_string(), "Cancel".to_string()))
+        .blocking_show()
+}
+
+/// Whether the person confirms erasing this laptop's Casebook data, asked in a dialog of the system's.
+pub fn confirm_erase(app: &AppHandle) -> bool {
+    app.dialog()
+        .message(
+            "Erase every case, timeline and evidence file Casebook keeps on this laptop?\n\nChanges that never \
+             reached the team server are lost for good. Casebook restarts empty.",
+        )
+        .title("Erase Casebook's data?")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom("Erase".to_string(), "Keep the data".to_string()))
         .blocking_show()
 }
 

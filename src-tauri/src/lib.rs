@@ -42,6 +42,13 @@ pub fn run() {
             }
         })
         .setup(|app| {
+            // An erase asked for before the restart (Settings, "Forget this laptop") is done before anything opens
+            // the data; if it fails, opening the directory says so.
+            if let Ok(dir) = desk::data_dir() {
+                if let Err(e) = casebook_api::erase::finish_erase(&dir) {
+                    eprintln!("Casebook could not erase its data: {e}");
+                }
+            }
             start_sync(app.handle());
             Ok(())
         })

@@ -49,6 +49,10 @@ export function App() {
     );
   }, []);
   useEffect(start, [start]);
+  // A sync may bring a new role or tier for me (the team's directory decides it): what I may do follows.
+  useEffect(() => {
+    if (version > 0 && me) cmd.me().then(setMe, () => {});
+  }, [version]);
 
   useEffect(() => {
     const un = listen<Progress>("progress", (e) =>

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod clock;
 pub mod conflicts;
 pub mod demo;
+pub mod erase;
 mod error;
 pub mod escalations;
 pub mod evidence;
@@ -80,6 +81,9 @@ impl Casebook {
 
     /// Opens a data directory with a given clock (tests pass a fixed one). Sweeps what interrupted writers left.
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Casebook> {
+        if erase::erase_requested(data_dir) {
+            return Err(erase::refuse_marked(data_dir));
+        }
         casebook_store::private_dir::create_private_dir(data_dir, DATABASE_FILE).map_err(
             error::io(format!(
                 "cannot create the data directory {}",

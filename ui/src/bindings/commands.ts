@@ -404,6 +404,13 @@ export function pickOpen(multiple: boolean, filters: Array<FileFilter>): Promise
   return invoke("pick_open", { multiple, filters });
 }
 
+/** Erases Casebook's data on this laptop once the person confirms it in the system's own dialog (which the page */
+/** can neither draw nor answer): the app restarts and erases before it opens anything (`casebook_api::erase`). */
+/** `false` when they cancelled; otherwise it does not return. */
+export function eraseThisLaptop(): Promise<boolean> {
+  return invoke("erase_this_laptop");
+}
+
 /** Opens the system's save dialog; the chosen path may then be written by a command. None if they cancelled. */
 export function pickSave(fileName: string, filters: Array<FileFilter>): Promise<string | null> {
   return invoke("pick_save", { file_name: fileName, filters });

@@ -44,6 +44,14 @@ describe("sync state in the status bar", () => {
     ]);
     expect(v.items.find((i) => i.panel === "refused")?.tone).toBe("error");
   });
+  it("says so when the server takes no changes from the account, and that they stay here", () => {
+    const report = { server: "https://cases.example:8443", pushed: 0, already_on_server: 0, pulled: 0, refused: 0, forks: 0, refused_here: 0, conflicts: 0, blobs_uploaded: 0, restarted: false, read_only: true };
+    const v = describeSync(agent("online", { last_report: report }, { waiting: 2 }), NOW);
+    expect(v).toMatchObject({ headline: "Read-only", tone: "warn" });
+    expect(v.detail).toBe("team Blue takes no changes from ana@example.org: it may only read now. 2 changes stay on this laptop and are not shared; ask a team admin about the account's role.");
+    // An auditor with nothing of their own to send is simply online.
+    expect(describeSync(agent("online", { last_report: report }), NOW).headline).toBe("Online");
+  });
   it("tells a signed-out person their work is kept and how to go on", () => {
     const v = describeSync(agent("signed_out", { error: "the session expired" }), NOW);
     expect(v.headline).toBe("Signed out");

@@ -87,6 +87,15 @@ export function describeSync(state: AgentState | null, now: Date): SyncView {
         last: lastText, items, canSync: true,
       };
     case "online":
+      // The server took none of this laptop's changes: the account reads only now (made an auditor, say).
+      if (state.last_report?.read_only && waiting > 0) {
+        return {
+          headline: "Read-only",
+          tone: "warn",
+          detail: `${team} takes no changes from ${status?.account ?? "this account"}: it may only read now. ${plural(waiting, "change stays", "changes stay")} on this laptop and ${waiting === 1 ? "is" : "are"} not shared; ask a team admin about the account's role.`,
+          last: lastText, items, canSync: true,
+        };
+      }
       return {
         headline: "Online",
         tone: "ok",

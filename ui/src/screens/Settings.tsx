@@ -75,6 +75,7 @@ function TeamCard() {
   const app = useApp();
   const [joining, setJoining] = useState(false);
   const [forgetting, setForgetting] = useState(false);
+  const [erase, setErase] = useState(false);
   const [busy, setBusy] = useState(false);
   const status = app.team?.status ?? null;
   const v = describeSync(app.team, new Date());
@@ -105,6 +106,8 @@ function TeamCard() {
     setBusy(true);
     try {
       const r = await cmd.forgetTeam();
+      // Erasing restarts the app once the person confirms in the system's own dialog; cancelling keeps the data.
+      if (erase && (await cmd.eraseThisLaptop())) return;
       setForgetting(false);
       app.notify(r.unsynced > 0 ? `This laptop left the team; ${r.unsynced} changes that never reached the server stay here` : "This laptop left the team");
       app.syncNow();
@@ -153,7 +156,7 @@ function TeamCard() {
       {forgetting && (
         <Modal title="Forget this laptop?" onClose={() => setForgetting(false)}>
           <div class="form" data-testid="forget-confirm">
-            <p>This laptop leaves team <strong>{status.team}</strong>: it signs out and stops syncing. Everything stays on this laptop.</p>
+            <p>This laptop leaves team <strong>{status.team}</strong>: it signs out and stops syncing. Everything stays on this laptop unless you erase it below.</p>
             {status.waiting > 0 ? (
               <p class="bad" data-testid="forget-unsynced">
                 <strong>{status.waiting} changes made here have not reached the server.</strong> They stay on this laptop, but
@@ -162,9 +165,14 @@ function TeamCard() {
             ) : (
               <p class="muted">Every change made here is already on the server.</p>
             )}
+            <label class="check wrap">
+              <input type="checkbox" data-testid="forget-erase" checked={erase} onChange={(e) => setErase(e.currentTarget.checked)} />
+              Also erase Casebook's data on this laptop (every case, timeline and evidence file here). The app restarts
+              empty; {status.waiting > 0 ? "the changes above are lost for good" : "the team keeps what reached the server"}.
+            </label>
             <div class="row end">
               <button onClick={() => setForgetting(false)}>Cancel</button>
-              <button class="danger" disabled={busy} data-testid="forget-confirm-button" onClick={forget}>Forget this laptop</button>
+              <button class="danger" disabled={busy} data-testid="forget-confirm-button" onClick={forget}>{erase ? "Forget and erase…" : "Forget this laptop"}</button>
             </div>
           </div>
         </Modal>
