@@ -33,7 +33,20 @@ pub fn workspace_root() -> PathBuf {
 /// another package's binary (`CARGO_BIN_EXE_*` covers only its own package), so we ask the same cargo that runs us:
 /// it reads the target directory from the same environment and configuration, does nothing when the binary is fresh,
 /// and so the stories never drive a stale binary after a change to the product.
+///
+/// `CASEBOOK_TEST_BIN_DIR` names a folder where this run's binaries were already built, with the whole workspace's
+/// features (scripts/test sets it after building them): asking cargo for one package would resolve features for
+/// that package alone and rebuild shared dependencies.
 fn build_binary(package: &str, bin: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CASEBOOK_TEST_BIN_DIR") {
+        let exe = Path::new(&dir).join(bin);
+        assert!(
+            exe.is_file(),
+            "CASEBOOK_TEST_BIN_DIR is set but holds no {bin} ({})",
+            exe.display()
+        );
+        return exe;
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(&cargo)
         .current_dir(workspace_root())
