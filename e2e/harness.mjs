@@ -170,6 +170,13 @@ export async function teamServer(team = "Acme SOC") {
       });
       child.stderr.resume();
     },
+    /** Freezes the server (SIGSTOP): connections are accepted by the kernel and never answered. */
+    pause() {
+      child?.kill("SIGSTOP");
+    },
+    resume() {
+      child?.kill("SIGCONT");
+    },
     async stop() {
       if (!child) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -94,10 +94,14 @@ impl Desk {
     }
 
     /// Starts background sync (once) on the data directory.
-    pub fn start_agent(&self, agent: impl FnOnce() -> SyncAgent) {
+    pub fn start_agent(
+        &self,
+        agent: impl FnOnce() -> Result<SyncAgent, Error>,
+    ) -> Result<(), Error> {
         if self.agent.get().is_none() {
-            let _ = self.agent.set(agent());
+            let _ = self.agent.set(agent()?);
         }
+        Ok(())
     }
 
     pub fn agent(&self) -> Option<&SyncAgent> {

@@ -18,6 +18,7 @@ mod dialogs;
 pub mod dto;
 pub mod grants;
 mod progress;
+pub mod signature;
 
 /// Starts the app.
 pub fn run() {
@@ -65,7 +66,7 @@ pub fn run() {
 fn start_sync(app: &tauri::AppHandle) {
     let Ok(dir) = desk::data_dir() else { return };
     let handle = app.clone();
-    app.state::<desk::Desk>().start_agent(|| {
+    let started = app.state::<desk::Desk>().start_agent(|| {
         SyncAgent::start(&dir, AgentConfig::default(), move |event| match event {
             AgentEvent::State(state) => {
                 // A lost event only delays the status bar; the page also asks with `team_state`.
@@ -82,4 +83,8 @@ fn start_sync(app: &tauri::AppHandle) {
             }
         })
     });
+    if let Err(e) = started {
+        // Everything local still works, and `casebook sync` still syncs.
+        eprintln!("Casebook: {e}");
+    }
 }

@@ -35,7 +35,8 @@ impl Watched {
         let (tx, events) = mpsc::channel();
         let agent = SyncAgent::start(dir, quick(), move |e| {
             let _ = tx.send(e);
-        });
+        })
+        .expect("the agent starts");
         Watched {
             agent,
             events,

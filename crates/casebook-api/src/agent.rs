@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::escalations::EscalationStatus;
 use crate::sync::{SyncReport, SyncStatus};
-use crate::{Casebook, ErrorCode};
+use crate::{Casebook, Error, ErrorCode, Result};
 
 /// How often and how patiently the agent syncs.
 #[derive(Debug, Clone)]
@@ -114,12 +114,13 @@ pub struct SyncAgent {
 type Reconnect = Arc<AtomicBool>;
 
 impl SyncAgent {
-    /// Starts the agent on `data_dir`; `on_event` is called from the agent's threads.
+    /// Starts the agent on `data_dir`; `on_event` is called from the agent's threads. Fails only when the system
+    /// gives it no thread.
     pub fn start(
         data_dir: &Path,
         config: AgentConfig,
         on_event: impl Fn(AgentEvent) + Send + Sync + 'static,
-    ) -> SyncAgent {
+    ) -> Result<SyncAgent> {
         let (tx, rx) = mpsc::channel();
         let state = Arc::new(Mutex::new(AgentState {
             phase: SyncPhase::NotJoined,
@@ -142,10 +143,19 @@ impl SyncAgent {
             notified: None,
             reconnect: reconnect.clone(),
         };
+        let no_thread = |e: std::io::Error| {
+            Error::with_source(
+                ErrorCode::Internal,
+                format!(
+                    "background sync could not start ({e}); sync from the command line meanwhile"
+                ),
+                e,
+            )
+        };
         thread::Builder::new()
             .name("casebook-sync".into())
             .spawn(move || worker.run(&rx))
-            .expect("a thread for the sync agent");
+            .map_err(no_thread)?;
         let watcher = Watcher {
             data_dir: data_dir.to_path_buf(),
             config,
@@ -153,11 +163,13 @@ impl SyncAgent {
             stop: stop.clone(),
             reconnect,
         };
+        // Without its listener the worker would still sync, but never at once: stop it (its channel closes when
+        // `tx` drops here) and say so.
         thread::Builder::new()
             .name("casebook-watch".into())
             .spawn(move || watcher.run())
-            .expect("a thread for the change stream");
-        SyncAgent { tx, state, stop }
+            .map_err(no_thread)?;
+        Ok(SyncAgent { tx, state, stop })
     }
 
     /// Something changed here: sync after the debounce.
