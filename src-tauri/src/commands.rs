@@ -6,14 +6,12 @@
 //! The `commands!` macro defines each command and records its signature, from which `bindings` writes the
 //! TypeScript functions the UI calls, so the UI never names a command by a string of its own.
 
-use std::path::Path;
-
 use casebook_api::escalations::EscalationStatus;
 use casebook_api::evidence::EvidenceVerdict;
 use casebook_api::interchange::{
     ExportScope, ObservableExport, ObservableFormat, ObservableImport,
 };
-use casebook_api::metrics::Metrics;
+use casebook_api::metrics::{Metrics, ResponseTimes};
 use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::{demo::DemoSummary, Casebook, Me};
@@ -39,16 +37,7 @@ use crate::dialogs;
 use crate::dto::*;
 use crate::grants::{Access, Grants};
 use crate::progress::{report_progress, ProgressReader};
-
-/// One command's TypeScript-facing signature: its name, its arguments' and its result's TypeScript types.
-pub struct Signature {
-    pub name: &'static str,
-    pub doc: &'static str,
-    pub args: Vec<(&'static str, String)>,
-    pub result: String,
-    /// Writes the declarations of every named type the command uses into a directory.
-    pub export: fn(&Path) -> Result<(), ts_rs::ExportError>,
-}
+pub use crate::signature::Signature;
 
 /// Three kinds of command: those over the Casebook (`|cb, work|`, run with the data); after `network:`, those that
 /// wait on the team server (same shape, on a second Casebook so that local commands never wait for the network);
@@ -128,7 +117,7 @@ macro_rules! signature {
             args: vec![$((stringify!($arg), <$ty as ts_rs::TS>::name())),*],
             result: <$ret as ts_rs::TS>::name(),
             export: |dir| {
-                let mut v = crate::bindings::Exporter::new(dir);
+                let mut v = crate::signature::Exporter::new(dir);
                 $(v.root::<$ty>();)*
                 v.root::<$ret>();
                 v.finish()
@@ -160,7 +149,7 @@ commands! {
     /// One incident's header.
     fn incident(key: String) -> IncidentDetail = |cb, _| cb.incident(&key);
     /// An incident's time to detect, contain and resolve.
-    fn response_times(key: String) -> ResponseTimes = |cb, _| Ok(ResponseTimes::from(&cb.incident(&key)?));
+    fn response_times(key: String) -> ResponseTimes = |cb, _| cb.response_times(&key);
     /// Opens an incident.
     fn new_incident(input: NewIncidentInput) -> IncidentDetail = |cb, _| cb.new_incident(input.into());
     /// Changes scalar fields (title, severity, status, TLP, …).

@@ -140,32 +140,6 @@ pub struct EntryPage {
     pub entries: Vec<EntryView>,
 }
 
-/// An incident's response times in seconds, as the core derives them from its key times (absent when unknown).
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct ResponseTimes {
-    pub time_to_detect: Option<i64>,
-    pub time_to_contain: Option<i64>,
-    pub time_to_resolve: Option<i64>,
-}
-
-impl From<&casebook_store::read::IncidentDetail> for ResponseTimes {
-    fn from(d: &casebook_store::read::IncidentDetail) -> Self {
-        let m = casebook_core::metrics::KeyTimes {
-            occurred: d.occurred_at,
-            detected: d.detected_at,
-            reported: d.reported_at,
-            contained: d.contained_at,
-            resolved: d.resolved_at,
-        }
-        .metrics();
-        ResponseTimes {
-            time_to_detect: m.time_to_detect,
-            time_to_contain: m.time_to_contain,
-            time_to_resolve: m.time_to_resolve,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct EntryInput {
     pub summary: String,

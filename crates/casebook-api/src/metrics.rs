@@ -3,12 +3,49 @@
 
 use std::collections::BTreeMap;
 
-use casebook_core::metrics::{median_and_p90, KeyTimes};
+use casebook_core::metrics::{median_and_p90, KeyTimes, ResponseMetrics};
 use casebook_core::model::{Severity, Tier};
-use casebook_store::read::{self, IncidentFilter};
+use casebook_store::read::{self, IncidentDetail, IncidentFilter};
 use serde::Serialize;
 
 use crate::{Casebook, Result};
+
+/// The key times the response metrics of `d` are measured between: the one definition every front end, the
+/// metrics screen and the report use. An incident closed without a resolved time counts as resolved when it was
+/// closed.
+pub fn key_times(d: &IncidentDetail) -> KeyTimes {
+    KeyTimes {
+        occurred: d.occurred_at,
+        detected: d.detected_at,
+        reported: d.reported_at,
+        contained: d.contained_at,
+        resolved: d.resolved_at.or(d.closed_at),
+    }
+}
+
+/// The response metrics of one incident (see [`key_times`]).
+pub fn response_metrics(d: &IncidentDetail) -> ResponseMetrics {
+    key_times(d).metrics()
+}
+
+/// One incident's response times in seconds, absent when unknown (see [`key_times`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ResponseTimes {
+    pub time_to_detect: Option<i64>,
+    pub time_to_contain: Option<i64>,
+    pub time_to_resolve: Option<i64>,
+}
+
+impl From<ResponseMetrics> for ResponseTimes {
+    fn from(m: ResponseMetrics) -> Self {
+        ResponseTimes {
+            time_to_detect: m.time_to_detect,
+            time_to_contain: m.time_to_contain,
+            time_to_resolve: m.time_to_resolve,
+        }
+    }
+}
 
 /// Median and 90th percentile of a set of durations, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +96,11 @@ pub struct Metrics {
 }
 
 impl Casebook {
+    /// One incident's response times (the incident screen's figures; the same as the report's and `metrics`').
+    pub fn response_times(&self, key_or_id: &str) -> Result<ResponseTimes> {
+        Ok(response_metrics(&self.incident(key_or_id)?).into())
+    }
+
     pub fn metrics(&self) -> Result<Metrics> {
         let rows = read::incidents(self.store.conn(), &IncidentFilter::default(), i64::MAX)?;
         // Per severity: incidents, open ones, and the detect / contain / resolve durations.
@@ -66,14 +108,7 @@ impl Casebook {
         let mut by_sev: BTreeMap<Severity, Tally> = BTreeMap::new();
         for r in rows {
             let d = read::incident(self.store.conn(), r.id)?;
-            let k = KeyTimes {
-                occurred: d.occurred_at,
-                detected: d.detected_at,
-                reported: d.reported_at,
-                contained: d.contained_at,
-                resolved: d.resolved_at.or(d.closed_at),
-            };
-            let m = k.metrics();
+            let m = response_metrics(&d);
             let e = by_sev.entry(r.severity).or_default();
             e.0 += 1;
             e.1 += usize::from(r.status != casebook_core::model::Status::Closed);

@@ -4,7 +4,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use casebook_core::metrics::KeyTimes;
 use casebook_core::model::Tlp;
 use casebook_core::IncidentId;
 use casebook_report::{
@@ -200,13 +199,7 @@ impl Casebook {
         let entries = read::entries(conn, id, &EntryFilter::default(), 0, total)?;
         let mut authors: BTreeSet<String> = entries.iter().map(|e| name(&e.author)).collect();
         authors.extend(d.created_by.as_ref().map(name));
-        let times = KeyTimes {
-            occurred: d.occurred_at,
-            detected: d.detected_at,
-            reported: d.reported_at,
-            contained: d.contained_at,
-            resolved: d.resolved_at.or(d.closed_at),
-        };
+        let times = crate::metrics::key_times(&d);
         let m = times.metrics();
         let targets = read::response_targets(conn)?;
         let escalations = read::escalations(conn, Some(id), false)?;
@@ -300,8 +293,8 @@ impl Casebook {
                     .or(d.row.created_at)
                     .or(d.detected_at)
                     .unwrap_or(as_of),
-                contained: d.contained_at,
-                resolved: d.resolved_at.or(d.closed_at),
+                contained: times.contained,
+                resolved: times.resolved,
             },
             metrics: report::CaseMetrics {
                 time_to_detect_secs: m.time_to_detect,

@@ -259,3 +259,40 @@ fn a_playbook_pre_creates_the_tasks_of_its_category() {
     let key = cb.new_incident(n).unwrap().row.key;
     assert!(cb.tasks(&key).unwrap().is_empty(), "no playbook, no tasks");
 }
+
+#[test]
+fn time_to_resolve_is_one_figure_on_the_incident_the_metrics_and_the_report() {
+    let (_d, mut cb, clock, key) = team();
+    cb.act_as("Grace Lee").unwrap();
+    clock.set(at("2026-11-20T12:00:00Z"));
+    cb.close(&key, Resolution::TruePositive, "contained and cleaned")
+        .unwrap();
+    // The resolved time cleared after closing: the incident counts as resolved when it was closed, everywhere.
+    cb.set_fields(
+        &key,
+        vec![FieldChange::KeyTime {
+            which: casebook_core::model::KeyTime::Resolved,
+            at: None,
+        }],
+    )
+    .unwrap();
+    let d = cb.incident(&key).unwrap();
+    assert_eq!(d.resolved_at, None, "the resolved time is cleared");
+    let two_hours = Some(2 * 3600);
+    assert_eq!(cb.response_times(&key).unwrap().time_to_resolve, two_hours);
+    let sev1 = cb
+        .metrics()
+        .unwrap()
+        .by_severity
+        .into_iter()
+        .find(|m| m.severity == Severity::Sev1)
+        .unwrap();
+    assert_eq!(sev1.time_to_resolve.map(|s| s.median_secs), two_hours);
+    assert_eq!(
+        cb.report_case(d.row.id)
+            .unwrap()
+            .metrics
+            .time_to_resolve_secs,
+        two_hours
+    );
+}

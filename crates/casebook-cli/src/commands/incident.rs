@@ -4,7 +4,7 @@ use casebook_api::activity::SeenChanges;
 use casebook_api::incidents::NewIncident;
 use casebook_api::Casebook;
 use casebook_core::event::FieldChange;
-use casebook_core::metrics::{human_duration, KeyTimes};
+use casebook_core::metrics::human_duration;
 use casebook_core::model::KeyTime;
 use casebook_store::read::{IncidentFilter, IncidentRow};
 
@@ -48,21 +48,22 @@ pub fn run(cb: &mut Casebook, c: IncidentCmd, out: &Out) -> anyhow::Result<()> {
                 assignee,
                 unassigned: a.unassigned,
             };
-            let rows = cb.incidents(&filter, a.limit)?;
-            out.show(&rows, || list(&rows, a.all))
+            // A table shows the first 200; JSON gives every one unless a limit is asked for.
+            let limit = a.limit.unwrap_or(if out.json { i64::MAX } else { 200 });
+            let rows = cb.incidents(&filter, limit)?;
+            out.show(&rows, || {
+                let mut t = list(&rows, a.all);
+                if a.limit.is_none() && rows.len() as i64 == limit {
+                    t.push_str(&format!("(the first {limit}; use --limit for more)\n"));
+                }
+                t
+            })
         }
         IncidentCmd::Show { key } => {
             let d = cb.incident(&key)?;
             out.show(&d, || {
                 let r = &d.row;
-                let m = KeyTimes {
-                    occurred: d.occurred_at,
-                    detected: d.detected_at,
-                    reported: d.reported_at,
-                    contained: d.contained_at,
-                    resolved: d.resolved_at.or(d.closed_at),
-                }
-                .metrics();
+                let m = casebook_api::metrics::response_metrics(&d);
                 let dur = |s: Option<i64>| s.map(human_duration).unwrap_or_else(|| "—".into());
                 let mut t = format!(
                     "{}  {}\n{} · {} · {} · tier {} · {}{}\ncategory: {}   detection: {}   assets: {}\ntags: {}\n\n",
