@@ -193,3 +193,49 @@ fn the_documented_invocations_work_in_order() {
         "--data-dir before the subcommand must point at the other, empty directory: {empty}"
     );
 }
+
+/// `timeline list --json` on a timeline longer than a table's page gives every entry (a script never gets part of a
+/// case without knowing it), `--limit` gives what it asks for, and the table says it shows only part.
+#[test]
+fn a_json_list_gives_every_entry_unless_a_limit_is_asked_for() {
+    let cb = DataDir::new();
+    cb.ok(&[
+        "init",
+        "--name",
+        "Ana Silva",
+        "--role",
+        "responder",
+        "--tier",
+        "1",
+    ]);
+    let key = cb.ok(&["incident", "new", "Long case"]).trim().to_string();
+    let lines: String = (0..2002)
+        .map(|i| {
+            format!(
+                "{{\"message\": \"row {i}\", \"datetime\": \"2026-11-20T10:{:02}:{:02}Z\", \"timestamp_desc\": \"Event\"}}\n",
+                i / 60 % 60,
+                i % 60
+            )
+        })
+        .collect();
+    std::fs::write(cb.work().join("long.jsonl"), lines).expect("write the JSONL");
+    cb.ok(&["timeline", "import", &key, "long.jsonl"]);
+
+    let all = cb.json(&["timeline", "list", &key]);
+    let all = array(&all);
+    assert_eq!(all.len(), 2002, "--json gives every entry");
+    let mut ids: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 2002, "no entry twice across pages");
+
+    assert_eq!(
+        array(&cb.json(&["timeline", "list", &key, "--limit", "5"])).len(),
+        5
+    );
+    let table = cb.ok(&["timeline", "list", &key]);
+    assert!(
+        table.contains("(1000 of 2002 entries"),
+        "the table says it shows part: {table}"
+    );
+}

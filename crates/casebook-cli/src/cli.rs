@@ -311,8 +311,9 @@ pub struct ListArgs {
     /// Include closed incidents.
     #[arg(long)]
     pub all: bool,
-    #[arg(long, default_value_t = 200)]
-    pub limit: i64,
+    /// At most this many. Without it the table shows the first 200 and --json gives every one.
+    #[arg(long)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Args)]
@@ -382,8 +383,10 @@ pub enum TimelineCmd {
         grep: Option<String>,
         #[arg(long, default_value_t = 0)]
         offset: i64,
-        #[arg(long, default_value_t = 1000)]
-        limit: i64,
+        /// At most this many entries. Without it the table shows the first 1000 and says how many there are,
+        /// and --json gives every entry (streamed, however many).
+        #[arg(long)]
+        limit: Option<i64>,
     },
     /// Import a Timesketch CSV or JSONL file (plaso output): every row or none.
     Import {
@@ -668,9 +671,9 @@ pub enum LogCmd {
     Verify,
     /// List events from elsewhere that the admission rule refused, with the reason, newest first.
     Refused {
-        /// How many to list.
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
+        /// At most this many. Without it the table shows the newest 100 and --json gives every one.
+        #[arg(long)]
+        limit: Option<u32>,
     },
 }
 

@@ -40,6 +40,45 @@ impl Out {
     }
 }
 
+impl Out {
+    /// Prints, as one JSON array, every item `page(offset)` gives, a page at a time until a page comes back empty:
+    /// memory stays flat however long the list. One item per line.
+    pub fn stream_json<T: Serialize>(
+        &self,
+        mut page: impl FnMut(i64) -> anyhow::Result<Vec<T>>,
+    ) -> anyhow::Result<()> {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut written = 0i64;
+        let result = (|| -> anyhow::Result<()> {
+            w.write_all(b"[")?;
+            loop {
+                let items = page(written)?;
+                if items.is_empty() {
+                    break;
+                }
+                for item in &items {
+                    w.write_all(if written == 0 { b"\n  " } else { b",\n  " })?;
+                    serde_json::to_writer(&mut w, item)?;
+                    written += 1;
+                }
+            }
+            w.write_all(if written == 0 { b"]\n" } else { b"\n]\n" })?;
+            w.flush()?;
+            Ok(())
+        })();
+        match result {
+            // As in `show`: a reader that stopped early got what it wanted.
+            Err(e)
+                if e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 /// Columns padded to their widest cell; the last column is not padded.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();

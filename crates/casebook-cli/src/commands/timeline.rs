@@ -13,6 +13,11 @@ use casebook_store::read::{EntryFilter, EntryView};
 use crate::cli::{ExportFormat, FileFormat, TimelineCmd};
 use crate::output::{clip, progress, table, time, Out};
 
+/// Entries a table shows when no --limit is given.
+const TABLE_LIMIT: i64 = 1000;
+/// Entries read per page when --json streams a whole timeline.
+const JSON_PAGE: i64 = 1000;
+
 pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
     match c {
         TimelineCmd::Add {
@@ -64,7 +69,14 @@ pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
                 hide_superseded,
                 text: grep,
             };
-            let (total, entries) = cb.entries(&key, &filter, offset, limit)?;
+            if out.json && limit.is_none() {
+                // Every entry, a page at a time: a script never gets part of a case without knowing it.
+                return out.stream_json(|done| {
+                    Ok(cb.entries(&key, &filter, offset + done, JSON_PAGE)?.1)
+                });
+            }
+            let (total, entries) =
+                cb.entries(&key, &filter, offset, limit.unwrap_or(TABLE_LIMIT))?;
             out.show(&entries, || render(&entries, total, offset))
         }
         TimelineCmd::Import {
