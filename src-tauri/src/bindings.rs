@@ -3,55 +3,15 @@
 //! when it drifts, and `scripts/bindings` (or `UPDATE_BINDINGS=1 cargo test -p casebook-desktop bindings`)
 //! rewrites it.
 
-use std::any::TypeId;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ts_rs::{ExportError, TypeVisitor, TS};
+use ts_rs::ExportError;
 
 use crate::commands::signatures;
 use crate::dto::{CommandError, Progress};
-
-/// Collects the declarations of a command's types (and what they depend on) into a directory.
-pub struct Exporter<'a> {
-    dir: &'a Path,
-    seen: HashSet<TypeId>,
-    error: Option<ExportError>,
-}
-
-impl<'a> Exporter<'a> {
-    pub fn new(dir: &'a Path) -> Self {
-        Exporter {
-            dir,
-            seen: HashSet::new(),
-            error: None,
-        }
-    }
-
-    /// The type itself when it is named (a struct or enum), and every named type inside it (`Vec<T>`, `Option<T>`).
-    pub fn root<T: TS + 'static + ?Sized>(&mut self) {
-        self.visit::<T>();
-        T::visit_dependencies(self);
-        T::visit_generics(self);
-    }
-
-    pub fn finish(self) -> Result<(), ExportError> {
-        self.error.map_or(Ok(()), Err)
-    }
-}
-
-impl TypeVisitor for Exporter<'_> {
-    fn visit<T: TS + 'static + ?Sized>(&mut self) {
-        if self.error.is_some()
-            || T::output_path().is_none()
-            || !self.seen.insert(TypeId::of::<T>())
-        {
-            return;
-        }
-        self.error = T::export_all_to(self.dir).err();
-    }
-}
+use crate::signature::Exporter;
 
 const HEADER: &str = "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit; run scripts/bindings.\n";
 

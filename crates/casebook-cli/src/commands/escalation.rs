@@ -5,6 +5,7 @@ use casebook_api::escalations::{Answer, EscalationStatus};
 use casebook_api::Casebook;
 use casebook_core::escalation::{ClockState, ResponseTarget};
 use casebook_core::metrics::human_duration;
+use casebook_core::model::Tier;
 
 use crate::cli::EscalationCmd;
 use crate::output::{clip, table, time, Out};
@@ -186,4 +187,28 @@ fn render(list: &[EscalationStatus], board: bool) -> String {
         ],
         &rows,
     )
+}
+
+pub fn request(
+    cb: &mut Casebook,
+    key: &str,
+    to_tier: Tier,
+    to: Option<&str>,
+    reason: &str,
+    handoff: &str,
+    out: &Out,
+) -> anyhow::Result<()> {
+    let s = cb.escalate(key, to_tier, to, reason, handoff)?;
+    out.show(&s, || {
+        format!(
+            "Escalation to {} requested for {} (acknowledge within {}, accept within {}).",
+            s.escalation
+                .assignee_name
+                .clone()
+                .unwrap_or_else(|| format!("the tier-{} queue", s.escalation.to_tier)),
+            s.escalation.incident_key,
+            human_duration(i64::from(s.acknowledge_target_minutes) * 60),
+            human_duration(i64::from(s.accept_target_minutes) * 60),
+        )
+    })
 }
