@@ -398,6 +398,8 @@ fn place(tmp: &Path, dest: &Path, tmp_file: File) -> Result<File, BlobError> {
                         })
                     }
                 };
+                #[cfg(test)]
+                tests::opened_existing(dest);
                 existing
                     .lock()
                     .map_err(BlobError::at("cannot lock the stored evidence", dest))?;
@@ -459,6 +461,20 @@ pub fn hash_reader(mut r: impl Read, progress: &mut dyn FnMut(u64)) -> io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Barrier, Mutex};
+
+    /// A test's barrier, met by an add of the blob at this path once it has opened the copy in place and before it
+    /// waits for that copy's lock: the interleaving the sweep test needs, without sleeping.
+    static OPENED_EXISTING: Mutex<Option<(PathBuf, Arc<Barrier>)>> = Mutex::new(None);
+
+    pub(super) fn opened_existing(dest: &Path) {
+        let hook = OPENED_EXISTING.lock().unwrap().clone();
+        if let Some((path, barrier)) = hook {
+            if path == dest {
+                barrier.wait();
+            }
+        }
+    }
 
     #[test]
     fn staging_hashes_deduplicates_and_detects_changes() {
@@ -503,6 +519,8 @@ mod tests {
         // A sweeper holds the orphan's lock and is about to remove it.
         let sweeper = File::open(store.path_of(&sha)).unwrap();
         sweeper.lock().unwrap();
+        let opened = Arc::new(Barrier::new(2));
+        *OPENED_EXISTING.lock().unwrap() = Some((store.path_of(&sha), opened.clone()));
         let adder = {
             let store = store.clone();
             std::thread::spawn(move || {
@@ -511,7 +529,8 @@ mod tests {
                     .map(|b| b.sha256.clone())
             })
         };
-        std::thread::sleep(std::time::Duration::from_millis(100)); // let the adder reach the lock (ordering only)
+        // The adder has opened the blob in place and is about to wait for its lock; only then does the sweep go on.
+        opened.wait();
         fs::remove_file(store.path_of(&sha)).unwrap();
         drop(sweeper);
         assert_eq!(adder.join().unwrap().unwrap(), sha);
