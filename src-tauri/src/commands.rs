@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 
 use casebook_api::activity::{LogLine, SeenChanges};
 use casebook_api::agent::{AgentState, SyncAgent};
+use casebook_api::allowed::Allowed;
 use casebook_api::conflicts::OpenConflict;
 use casebook_api::server_trust::{ServerCertificate, ServerTrust};
 use casebook_api::sync::{ForgetReport, LoginReport};
@@ -138,6 +139,8 @@ commands! {
     fn load_demo() -> DemoSummary = |cb, _| cb.demo();
     /// Who is acting.
     fn me() -> Me = |cb, _| cb.me();
+    /// What the acting person may do, in general and in one incident (the core's role matrix answers).
+    fn allowed(key: Option<String>) -> Allowed = |cb, _| cb.allowed(key.as_deref());
     /// Everyone registered on this device.
     fn users() -> Vec<UserView> = |cb, _| cb.users();
     /// Acts as a colleague registered on this device (a convenience, not authentication).

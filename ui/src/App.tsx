@@ -1,8 +1,8 @@
 // The shell: first run, navigation, global shortcuts, the help overlay, notices and progress events.
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { listen } from "@tauri-apps/api/event";
-import type { AgentState, Me, Progress, Startup } from "./bindings/commands";
-import { cmd, readOnly, toError } from "./api";
+import type { AgentState, Allowed, Me, Progress, Startup } from "./bindings/commands";
+import { cmd, toError } from "./api";
 import { AppContext, type AppState, type Notice, type Route, type SyncPanelTab } from "./state";
 import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
 import { ErrorNote, Loading, Modal } from "./components/ui";
@@ -22,6 +22,7 @@ export function App() {
   const [startup, setStartup] = useState<Startup | null>(null);
   const [startError, setStartError] = useState<unknown>(null);
   const [me, setMe] = useState<Me | null>(null);
+  const [can, setCan] = useState<Allowed | null>(null);
   const [route, go] = useState<Route>({ screen: "queue" });
   const [notices, setNotices] = useState<Notice[]>([]);
   const [progress, setProgress] = useState<AppState["progress"]>({});
@@ -49,6 +50,9 @@ export function App() {
     );
   }, []);
   useEffect(start, [start]);
+  useEffect(() => {
+    if (me) cmd.allowed(null).then(setCan, () => setCan(null));
+  }, [me]);
   // A sync may bring a new role or tier for me (the team's directory decides it): what I may do follows.
   useEffect(() => {
     if (version > 0 && me) cmd.me().then(setMe, () => {});
@@ -83,6 +87,7 @@ export function App() {
     () => ({
       me,
       setMe,
+      can,
       route,
       go,
       notify,
@@ -94,7 +99,7 @@ export function App() {
       syncNow,
       openSync: setSyncPanel,
     }),
-    [me, route, notify, progress, version, team, syncNow],
+    [me, can, route, notify, progress, version, team, syncNow],
   );
 
   const seq = useRef(new KeySequence());
@@ -115,7 +120,7 @@ export function App() {
       const act: Record<string, () => void> = {
         "?": () => setHelp((h) => !h),
         "/": () => setSearch(true),
-        n: () => !readOnly(me) && setNewIncident(true),
+        n: () => !!can?.change_cases && setNewIncident(true),
         "g q": () => go({ screen: "queue" }),
         "g b": () => go({ screen: "board" }),
         "g m": () => go({ screen: "metrics" }),
@@ -130,7 +135,7 @@ export function App() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [me, syncNow]);
+  }, [me, can, syncNow]);
 
   if (startError) {
     return (
@@ -176,7 +181,7 @@ export function App() {
           ))}
           {route.screen === "incident" && <div class="nav-item active sub" data-nav="incident">{route.key}</div>}
           <div class="grow" />
-          {!readOnly(me) && (
+          {can?.change_cases && (
             <button class="primary block" data-edit data-testid="new-incident" onClick={() => setNewIncident(true)}>
               New incident <kbd>n</kbd>
             </button>

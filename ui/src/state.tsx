@@ -1,7 +1,7 @@
 // App-wide state: who is acting, where we are, notices, and the progress of long jobs reported by the backend.
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { AgentState, CommandError, Me } from "./bindings/commands";
+import type { Allowed, AgentState, CommandError, Me } from "./bindings/commands";
 
 export type Route =
   | { screen: "queue" }
@@ -16,6 +16,8 @@ export type Notice = { id: number; text: string; tone: "ok" | "error" };
 export type AppState = {
   me: Me | null;
   setMe: (me: Me) => void;
+  /** What I may do in general, as the API answers from the core's role matrix (null until known: show nothing). */
+  can: Allowed | null;
   route: Route;
   go: (r: Route) => void;
   notify: (text: string, tone?: "ok" | "error") => void;
@@ -34,6 +36,14 @@ export type AppState = {
 export type SyncPanelTab = "waiting" | "refused" | "conflicts";
 
 export const AppContext = createContext<AppState | null>(null);
+
+/** What I may do in the incident on screen (the Incident screen provides it; null while loading). */
+export const IncidentRights = createContext<Allowed | null>(null);
+
+/** Whether I may change the incident on screen; its tabs show editing controls only then. */
+export function useMayEdit(): boolean {
+  return useContext(IncidentRights)?.edit ?? false;
+}
 
 export function useApp(): AppState {
   const ctx = useContext(AppContext);

@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod agent;
+pub mod allowed;
 pub mod attention;
 pub mod bundle;
 pub mod clock;

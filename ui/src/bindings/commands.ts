@@ -2,9 +2,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AccountChange } from "./AccountChange";
 import type { AgentState } from "./AgentState";
+import type { Allowed } from "./Allowed";
 import type { AnswerInput } from "./AnswerInput";
 import type { CaFilePath } from "./CaFilePath";
 import type { ChangeView } from "./ChangeView";
+import type { CheckResult } from "./CheckResult";
 import type { ClockState } from "./ClockState";
 import type { CommandError } from "./CommandError";
 import type { CommentId } from "./CommentId";
@@ -30,6 +32,7 @@ import type { EscalationStatus } from "./EscalationStatus";
 import type { EventId } from "./EventId";
 import type { EvidenceId } from "./EvidenceId";
 import type { EvidenceInput } from "./EvidenceInput";
+import type { EvidenceStatus } from "./EvidenceStatus";
 import type { EvidenceVerdict } from "./EvidenceVerdict";
 import type { EvidenceView } from "./EvidenceView";
 import type { FieldChange } from "./FieldChange";
@@ -91,7 +94,7 @@ import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 import type { VerdictKind } from "./VerdictKind";
 
-export type { AccountChange, AgentState, AnswerInput, CaFilePath, ChangeView, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceVerdict, EvidenceView, FieldChange, FileFilter, ForgetReport, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
+export type { AccountChange, AgentState, Allowed, AnswerInput, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, FieldChange, FileFilter, ForgetReport, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {
@@ -111,6 +114,11 @@ export function loadDemo(): Promise<DemoSummary> {
 /** Who is acting. */
 export function me(): Promise<Me> {
   return invoke("me");
+}
+
+/** What the acting person may do, in general and in one incident (the core's role matrix answers). */
+export function allowed(key: string | null): Promise<Allowed> {
+  return invoke("allowed", { key });
 }
 
 /** Everyone registered on this device. */

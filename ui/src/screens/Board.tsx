@@ -1,7 +1,7 @@
 // The lead's board: pending escalations per target tier with their clocks, breached first; assign in one step.
 import { useState } from "preact/hooks";
 import type { EscalationStatus, Tier } from "../bindings/commands";
-import { cmd, isLead } from "../api";
+import { cmd } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
 import { ClockBadge, Empty, ErrorNote, Loading, SeverityBadge } from "../components/ui";
@@ -38,7 +38,7 @@ export function Board() {
                 </div>
                 <div class="title">{e.incident_title}</div>
                 <div class="muted small">{e.reason} · from tier {e.from_tier} by {e.requested_by_name ?? "someone"} · {fmtTime(e.requested_at)}{e.assignee_name ? ` · for ${e.assignee_name}` : ""}</div>
-                {isLead(app.me) && (assigning === e.id
+                {app.can?.assign && (assigning === e.id
                   ? <ReassignForm incidentKey={e.incident_key} current={e.to_tier} onDone={() => setAssigning(null)} />
                   : <button class="small" data-edit onClick={() => setAssigning(e.id)}>Assign…</button>)}
               </div>

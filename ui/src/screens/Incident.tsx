@@ -1,8 +1,8 @@
 // One incident: a header edited in place, conflicts in plain sight, and the tabs.
-import { useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useState } from "preact/hooks";
 import type { FieldChange, IncidentDetail, Resolution, Severity, Status, Tier, Tlp } from "../bindings/commands";
-import { cmd, isLead, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { IncidentRights, useApp } from "../state";
 import { useLoad } from "../hooks";
 import { ErrorNote, Loading, Modal, TlpBadge } from "../components/ui";
 import { SEVERITY_LABEL, STATUS_ORDER, TLP_COLOUR, TLP_LABEL } from "../lib/format";
@@ -25,6 +25,8 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
   const app = useApp();
   const [tab, setTab] = useState<Tab>((TABS as readonly string[]).includes(initialTab ?? "") ? (initialTab as Tab) : "overview");
   const inc = useLoad(() => cmd.incident(incidentKey), [incidentKey, app.version]);
+  // What I may do here, from the API (the core's role matrix at the incident's tier and assignee).
+  const rights = useLoad(() => cmd.allowed(incidentKey), [incidentKey, app.version]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -43,6 +45,7 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
   if (!inc.data) return <section class="screen"><Loading what={incidentKey} /></section>;
   const d = inc.data;
   return (
+    <IncidentRights.Provider value={rights.data ?? null}>
     <section class="screen incident" data-screen="incident" data-key={d.key}>
       <Header d={d} />
       <ChangesSince incidentKey={d.key} />
@@ -66,12 +69,14 @@ export function Incident({ incidentKey, initialTab }: { incidentKey: string; ini
         {tab === "report" && <Report d={d} />}
       </div>
     </section>
+    </IncidentRights.Provider>
   );
 }
 
 function Header({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const rights = useContext(IncidentRights);
+  const ro = !rights?.edit;
   const [editingTitle, setEditingTitle] = useState(false);
   const [title, setTitle] = useState(d.title);
   const [closing, setClosing] = useState(false);
@@ -133,7 +138,7 @@ function Header({ d }: { d: IncidentDetail }) {
               const s = e.currentTarget.value as Status;
               if (s === "closed") { e.currentTarget.value = d.status; setClosing(true); } else save([{ status: s }]);
             }}>
-              {STATUS_ORDER.map((s) => <option value={s}>{s === "closed" ? "closed…" : s}</option>)}
+              {STATUS_ORDER.filter((s) => s !== "closed" || rights?.close_as.length).map((s) => <option value={s}>{s === "closed" ? "closed…" : s}</option>)}
             </select>
           )}
         </Field>
@@ -147,10 +152,10 @@ function Header({ d }: { d: IncidentDetail }) {
         <Field label="Tier"><span data-testid="tier">{d.tier}</span></Field>
         <Field label="Assignee">
           <span data-testid="assignee">{d.assignee_name ?? <span class="muted">unassigned</span>}</span>
-          {!ro && !d.assignee && !isLead(app.me) && app.me?.user.tier === d.tier && (
+          {rights?.take && (
             <button class="small" data-edit onClick={() => run(cmd.take(d.key), `You took ${d.key}`)}>Take</button>
           )}
-          {isLead(app.me) && <button class="small" data-edit data-testid="assign" onClick={() => setAssigning(true)}>Assign…</button>}
+          {rights?.assign && <button class="small" data-edit data-testid="assign" onClick={() => setAssigning(true)}>Assign…</button>}
         </Field>
         <Field label="Tags">
           <span class="tags">
@@ -175,9 +180,18 @@ function Field({ label, children }: { label: string; children: preact.ComponentC
   return <div class="field"><span class="field-label">{label}</span><span class="field-value">{children}</span></div>;
 }
 
+const RESOLUTION_LABEL: Record<Resolution, string> = {
+  "true-positive": "True positive",
+  "false-positive": "False positive",
+  benign: "Benign",
+  duplicate: "Duplicate",
+};
+
 function CloseDialog({ d, onClose }: { d: IncidentDetail; onClose: () => void }) {
   const app = useApp();
-  const [resolution, setResolution] = useState<Resolution>("true-positive");
+  // Only the resolutions I may close with (tier 1 closes as false positive or benign; the API says which).
+  const allowed = useContext(IncidentRights)?.close_as ?? [];
+  const [resolution, setResolution] = useState<Resolution>(allowed[0] ?? "true-positive");
   const [note, setNote] = useState("");
   return (
     <Modal title={`Close ${d.key}`} onClose={onClose}>
@@ -187,10 +201,7 @@ function CloseDialog({ d, onClose }: { d: IncidentDetail; onClose: () => void })
       }}>
         <label>Resolution
           <select value={resolution} onChange={(e) => setResolution(e.currentTarget.value as Resolution)}>
-            <option value="true-positive">True positive</option>
-            <option value="false-positive">False positive</option>
-            <option value="benign">Benign</option>
-            <option value="duplicate">Duplicate</option>
+            {allowed.map((r) => <option value={r}>{RESOLUTION_LABEL[r]}</option>)}
           </select>
         </label>
         <label>Note<textarea rows={3} value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { IncidentDetail } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { fmtTime } from "../lib/format";
@@ -9,6 +9,7 @@ import { renderMarkdown } from "../lib/markdown";
 
 export function Comments({ d }: { d: IncidentDetail }) {
   const app = useApp();
+  const mayEdit = useMayEdit();
   const list = useLoad(() => cmd.comments(d.key), [d.key, app.version]);
   const [body, setBody] = useState("");
   const post = async () => {
@@ -27,7 +28,7 @@ export function Comments({ d }: { d: IncidentDetail }) {
           <div class="markdown" dangerouslySetInnerHTML={{ __html: renderMarkdown(c.body) }} />
         </div>
       ))}
-      {!readOnly(app.me) && (
+      {mayEdit && (
         <div class="form">
           <textarea data-edit rows={3} placeholder="Write a comment (Markdown, Ctrl+Enter to post)" value={body}
             onInput={(e) => setBody(e.currentTarget.value)} onKeyDown={(e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) post(); }} />

@@ -1,8 +1,8 @@
 // Concurrent edits of a long text that nobody has settled: shown, never hidden, with a way to keep one.
 import { useState } from "preact/hooks";
 import type { IncidentDetail, TextField } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { fmtTime } from "../lib/format";
 
 const FIELD_LABEL: Record<TextField, string> = { summary: "Summary", "root-cause": "Root cause", lessons: "Lessons learned" };
@@ -13,7 +13,7 @@ function current(d: IncidentDetail, field: TextField): string {
 
 export function Conflicts({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !useMayEdit();
   const [merging, setMerging] = useState<TextField | null>(null);
   const [draft, setDraft] = useState("");
   const fields = [...new Set(d.conflicts.map((c) => c.field))];

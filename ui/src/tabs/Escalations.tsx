@@ -1,7 +1,7 @@
 // Escalations: request with reason and hand-off note; acknowledge, accept, decline with reason; leads reassign.
 import { useState } from "preact/hooks";
 import type { EscalationStatus, IncidentDetail, Tier } from "../bindings/commands";
-import { cmd, isLead, readOnly, toError } from "../api";
+import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
 import { ClockBadge, Empty, ErrorNote, Loading } from "../components/ui";
@@ -9,7 +9,7 @@ import { fmtDuration, fmtTime } from "../lib/format";
 
 export function Escalations({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !app.can?.change_cases;
   const list = useLoad(() => cmd.escalations(d.key), [d.key, app.version]);
   const pending = list.data?.some((e) => e.state === "requested" || e.state === "acknowledged");
   return (
@@ -25,7 +25,7 @@ export function Escalations({ d }: { d: IncidentDetail }) {
 
 function EscalationCard({ d, e }: { d: IncidentDetail; e: EscalationStatus }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !app.can?.change_cases;
   const [declining, setDeclining] = useState(false);
   const [reason, setReason] = useState("");
   const [reassigning, setReassigning] = useState(false);
@@ -63,7 +63,7 @@ function EscalationCard({ d, e }: { d: IncidentDetail; e: EscalationStatus }) {
           {e.state === "requested" && <button data-edit data-testid="acknowledge" onClick={() => answer({ answer: "acknowledge" }, "Acknowledged")}>Acknowledge</button>}
           <button data-edit class="primary" data-testid="accept" onClick={() => answer({ answer: "accept" }, `Accepted: ${d.key} is now with tier ${e.to_tier}`)}>Accept</button>
           <button data-edit data-testid="decline" onClick={() => setDeclining(!declining)}>Decline…</button>
-          {isLead(app.me) && <button data-edit data-testid="reassign" onClick={() => setReassigning(!reassigning)}>Reassign…</button>}
+          {app.can?.assign && <button data-edit data-testid="reassign" onClick={() => setReassigning(!reassigning)}>Reassign…</button>}
         </div>
       )}
       {declining && (

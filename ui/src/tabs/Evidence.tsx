@@ -2,8 +2,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { CustodyAction, EvidenceVerdict, EvidenceView, IncidentDetail } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading, ProgressBar } from "../components/ui";
 import { fmtBytes, fmtTime } from "../lib/format";
@@ -12,7 +12,7 @@ const CUSTODY: CustodyAction[] = ["collected", "transferred", "analysed", "copie
 
 export function Evidence({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !useMayEdit();
   const items = useLoad(() => cmd.evidence(d.key), [d.key, app.version]);
   const [jobs, setJobs] = useState<{ job: string; label: string }[]>([]);
   const [verdicts, setVerdicts] = useState<Map<string, EvidenceVerdict> | null>(null);

@@ -3,15 +3,15 @@
 // (hidden from read-only roles, as every editing control is).
 import { useState } from "preact/hooks";
 import type { IncidentDetail, ObservableFormat, ObservableView } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading, TlpBadge } from "../components/ui";
 import { fmtTime } from "../lib/format";
 
 export function Observables({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !useMayEdit();
   const list = useLoad(() => cmd.observables(d.key), [d.key, app.version]);
   const [value, setValue] = useState("");
   const [ioc, setIoc] = useState(true);

@@ -1,8 +1,8 @@
 // Overview: the Markdown summary, key times and the response times the core derives from them.
 import { useState } from "preact/hooks";
 import type { IncidentDetail, TextField } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { fmtDuration, fmtTime } from "../lib/format";
 import { renderMarkdown } from "../lib/markdown";
@@ -47,6 +47,7 @@ export function Overview({ d }: { d: IncidentDetail }) {
 
 function LongText({ d, field, label, text, empty }: { d: IncidentDetail; field: TextField; label: string; text: string; empty: string }) {
   const app = useApp();
+  const mayEdit = useMayEdit();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(text);
   const save = async () => {
@@ -62,7 +63,7 @@ function LongText({ d, field, label, text, empty }: { d: IncidentDetail; field: 
     <section class="long-text" data-field={field}>
       <div class="section-head">
         <h3>{label}</h3>
-        {!readOnly(app.me) && !editing && <button class="small" data-edit onClick={() => { setDraft(text); setEditing(true); }}>Edit</button>}
+        {mayEdit && !editing && <button class="small" data-edit onClick={() => { setDraft(text); setEditing(true); }}>Edit</button>}
       </div>
       {editing ? (
         <div class="form">

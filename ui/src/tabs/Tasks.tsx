@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { IncidentDetail, TaskStatus } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { fmtTime, parseUtc } from "../lib/format";
@@ -10,7 +10,7 @@ const STATUSES: TaskStatus[] = ["open", "in-progress", "done", "cancelled"];
 
 export function Tasks({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !useMayEdit();
   const list = useLoad(() => cmd.tasks(d.key), [d.key, app.version]);
   const users = useLoad(() => cmd.users(), []);
   const [title, setTitle] = useState("");

@@ -3,8 +3,8 @@
 import { memo } from "preact/compat";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { EntryKind, EntryQuery, EntryView, IncidentDetail } from "../bindings/commands";
-import { cmd, readOnly, toError } from "../api";
-import { useApp } from "../state";
+import { cmd, toError } from "../api";
+import { useApp, useMayEdit } from "../state";
 import { Empty, ErrorNote, Modal, ProgressBar } from "../components/ui";
 import { fmtPreciseTime, fmtTime, KIND_COLOUR, parseUtc } from "../lib/format";
 import { isTyping } from "../lib/keys";
@@ -19,7 +19,7 @@ type Filter = { kind: EntryKind | null; text: string; keyOnly: boolean; hideSupe
 
 export function Timeline({ d }: { d: IncidentDetail }) {
   const app = useApp();
-  const ro = readOnly(app.me);
+  const ro = !useMayEdit();
   const [filter, setFilter] = useState<Filter>({ kind: null, text: "", keyOnly: false, hideSuperseded: false });
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<ReturnType<typeof toError> | null>(null);

@@ -296,3 +296,106 @@ fn time_to_resolve_is_one_figure_on_the_incident_the_metrics_and_the_report() {
         two_hours
     );
 }
+
+#[test]
+fn an_entry_is_found_by_a_unique_start_of_its_id_within_its_incident() {
+    let (_d, mut cb, _clock, key) = team();
+    let note = |s: &str| EntryInput {
+        summary: s.into(),
+        ..Default::default()
+    };
+    let a = cb.add_entry(&key, note("first")).unwrap().id.to_string();
+    let b = cb.add_entry(&key, note("second")).unwrap().id.to_string();
+    // Made at the same instant, the two UUIDv7 ids share their time bits: find where they part.
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    assert!(common >= 8, "ids minted together share a start ({a}, {b})");
+
+    assert_eq!(cb.entry_id(&key, &a).unwrap().to_string(), a, "a whole id");
+    let unique = &a[..common + 1];
+    assert_eq!(
+        cb.entry_id(&key, unique).unwrap().to_string(),
+        a,
+        "a unique start"
+    );
+    assert_eq!(
+        cb.entry_id(&key, &unique.to_uppercase())
+            .unwrap()
+            .to_string(),
+        a,
+        "as typed in capitals"
+    );
+    let err = cb.entry_id(&key, &a[..common]).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(
+        err.message.contains("several") && err.message.contains("give more"),
+        "{err}"
+    );
+    for nothing in ["zzzz", "'; DROP TABLE timeline_entries; --", ""] {
+        let err = cb.entry_id(&key, nothing).unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotFound, "{nothing:?}: {err}");
+    }
+    // Another incident's entry is not this incident's.
+    let other = cb
+        .new_incident(NewIncident::titled("Other", Severity::Sev4, Tlp::Clear))
+        .unwrap()
+        .row
+        .key;
+    assert_eq!(
+        cb.entry_id(&other, unique).unwrap_err().code,
+        ErrorCode::NotFound
+    );
+    assert_eq!(cb.entries(&key, &Default::default(), 0, 10).unwrap().0, 2);
+}
+
+#[test]
+fn what_each_person_may_do_comes_from_the_role_matrix_at_the_incidents_scope() {
+    use casebook_api::allowed::Allowed;
+    let (_d, mut cb, _clock, key) = team();
+    let as_who = |cb: &mut casebook_api::Casebook, who: &str| -> Allowed {
+        cb.act_as(who).unwrap();
+        cb.allowed(Some(&key)).unwrap()
+    };
+
+    // Tier 1 on its own tier's incident: edits it, closes it only as false positive or benign, assigns nothing.
+    let ana = as_who(&mut cb, "Ana Silva");
+    assert!(ana.change_cases && ana.edit && !ana.assign && !ana.set_response_targets);
+    assert_eq!(
+        ana.close_as,
+        [Resolution::FalsePositive, Resolution::Benign]
+    );
+    let lead = as_who(&mut cb, "Grace Lee");
+    assert!(lead.edit && lead.assign && lead.set_response_targets && !lead.take);
+    assert_eq!(lead.close_as.len(), 4, "a lead closes with any resolution");
+    let auditor = as_who(&mut cb, "Ines Duarte");
+    assert_eq!(
+        (
+            auditor.change_cases,
+            auditor.edit,
+            auditor.assign,
+            auditor.take,
+            auditor.close_as.len()
+        ),
+        (false, false, false, false, 0),
+        "an auditor reads"
+    );
+    let admin = as_who(&mut cb, "Root Admin");
+    assert!(admin.manage_accounts && !admin.change_cases && !admin.edit);
+
+    // Once tier 2 has it, tier 1 may no longer change it, and the answer follows at once.
+    cb.act_as("Ana Silva").unwrap();
+    cb.escalate(&key, Tier::TWO, None, "needs forensics", "")
+        .unwrap();
+    cb.act_as("Ben Okafor").unwrap();
+    cb.answer_escalation(&key, None, Answer::Accept).unwrap();
+    let ana = as_who(&mut cb, "Ana Silva");
+    assert!(!ana.edit && !ana.take && ana.close_as.is_empty(), "{ana:?}");
+    let ben = as_who(&mut cb, "Ben Okafor");
+    assert!(
+        ben.edit && ben.close_as.contains(&Resolution::TruePositive),
+        "{ben:?}"
+    );
+    // Without an incident, only the general answers.
+    cb.act_as("Grace Lee").unwrap();
+    let general = cb.allowed(None).unwrap();
+    assert!(general.change_cases && general.assign && !general.edit && general.close_as.is_empty());
+}
