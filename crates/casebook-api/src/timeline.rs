@@ -121,6 +121,35 @@ impl Casebook {
             .ok_or_else(|| Error::not_found(format!("timeline entry {entry}")))
     }
 
+    /// The entry of an incident named by its full id or by a unique start of it (as timelines show them), looked
+    /// up on the index; unknown or ambiguous starts get a plain error.
+    pub fn entry_id(&self, key_or_id: &str, given: &str) -> Result<EntryId> {
+        let given = given.trim();
+        if let Ok(id) = given.parse() {
+            return Ok(id);
+        }
+        let incident = self.resolve(key_or_id)?;
+        let prefix = given.to_ascii_lowercase();
+        let plausible =
+            !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        let hits = if plausible {
+            read::entry_ids_with_prefix(self.store.conn(), incident, &prefix, 2)?
+        } else {
+            Vec::new()
+        };
+        match hits.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(Error::not_found(format!(
+                "no timeline entry of {} has an id starting with `{given}`",
+                key_or_id.trim()
+            ))),
+            _ => Err(Error::invalid(format!(
+                "several timeline entries of {} have ids starting with `{given}`; give more of the id",
+                key_or_id.trim()
+            ))),
+        }
+    }
+
     pub fn entries(
         &self,
         key_or_id: &str,

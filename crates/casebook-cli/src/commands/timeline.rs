@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use casebook_api::timeline::EntryInput;
-use casebook_api::Casebook;
+use casebook_api::{Casebook, ErrorCode};
 use casebook_core::event::EntrySource;
 use casebook_core::EntryId;
 use casebook_import::Format;
@@ -182,23 +182,12 @@ pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
     }
 }
 
-/// Accepts a full entry id or a unique prefix of one (as `timeline list` shows).
+/// Accepts a full entry id or a unique start of one (as `timeline list` shows); the API looks it up.
 fn entry_id(cb: &Casebook, key: &str, given: &str) -> anyhow::Result<EntryId> {
-    if let Ok(id) = given.parse() {
-        return Ok(id);
-    }
-    let (_, all) = cb.entries(key, &EntryFilter::default(), 0, i64::MAX)?;
-    let hits: Vec<&EntryView> = all
-        .iter()
-        .filter(|e| e.id.to_string().starts_with(given))
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one.id),
-        [] => anyhow::bail!(
-            "no timeline entry starts with `{given}`; `casebook timeline list {key}` shows the ids"
-        ),
-        _ => anyhow::bail!("several entries start with `{given}`; give more of the id"),
-    }
+    cb.entry_id(key, given).map_err(|e| match e.code {
+        ErrorCode::NotFound => anyhow::anyhow!("{e}; `casebook timeline list {key}` shows the ids"),
+        _ => e.into(),
+    })
 }
 
 fn render(entries: &[EntryView], total: i64, offset: i64) -> String {

@@ -115,6 +115,24 @@ pub fn entry(conn: &Connection, id: EntryId) -> Result<Option<EntryView>> {
     }
 }
 
+/// Up to `limit` ids of the incident's entries that start with `prefix` (lowercase hex and dashes, as ids are
+/// written), found on the primary key's index: a range scan, not a pass over the timeline.
+pub fn entry_ids_with_prefix(
+    conn: &Connection,
+    incident: IncidentId,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<EntryId>> {
+    // Every id character sorts below '~', so [prefix, prefix~) holds exactly the ids that start with it.
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM timeline_entries WHERE id >= ?1 AND id < ?1 || '~' AND incident_id = ?2 ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![prefix, incident.to_string(), limit], |r| {
+        r.get::<_, String>(0)
+    })?;
+    rows.map(|id| parse("entry id", &id?)).collect()
+}
+
 /// How many entries match `filter`.
 pub fn entry_count(conn: &Connection, incident: IncidentId, filter: &EntryFilter) -> Result<i64> {
     let sql = format!("SELECT count(*) FROM timeline_entries t WHERE {WHERE}");
