@@ -41,6 +41,19 @@ pub struct CustodyInput {
     pub reason: String,
 }
 
+/// What a hash check found of one evidence file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceStatus {
+    /// The stored file still has the SHA-256 recorded when it was collected.
+    Ok,
+    /// Its content changed: `actual_sha256` says what it hashes to now.
+    Changed,
+    /// The file is not in this laptop's evidence store.
+    Missing,
+}
+
 /// The verdict on one evidence item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -49,14 +62,13 @@ pub struct EvidenceVerdict {
     pub incident_key: String,
     pub name: String,
     pub sha256: String,
-    /// `ok`, `changed` or `missing`.
-    pub status: &'static str,
+    pub status: EvidenceStatus,
     pub actual_sha256: Option<String>,
 }
 
 impl EvidenceVerdict {
     pub fn ok(&self) -> bool {
-        self.status == "ok"
+        self.status == EvidenceStatus::Ok
     }
 }
 
@@ -225,9 +237,9 @@ impl Casebook {
             let check = self.blobs.check(&e.sha256, &mut |n| progress(base + n))?;
             done += e.size;
             let (status, actual) = match check {
-                BlobCheck::Matches => ("ok", None),
-                BlobCheck::Differs { actual } => ("changed", Some(actual)),
-                BlobCheck::Missing => ("missing", None),
+                BlobCheck::Matches => (EvidenceStatus::Ok, None),
+                BlobCheck::Differs { actual } => (EvidenceStatus::Changed, Some(actual)),
+                BlobCheck::Missing => (EvidenceStatus::Missing, None),
             };
             out.push(EvidenceVerdict {
                 id: e.id,

@@ -28,12 +28,22 @@ pub struct ReportSummary {
     pub bytes: usize,
 }
 
+/// How one check of a report came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    Ok,
+    /// Worth knowing, not a failure (e.g. the case changed since the export).
+    Notice,
+    Failure,
+}
+
 /// One check of a report, for people and scripts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportCheck {
-    /// `ok`, `notice` or `failure`.
-    pub result: &'static str,
+    pub result: CheckResult,
     pub message: String,
 }
 
@@ -156,9 +166,9 @@ impl Casebook {
             .iter()
             .map(|f| ReportCheck {
                 result: match f.severity() {
-                    report::FindingSeverity::Ok => "ok",
-                    report::FindingSeverity::Notice => "notice",
-                    report::FindingSeverity::Failure => "failure",
+                    report::FindingSeverity::Ok => CheckResult::Ok,
+                    report::FindingSeverity::Notice => CheckResult::Notice,
+                    report::FindingSeverity::Failure => CheckResult::Failure,
                 },
                 message: f.to_string(),
             })

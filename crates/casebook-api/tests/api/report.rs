@@ -39,9 +39,11 @@ fn a_report_verifies_until_its_evidence_or_case_changes() {
         "a changed evidence file must fail verification"
     );
     assert!(
-        v.checks.iter().any(|c| c.result == "failure"
-            && c.message.contains(&evidence[0].name)
-            && c.message.contains("changed")),
+        v.checks
+            .iter()
+            .any(|c| c.result == casebook_api::report::CheckResult::Failure
+                && c.message.contains(&evidence[0].name)
+                && c.message.contains("changed")),
         "the failure names the evidence: {:#?}",
         v.checks
     );

@@ -1,6 +1,6 @@
 //! `casebook evidence …`
 
-use casebook_api::evidence::{CustodyInput, EvidenceInput};
+use casebook_api::evidence::{CustodyInput, EvidenceInput, EvidenceStatus};
 use casebook_api::Casebook;
 
 use crate::cli::EvidenceCmd;
@@ -65,12 +65,12 @@ pub fn run(cb: &mut Casebook, c: EvidenceCmd, out: &Out) -> anyhow::Result<()> {
                     .iter()
                     .map(|v| {
                         let status = match v.status {
-                            "ok" => "ok".to_string(),
-                            "changed" => format!(
+                            EvidenceStatus::Ok => "ok".to_string(),
+                            EvidenceStatus::Changed => format!(
                                 "CHANGED (now {})",
                                 v.actual_sha256.as_deref().unwrap_or("?")
                             ),
-                            other => other.to_uppercase(),
+                            EvidenceStatus::Missing => "MISSING".to_string(),
                         };
                         vec![
                             v.incident_key.clone(),

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use casebook_api::report::VerdictKind;
+use casebook_api::report::{CheckResult, VerdictKind};
 use casebook_api::Casebook;
 
 use crate::cli::Template;
@@ -44,9 +44,9 @@ pub fn verify(cb: &Casebook, file: PathBuf, out: &Out) -> anyhow::Result<()> {
         let mut t = String::new();
         for c in &v.checks {
             let mark = match c.result {
-                "ok" => "ok     ",
-                "notice" => "notice ",
-                _ => "FAILED ",
+                CheckResult::Ok => "ok     ",
+                CheckResult::Notice => "notice ",
+                CheckResult::Failure => "FAILED ",
             };
             t.push_str(&format!(
                 "{mark} {}
