@@ -97,8 +97,9 @@ test("a tier-1 responder opens, documents and escalates an incident", async () =
   const importPath = await el(browser, '[data-testid="import-path"]');
   await importPath.setValue(FIXTURE);
   await type(browser, "Enter");
-  await browser.waitUntil(async () => (await entryCount()) > 2, { timeout: 30_000, timeoutMsg: "the import did not land" });
+  // The notice comes as the import returns and stays 3 s; the count follows once the timeline has reloaded.
   const notice = await noticeMatching(/Imported (\d+) entries/);
+  await browser.waitUntil(async () => (await entryCount()) > 2, { timeout: 30_000, timeoutMsg: "the import did not land" });
   const imported = Number(/Imported (\d+) entries/.exec(notice)?.[1]);
   assert.ok(imported > 0, `the import reports its entries (${notice})`);
   assert.equal(await entryCount(), imported + 2, "the timeline shows the two typed entries and every imported one");
