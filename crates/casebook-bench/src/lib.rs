@@ -116,56 +116,115 @@ impl Progress {
     }
 }
 
-/// Every phase's figures, in order.
-#[derive(Debug, Clone, Serialize)]
-pub struct Figures {
-    pub append: append::AppendFigures,
-    pub import: import::ImportFigures,
-    pub first_screen: first_screen::FirstScreenFigures,
-    pub search: search::SearchFigures,
-    pub pdf: pdf::PdfFigures,
-    pub sync: sync::SyncFigures,
+/// One phase of the benchmark, as `--only` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Append,
+    Import,
+    FirstScreen,
+    Search,
+    Pdf,
+    Sync,
 }
 
-/// Runs every phase with data under `root` (which must exist and should be empty). `report_child` is a binary that
-/// renders one report when run with `--report-child` (this benchmark's own), for per-report peak memory; `sync`
-/// says which database and server program the sync phase may use besides its own.
+impl Phase {
+    pub const ALL: &'static [Phase] = &[
+        Phase::Append,
+        Phase::Import,
+        Phase::FirstScreen,
+        Phase::Search,
+        Phase::Pdf,
+        Phase::Sync,
+    ];
+}
+
+/// Every phase's figures, in order; a phase that was not asked for has none.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub append: Option<append::AppendFigures>,
+    pub import: Option<import::ImportFigures>,
+    pub first_screen: Option<first_screen::FirstScreenFigures>,
+    pub search: Option<search::SearchFigures>,
+    pub pdf: Option<pdf::PdfFigures>,
+    pub sync: Option<sync::SyncFigures>,
+}
+
+/// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
+/// search phases read the import's data directory, so asking for either runs the import too. `report_child` is a
+/// binary that renders one report when run with `--report-child` (this benchmark's own), for per-report peak memory;
+/// `sync` says which database and server program the sync phase may use besides its own.
 pub fn run(
     sizes: &Sizes,
+    phases: &[Phase],
     root: &Path,
     report_child: Option<&Path>,
     sync: &sync::Options,
     progress: Progress,
 ) -> Result<Figures> {
-    let append = append::measure(&root.join("append"), sizes.appends, progress)
-        .context("measuring durable appends")?;
+    let wants = |p: Phase| phases.contains(&p);
+    let append = if wants(Phase::Append) {
+        Some(
+            append::measure(&root.join("append"), sizes.appends, progress)
+                .context("measuring durable appends")?,
+        )
+    } else {
+        None
+    };
     let cases = root.join("cases");
-    let (import, key) = import::measure(
-        &cases,
-        &root.join("baseline.db"),
-        sizes.import_rows,
-        progress,
-    )
-    .context("measuring the bulk import")?;
-    let first_screen = first_screen::measure(
-        &cases,
-        &key,
-        sizes.import_rows as i64,
-        sizes.first_screen_runs,
-        progress,
-    )
-    .context("measuring an incident's first screen")?;
-    let search = search::measure(
-        &cases,
-        sizes.import_rows,
-        sizes.search_entries,
-        sizes.search_rounds,
-        progress,
-    )
-    .context("measuring full-text search")?;
-    let pdf = pdf::measure(root, sizes.pdf_entries, report_child, progress)
-        .context("measuring PDF reports")?;
-    let sync = sync::measure(sizes, root, sync, progress).context("measuring team sync")?;
+    let (import, key) = if wants(Phase::Import) || wants(Phase::FirstScreen) || wants(Phase::Search)
+    {
+        let (figures, key) = import::measure(
+            &cases,
+            &root.join("baseline.db"),
+            sizes.import_rows,
+            progress,
+        )
+        .context("measuring the bulk import")?;
+        (Some(figures), Some(key))
+    } else {
+        (None, None)
+    };
+    let first_screen = match &key {
+        Some(key) if wants(Phase::FirstScreen) => Some(
+            first_screen::measure(
+                &cases,
+                key,
+                sizes.import_rows as i64,
+                sizes.first_screen_runs,
+                progress,
+            )
+            .context("measuring an incident's first screen")?,
+        ),
+        _ => None,
+    };
+    let search = if key.is_some() && wants(Phase::Search) {
+        Some(
+            search::measure(
+                &cases,
+                sizes.import_rows,
+                sizes.search_entries,
+                sizes.search_rounds,
+                progress,
+            )
+            .context("measuring full-text search")?,
+        )
+    } else {
+        None
+    };
+    let pdf = if wants(Phase::Pdf) {
+        Some(
+            pdf::measure(root, sizes.pdf_entries, report_child, progress)
+                .context("measuring PDF reports")?,
+        )
+    } else {
+        None
+    };
+    let sync = if wants(Phase::Sync) {
+        Some(sync::measure(sizes, root, sync, progress).context("measuring team sync")?)
+    } else {
+        None
+    };
     Ok(Figures {
         append,
         import,

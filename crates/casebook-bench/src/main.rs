@@ -15,7 +15,7 @@ use casebook_api::{Clock, SystemClock};
 use casebook_bench::machine::Machine;
 use casebook_bench::report::{self, Report};
 use casebook_bench::sync::server::ServerProgram;
-use casebook_bench::{Progress, Sizes};
+use casebook_bench::{Phase, Progress, Sizes};
 use clap::Parser;
 
 /// Measures Casebook's store targets on real SQLite files.
@@ -28,6 +28,9 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Run only these phases (comma-separated; first-screen and search run the import too, whose data they read).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PHASE")]
+    only: Vec<Phase>,
     /// Internal: render one report (DATA_DIR KEY OUT.pdf) and print its figures as JSON; the benchmark runs itself
     /// this way so each report's peak memory is measured alone.
     #[arg(long, num_args = 3, value_names = ["DATA_DIR", "KEY", "OUT"], hide = true)]
@@ -100,8 +103,14 @@ fn main() -> Result<()> {
         database_url: args.database_url.clone(),
         server: server_program(args.server_bin.clone()),
     };
+    let phases = if args.only.is_empty() {
+        Phase::ALL
+    } else {
+        &args.only[..]
+    };
     let figures = casebook_bench::run(
         &sizes,
+        phases,
         root.path(),
         exe.as_deref(),
         &sync,

@@ -3,7 +3,7 @@
 
 use casebook_bench::report::{self, Report};
 use casebook_bench::sync::server::ServerProgram;
-use casebook_bench::{machine::Machine, Progress, Sizes};
+use casebook_bench::{machine::Machine, Phase, Progress, Sizes};
 
 const TINY: Sizes = Sizes {
     appends: 12,
@@ -36,23 +36,32 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
             env!("CARGO_BIN_EXE_casebook-bench").into(),
         )),
     };
-    let f = casebook_bench::run(&TINY, root.path(), None, &sync, Progress::hidden())
-        .expect("the benchmark runs");
+    let figures = casebook_bench::run(
+        &TINY,
+        Phase::ALL,
+        root.path(),
+        None,
+        &sync,
+        Progress::hidden(),
+    )
+    .expect("the benchmark runs");
+    let f = &figures;
+    let append = f.append.as_ref().expect("the append phase ran");
 
-    assert_eq!(f.append.api.count, TINY.appends, "one sample per add_entry");
+    assert_eq!(append.api.count, TINY.appends, "one sample per add_entry");
     assert_eq!(
-        f.append.store.count, TINY.appends,
+        append.store.count, TINY.appends,
         "one sample per direct append"
     );
     assert_eq!(
-        f.append.entries_after,
+        append.entries_after,
         2 * TINY.appends as i64,
         "every append is in the incident"
     );
-    positive(f.append.api.p99_ms, "append p99");
-    positive(f.append.store.p50_ms, "direct append p50");
+    positive(append.api.p99_ms, "append p99");
+    positive(append.store.p50_ms, "direct append p50");
 
-    let i = &f.import;
+    let i = f.import.as_ref().expect("the import phase ran");
     assert_eq!(
         i.imported_entries, TINY.import_rows as u64,
         "the import reports every row"
@@ -74,7 +83,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         positive(x, what);
     }
 
-    let s = &f.first_screen;
+    let s = f.first_screen.as_ref().expect("the first-screen phase ran");
     assert_eq!(
         s.first_screen.count, TINY.first_screen_runs,
         "one sample per open"
@@ -82,7 +91,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     assert_eq!(s.page_len, 100, "the first screen shows a full page");
     positive(s.first_screen.p95_ms, "first screen p95");
 
-    let p = &f.pdf;
+    let p = f.pdf.as_ref().expect("the PDF phase ran");
     assert_eq!(
         p.runs.iter().map(|r| r.entries).collect::<Vec<_>>(),
         vec![20, 60],
@@ -97,7 +106,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     }
     positive(p.linearity, "linearity");
 
-    let q = &f.search;
+    let q = f.search.as_ref().expect("the search phase ran");
     assert_eq!(
         q.entries, TINY.search_entries as i64,
         "the search corpus has the asked size"
@@ -118,7 +127,8 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         "common words of the corpus must be found"
     );
 
-    let p = &f.sync.pull;
+    let sync = f.sync.as_ref().expect("the sync phase ran");
+    let p = &sync.pull;
     assert_eq!(p.events, 300, "the log was seeded with the asked events");
     assert!(
         p.pulled >= 300 && p.head >= 300,
@@ -129,15 +139,15 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         "the laptop admits what the server admitted"
     );
     positive(p.events_per_sec, "pull rate");
-    let mut pushes = vec![&f.sync.push_sqlite];
-    pushes.extend(&f.sync.push_postgres);
+    let mut pushes = vec![&sync.push_sqlite];
+    pushes.extend(&sync.push_postgres);
     for x in &pushes {
         assert!(x.no_loss, "every pushed event is on the server once: {x:?}");
         assert_eq!(x.events, 60, "3 laptops of 20 events");
         assert_eq!(x.latency.count, 12, "one sample per push of 5");
         positive(x.latency.p99_ms, "push p99");
     }
-    let m = f.sync.memory.as_ref().expect("the server child ran");
+    let m = sync.memory.as_ref().expect("the server child ran");
     positive(m.idle_mb, "idle RSS");
     positive(m.hwm_mb, "peak RSS");
     assert!(
@@ -151,7 +161,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         Machine::detect(),
         true,
         TINY,
-        f,
+        figures.clone(),
         "2026-11-22T00:00:00Z".into(),
     );
     // Four store targets, the report's linearity (no 10,000-entry report at tiny sizes), and the sync ones: pull,
@@ -171,5 +181,44 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         json["checks"].as_array().map(Vec::len),
         Some(5 + sync_checks),
         "JSON carries the checks"
+    );
+}
+
+#[test]
+fn only_the_phases_asked_for_run() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let sync = casebook_bench::sync::Options {
+        database_url: None,
+        server: None,
+    };
+    let f = casebook_bench::run(
+        &TINY,
+        &[Phase::FirstScreen],
+        root.path(),
+        None,
+        &sync,
+        Progress::hidden(),
+    )
+    .expect("the benchmark runs");
+    assert!(
+        f.import.is_some(),
+        "the first screen reads the import's data, so the import runs"
+    );
+    assert!(f.first_screen.is_some(), "the phase asked for ran");
+    assert!(
+        f.append.is_none() && f.search.is_none() && f.pdf.is_none() && f.sync.is_none(),
+        "no other phase ran"
+    );
+    let report = Report::new(
+        Machine::detect(),
+        true,
+        TINY,
+        f,
+        "2026-12-02T00:00:00Z".into(),
+    );
+    assert_eq!(
+        report.checks.len(),
+        2,
+        "checks only for what ran: import ratio and first screen"
     );
 }
