@@ -189,5 +189,6 @@ fn stopped(e: tauri::Error) -> CommandError {
     CommandError {
         code: ErrorCode::Internal,
         message: format!("the work stopped unexpectedly ({e}); please try again"),
+        hint: None,
     }
 }

@@ -4,22 +4,24 @@
 //! Inputs are plain data converted into the API's input types with `From`; no rule lives here (defaults such as
 //! "now" or "the file's name" are the API's).
 
-use casebook_api::ErrorCode;
+use casebook_api::views::{EntryFilter, EntryView, IncidentFilter};
+use casebook_api::{ErrorCode, Hint};
 use casebook_core::event::EntrySource;
 use casebook_core::model::{
     CustodyAction, EntryKind, ObservableKind, Role, Severity, Status, Tier, Tlp,
 };
 use casebook_core::UserId;
-use casebook_store::read::{EntryFilter, EntryView, IncidentFilter};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Every command's error: `code` is for the UI to branch on, `message` is for the person.
+/// Every command's error: `code` is for the UI to branch on, `message` is for the person, `hint` is the next step,
+/// which the UI words for its own screens.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    pub hint: Option<Hint>,
 }
 
 impl From<casebook_api::Error> for CommandError {
@@ -27,6 +29,7 @@ impl From<casebook_api::Error> for CommandError {
         CommandError {
             code: e.code,
             message: e.message,
+            hint: e.hint,
         }
     }
 }
@@ -268,7 +271,7 @@ pub enum ReportKind {
     Executive,
 }
 
-impl From<ReportKind> for casebook_report::ReportTemplate {
+impl From<ReportKind> for casebook_api::report::ReportTemplate {
     fn from(k: ReportKind) -> Self {
         match k {
             ReportKind::Technical => Self::Technical,

@@ -1,54 +1,37 @@
 //! Progress of long work for the UI: an import file's bytes read, a report's stages.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-
-use casebook_api::Error;
-use casebook_import::Format;
-use casebook_report::{ReportProgress, ReportStage};
 use std::time::Instant;
+
+use casebook_api::report::{ReportProgress, ReportStage};
+use casebook_api::timeline_file::{Format, TimelineFile};
+use casebook_api::Error;
 
 use crate::desk::{Work, PROGRESS_EVERY};
 
-/// A file reader that reports bytes read as progress.
+/// A timeline file's reader that reports bytes read as progress.
 pub struct ProgressReader<F: FnMut(u64)> {
-    file: File,
+    file: TimelineFile,
     read: u64,
     report: F,
 }
 
 impl<'a> ProgressReader<Box<dyn FnMut(u64) + 'a>> {
-    /// Opens a Timesketch file for import: the reader, its label (the file's name) and its format (by extension),
-    /// as the CLI does.
+    /// Opens a Timesketch file for import (through the API, as the CLI does): the reader, its label and its format.
     pub fn open_timeline(
         path: &Path,
         work: &'a Work,
         job: &'a str,
     ) -> Result<(Self, String, Format), Error> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let format = Format::from_file_name(&name).ok_or_else(|| {
-            Error::invalid(format!(
-                "cannot tell the format of {name} from its name: choose a .csv or .jsonl file"
-            ))
-        })?;
-        let file = File::open(path).map_err(|e| {
-            Error::with_source(
-                casebook_api::ErrorCode::Io,
-                format!("cannot open {}: {e}", path.display()),
-                e,
-            )
-        })?;
-        let total = file.metadata().ok().map(|m| m.len());
+        let file = TimelineFile::open(path, None)?;
+        let (label, format, total) = (file.label.clone(), file.format, file.size);
         let reader = ProgressReader {
             file,
             read: 0,
             report: Box::new(work.throttled(job, total)) as Box<dyn FnMut(u64) + 'a>,
         };
-        Ok((reader, name, format))
+        Ok((reader, label, format))
     }
 }
 

@@ -23,6 +23,18 @@ fn an_unknown_incident_key_says_how_to_list_incidents() {
             run.stderr
         );
     }
+    // A script gets the next step as data, and the message itself names no command.
+    let run = cb.run(&["--json", "incident", "show", "INC-ZZZZZZ"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let error: serde_json::Value =
+        serde_json::from_str(run.stderr.trim()).expect("--json errors are one JSON object");
+    assert_eq!(error["code"], "not_found", "{error}");
+    assert_eq!(error["hint"]["kind"], "list_incidents", "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("INC-ZZZZZZ") && !message.contains("casebook "),
+        "the message speaks of the product; the CLI's words are in the hint: {message}"
+    );
 }
 
 #[test]

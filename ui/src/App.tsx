@@ -5,6 +5,7 @@ import type { AgentState, Allowed, Me, Progress, Startup } from "./bindings/comm
 import { cmd, toError } from "./api";
 import { AppContext, type AppState, type Notice, type Route, type SyncPanelTab } from "./state";
 import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
+import { hintWords } from "./lib/hints";
 import { ErrorNote, Loading, Modal } from "./components/ui";
 import { FirstRun } from "./screens/FirstRun";
 import { Queue } from "./screens/Queue";
@@ -91,7 +92,7 @@ export function App() {
       route,
       go,
       notify,
-      fail: (e) => notify(e.message, "error"),
+      fail: (e) => notify([e.message, hintWords(e.hint)].filter(Boolean).join(". "), "error"),
       progress,
       version,
       changed: () => setVersion((v) => v + 1),

@@ -8,5 +8,5 @@ export { cmd };
 /** Any rejection as a `{code, message}`: the backend's own, or an unexpected one in plain words. */
 export function toError(e: unknown): CommandError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as CommandError;
-  return { code: "internal", message: e instanceof Error ? e.message : String(e) };
+  return { code: "internal", message: e instanceof Error ? e.message : String(e), hint: null };
 }

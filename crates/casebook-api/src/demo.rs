@@ -15,7 +15,7 @@ use crate::evidence::EvidenceInput;
 use crate::incidents::NewIncident;
 use crate::records::ObservableInput;
 use crate::timeline::EntryInput;
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Hint, Result};
 
 const TIMELINE: &[u8] = include_bytes!("../../../assets/demo/mail-gateway.jsonl");
 const LURE: &[u8] = include_bytes!("../../../assets/demo/invoice-lure.eml");
@@ -40,8 +40,9 @@ impl Casebook {
     pub fn demo(&mut self) -> Result<DemoSummary> {
         if !self.incidents(&Default::default(), 1)?.is_empty() {
             return Err(Error::conflict(
-                "this data directory already holds incidents; the demo loads only into an empty one (try --data-dir with a new directory)",
-            ));
+                "this data directory already holds incidents; the demo loads only into an empty one",
+            )
+            .hint(Hint::OtherDataDirectory));
         }
         if !self.is_initialized()? {
             self.init("Ana Silva", Role::Responder, Some(Tier::ONE))?;

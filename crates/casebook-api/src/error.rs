@@ -1,5 +1,7 @@
 //! The application's errors: a closed set of codes that front ends branch on, and a message written for the person
-//! who reads it (what happened, what to do). Sources are kept, never flattened into the text.
+//! who reads it (what happened, in the product's words). Where the person has a next step, a [`Hint`] names it as
+//! data, and each front end says it in its own words: the CLI names its command or flag, the app names its screen.
+//! Messages never name a command or a flag. Sources are kept, never flattened into the text.
 
 use casebook_store::StoreError;
 use serde::Serialize;
@@ -34,12 +36,74 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// The next step for the person who met an error, as data: each front end words it (a command and its flags in the
+/// CLI, a screen or a button in the app).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Hint {
+    /// An input is missing or wrong; `example` is a value that would do.
+    Input {
+        field: Field,
+        example: String,
+    },
+    /// The incidents of this data directory are listed elsewhere.
+    ListIncidents,
+    /// The incident's tasks, evidence or people are listed elsewhere.
+    ListTasks {
+        incident: String,
+    },
+    ListEvidence {
+        incident: String,
+    },
+    ListUsers,
+    /// This data directory has no profile: create one.
+    CreateProfile,
+    /// This data directory is taken (another profile, another team, not empty): use a new one.
+    OtherDataDirectory,
+    /// The laptop has not joined a team.
+    JoinTeam,
+    /// The team server no longer accepts this laptop's sign-in.
+    SignIn {
+        server: String,
+        email: String,
+    },
+    /// An evidence file is on the team server but not here.
+    FetchEvidence {
+        incident: String,
+        evidence: String,
+    },
+    /// A stored evidence file may have changed: check every file's hash.
+    VerifyEvidence {
+        incident: String,
+    },
+    /// The incident has no escalation yet.
+    RequestEscalation {
+        incident: String,
+    },
+}
+
+/// An input a [`Hint::Input`] points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Tier,
+    Title,
+    Reason,
+    Resolution,
+    SearchWords,
+    TimelineFormat,
+}
+
 /// An application error.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
+    pub hint: Option<Hint>,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -51,6 +115,7 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            hint: None,
             source: None,
         }
     }
@@ -63,8 +128,15 @@ impl Error {
         Error {
             code,
             message: message.into(),
+            hint: None,
             source: Some(Box::new(source)),
         }
+    }
+
+    /// The same error with a next step for the person.
+    pub fn hint(mut self, hint: Hint) -> Error {
+        self.hint = Some(hint);
+        self
     }
 
     pub fn invalid(message: impl Into<String>) -> Error {
@@ -79,9 +151,9 @@ impl Error {
         Error::new(ErrorCode::Conflict, message)
     }
 
-    /// The `{code, message}` form used across IPC and HTTP.
+    /// The `{code, message, hint}` form used across IPC and HTTP.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "code": self.code, "message": self.message })
+        serde_json::json!({ "code": self.code, "message": self.message, "hint": self.hint })
     }
 }
 
@@ -89,12 +161,15 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         let (code, message) = match &e {
             StoreError::NewerSchema { .. } => (ErrorCode::NewerVersion, e.to_string()),
-            StoreError::NotFound(what) => {
-                (ErrorCode::NotFound, format!("{what} was not found in this data directory; `casebook incident list` shows what is here"))
-            }
+            StoreError::NotFound(what) => (
+                ErrorCode::NotFound,
+                format!("{what} was not found in this data directory"),
+            ),
             StoreError::Busy(_) => (ErrorCode::Busy, e.to_string()),
             StoreError::DiskFull(_) => (ErrorCode::DiskFull, e.to_string()),
-            StoreError::Decode(casebook_core::event::DecodeError::NewerVersion { .. }) => (ErrorCode::NewerVersion, e.to_string()),
+            StoreError::Decode(casebook_core::event::DecodeError::NewerVersion { .. }) => {
+                (ErrorCode::NewerVersion, e.to_string())
+            }
             StoreError::Decode(_) | StoreError::Corrupt(_) => (ErrorCode::Integrity, e.to_string()),
             StoreError::Sqlite(inner) => (ErrorCode::Internal, format!("database error: {inner}")),
             StoreError::Refused(r) => {
@@ -110,6 +185,7 @@ impl From<StoreError> for Error {
         Error {
             code,
             message,
+            hint: None,
             source: Some(Box::new(e)),
         }
     }

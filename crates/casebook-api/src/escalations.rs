@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Field, Hint, Result};
 
 /// An escalation with its response clocks evaluated now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,9 +49,12 @@ impl Casebook {
         let id = self.resolve(key_or_id)?;
         self.authorize(Action::RequestEscalation)?;
         if reason.trim().is_empty() {
-            return Err(Error::invalid(
-                "an escalation needs a reason, e.g. --reason \"Credential theft confirmed\"",
-            ));
+            return Err(
+                Error::invalid("an escalation needs a reason").hint(Hint::Input {
+                    field: Field::Reason,
+                    example: "Credential theft confirmed".into(),
+                }),
+            );
         }
         let scope = self.scope(id)?;
         if to_tier == scope.tier && assignee.is_none() {
@@ -99,8 +102,10 @@ impl Casebook {
                 .or(all.last())
                 .cloned()
                 .ok_or_else(|| {
-                    Error::not_found(
-                        "this incident has no escalation; request one with `casebook escalate`",
+                    Error::not_found("this incident has no escalation").hint(
+                        Hint::RequestEscalation {
+                            incident: self.incident_key(id),
+                        },
                     )
                 }),
         }
@@ -131,9 +136,12 @@ impl Casebook {
             ),
             Answer::Decline { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(Error::invalid(
-                        "declining needs a reason, e.g. --reason \"Benign admin activity\"",
-                    ));
+                    return Err(
+                        Error::invalid("declining needs a reason").hint(Hint::Input {
+                            field: Field::Reason,
+                            example: "Benign admin activity".into(),
+                        }),
+                    );
                 }
                 (
                     Transition::Decline {

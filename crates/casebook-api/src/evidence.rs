@@ -13,7 +13,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::{io, ErrorCode};
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Hint, Result};
 
 /// What a person says about an evidence file besides the file itself.
 #[derive(Debug, Clone, Default)]
@@ -180,9 +180,13 @@ impl Casebook {
             .collect();
         match hits.len() {
             1 => Ok(hits.remove(0)),
-            0 => Err(Error::not_found(format!(
-                "no evidence `{which}` in this incident; `casebook evidence list KEY` shows it"
-            ))),
+            0 => Err(
+                Error::not_found(format!("no evidence `{which}` in this incident")).hint(
+                    Hint::ListEvidence {
+                        incident: key_or_id.trim().to_string(),
+                    },
+                ),
+            ),
             n => Err(Error::invalid(format!(
                 "{n} evidence items match `{which}`; give more of the id or hash"
             ))),
@@ -263,11 +267,13 @@ impl Casebook {
         let ev = self.find_evidence(key_or_id, which)?;
         if !ev.stored_here {
             return Err(Error::not_found(format!(
-                "the file of {} is not on this laptop yet; `casebook evidence fetch {} {}` brings it from the team server",
-                ev.name,
-                key_or_id.trim(),
-                &ev.sha256[..12.min(ev.sha256.len())]
-            )));
+                "the file of {} is not on this laptop yet; it can be fetched from the team server",
+                ev.name
+            ))
+            .hint(Hint::FetchEvidence {
+                incident: key_or_id.trim().to_string(),
+                evidence: ev.sha256[..12.min(ev.sha256.len())].to_string(),
+            }));
         }
         let src = self.blobs.path_of(&ev.sha256);
         std::fs::copy(&src, dest).map_err(io(format!(

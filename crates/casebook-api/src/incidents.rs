@@ -9,7 +9,7 @@ use casebook_store::read::{self, IncidentDetail, IncidentFilter, IncidentRow};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Field, Hint, Result};
 
 /// What a person gives to open an incident.
 #[derive(Debug, Clone)]
@@ -87,7 +87,12 @@ impl Casebook {
         let (actor, _) = self.authorize(Action::CreateIncident)?;
         let title = n.title.trim();
         if title.is_empty() {
-            return Err(Error::invalid("an incident needs a title, e.g. casebook incident new \"Phishing wave in finance\""));
+            return Err(
+                Error::invalid("an incident needs a title").hint(Hint::Input {
+                    field: Field::Title,
+                    example: "Phishing wave in finance".into(),
+                }),
+            );
         }
         let id = IncidentId(Uuid::now_v7());
         let tier = n.tier.or(actor.tier).unwrap_or(Tier::ONE);
@@ -145,8 +150,9 @@ impl Casebook {
                 FieldChange::Title(t) if t.trim().is_empty() => return Err(Error::invalid("the title cannot be empty")),
                 FieldChange::Status(Status::Closed) => {
                     return Err(Error::invalid(
-                        "closing needs a resolution: use `casebook incident close KEY --resolution true-positive|false-positive|benign|duplicate`",
-                    ))
+                        "closing needs a resolution: true positive, false positive, benign or duplicate",
+                    )
+                    .hint(Hint::Input { field: Field::Resolution, example: "true-positive".into() }))
                 }
                 FieldChange::Status(Status::Contained) if current.contained_at.is_none() => {
                     payloads.push(Payload::FieldSet { change: FieldChange::KeyTime { which: KeyTime::Contained, at: Some(self.now()) } });
@@ -157,7 +163,7 @@ impl Casebook {
         }
         if payloads.is_empty() {
             return Err(Error::invalid(
-                "nothing to change: give at least one field, e.g. --severity sev1",
+                "nothing to change: give at least one field to change",
             ));
         }
         self.commit(Some(id), payloads)?;

@@ -28,6 +28,7 @@ pub mod server_trust;
 pub mod sync;
 pub mod team_admin;
 pub mod timeline;
+pub mod timeline_file;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,7 +44,16 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use error::{Error, ErrorCode, Result};
+
+/// The read models the front ends show, as the store projects them. Front ends name them here: they depend on this
+/// API alone, never on the store.
+pub mod views {
+    pub use casebook_store::read::{
+        CommentView, CustodyView, EntryFilter, EntryView, EscalationView, EvidenceView,
+        IncidentDetail, IncidentFilter, IncidentRow, ObservableView, SearchHit, TaskView, UserView,
+    };
+}
+pub use error::{Error, ErrorCode, Field, Hint, Result};
 
 /// The name of the database file inside a data directory.
 pub const DATABASE_FILE: &str = "casebook.db";
@@ -167,9 +177,10 @@ impl Casebook {
     pub fn init(&mut self, name: &str, role: Role, tier: Option<Tier>) -> Result<Me> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::invalid(
-                "a name is needed, e.g. --name \"Ana Silva\"",
-            ));
+            return Err(Error::invalid("a name is needed").hint(Hint::Input {
+                field: Field::Name,
+                example: "Ana Silva".into(),
+            }));
         }
         let tier = check_tier(role, tier)?;
         if let Some((_, user)) = read::profile(self.store.conn())? {
@@ -177,8 +188,9 @@ impl Casebook {
                 .map(|u| u.name)
                 .unwrap_or_default();
             return Err(Error::conflict(format!(
-                "this data directory already belongs to {existing}; use another --data-dir for another profile"
-            )));
+                "this data directory already belongs to {existing}; another profile needs a data directory of its own"
+            ))
+            .hint(Hint::OtherDataDirectory));
         }
         let device = DeviceId(Uuid::now_v7());
         let user = UserId(Uuid::now_v7());
@@ -263,14 +275,15 @@ impl Casebook {
         let mut found = read::users_named(self.store.conn(), who)?;
         match found.len() {
             1 => Ok(found.remove(0)),
-            0 => Err(Error::not_found(format!(
-                "no user named `{}`; `casebook user list` shows who is registered",
-                who.trim()
-            ))),
+            0 => {
+                Err(Error::not_found(format!("no user named `{}`", who.trim()))
+                    .hint(Hint::ListUsers))
+            }
             n => Err(Error::invalid(format!(
-                "{n} users are named `{}`; use the id from `casebook user list`",
+                "{n} users are named `{}`; name one by its id",
                 who.trim()
-            ))),
+            ))
+            .hint(Hint::ListUsers)),
         }
     }
 
@@ -351,11 +364,19 @@ impl Casebook {
     pub fn resolve(&self, key_or_id: &str) -> Result<IncidentId> {
         read::resolve_incident(self.store.conn(), key_or_id).map_err(|e| match e {
             casebook_store::StoreError::NotFound(_) => Error::not_found(format!(
-                "no incident `{}` in this data directory; `casebook incident list` shows what is here",
+                "no incident `{}` in this data directory",
                 key_or_id.trim()
-            )),
+            ))
+            .hint(Hint::ListIncidents),
             other => other.into(),
         })
+    }
+
+    /// An incident's key for a hint, or its id when it has no key to show.
+    pub(crate) fn incident_key(&self, id: IncidentId) -> String {
+        read::incident(self.store.conn(), id)
+            .map(|d| d.row.key)
+            .unwrap_or_else(|_| id.to_string())
     }
 
     /// The part of an incident that decides who may change it.
@@ -386,15 +407,19 @@ pub(crate) fn new_device_key() -> casebook_core::signing::DeviceKey {
 pub(crate) fn not_initialized() -> Error {
     Error::new(
         ErrorCode::NotInitialized,
-        "this data directory has no profile yet: run `casebook init --name \"Your Name\" --role responder --tier 1` first",
+        "this data directory has no profile yet",
     )
+    .hint(Hint::CreateProfile)
 }
 
 fn check_tier(role: Role, tier: Option<Tier>) -> Result<Option<Tier>> {
     match (role, tier) {
-        (Role::Responder, None) => {
-            Err(Error::invalid("a responder needs a tier: --tier 1, 2 or 3"))
-        }
+        (Role::Responder, None) => Err(Error::invalid("a responder needs a tier: 1, 2 or 3").hint(
+            Hint::Input {
+                field: Field::Tier,
+                example: "1".into(),
+            },
+        )),
         (Role::Responder, t) => Ok(t),
         (_, Some(_)) => Err(Error::invalid(format!(
             "only responders have a tier; a {role} has none"

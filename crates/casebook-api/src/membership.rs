@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::server_trust::ServerTrust;
 use crate::sync::{not_joined, sync_error, DeviceIdentity, ForgetReport, LoginReport, SyncStep};
-use crate::{Casebook, Error, ErrorCode, Result};
+use crate::{Casebook, Error, ErrorCode, Hint, Result};
 
 fn device_name() -> String {
     std::fs::read_to_string("/etc/hostname")
@@ -53,9 +53,10 @@ impl Casebook {
         if let Some(link) = team::link(self.store.conn())? {
             if link.server_url.trim_end_matches('/') != server.trim().trim_end_matches('/') {
                 return Err(Error::conflict(format!(
-                    "this laptop belongs to team {:?} on {}; use another --data-dir for another team",
+                    "this laptop belongs to team {:?} on {}; another team needs a data directory of its own",
                     link.team_name, link.server_url
-                )));
+                ))
+                .hint(Hint::OtherDataDirectory));
             }
         }
         // Before the password leaves: a pin is checked against what the server presents now, and the sign-in
@@ -146,8 +147,9 @@ impl Casebook {
                 .any(|a| *a != session.team.directory_device)
         {
             return Err(Error::conflict(
-                "this data directory holds another team's cases and directory; use another --data-dir for this team",
-            ));
+                "this data directory holds another team's cases and directory; this team needs a data directory of its own",
+            )
+            .hint(Hint::OtherDataDirectory));
         }
         match trust::profile(&tx)? {
             None => {

@@ -7,7 +7,7 @@ use casebook_store::read::{self, CommentView, ObservableView, SearchHit, TaskVie
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Field, Hint, Result};
 
 /// What a person gives to add an observable.
 #[derive(Debug, Clone)]
@@ -117,9 +117,13 @@ impl Casebook {
         let found = match hits.as_slice() {
             [one] => one.id,
             [] => {
-                return Err(Error::not_found(format!(
-                    "no task `{task}` in this incident; `casebook task list KEY` shows them"
-                )))
+                return Err(
+                    Error::not_found(format!("no task `{task}` in this incident")).hint(
+                        Hint::ListTasks {
+                            incident: self.incident_key(id),
+                        },
+                    ),
+                )
             }
             _ => {
                 return Err(Error::invalid(format!(
@@ -163,9 +167,12 @@ impl Casebook {
     /// Full-text search across every incident.
     pub fn search(&self, query: &str, limit: i64) -> Result<Vec<SearchHit>> {
         if query.trim().is_empty() {
-            return Err(Error::invalid(
-                "give some words to search for, e.g. casebook search \"mail gateway\"",
-            ));
+            return Err(
+                Error::invalid("give some words to search for").hint(Hint::Input {
+                    field: Field::SearchWords,
+                    example: "mail gateway".into(),
+                }),
+            );
         }
         Ok(read::search(self.store.conn(), query, limit)?)
     }

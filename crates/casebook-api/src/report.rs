@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use casebook_core::model::Tlp;
 use casebook_core::IncidentId;
-use casebook_report::{
-    self as report, EvidenceCheck, ReportCase, ReportOptions, ReportProgress, ReportTemplate,
-};
+use casebook_report::{self as report, EvidenceCheck, ReportCase, ReportOptions};
+
+/// What front ends pass and receive about a report's rendering, named through the API.
+pub use casebook_report::{ReportProgress, ReportStage, ReportTemplate};
 use casebook_store::blobs::BlobCheck;
 use casebook_store::read::{self, EntryFilter};
 use chrono::{DateTime, Utc};

@@ -116,7 +116,7 @@ impl Casebook {
                 let accepted =
                     casebook_protocol::normalize_fingerprint(fingerprint).ok_or_else(|| {
                         Error::invalid(format!(
-                            "{fingerprint:?} is not a certificate fingerprint: 32 hex pairs such as AB:CD:…, as `casebook-server init` prints it"
+                            "{fingerprint:?} is not a certificate fingerprint: 32 hex pairs such as AB:CD:…, as the team server shows it at setup"
                         ))
                     })?;
                 let presented = certificate::presented(server, certificate::PROBE_TIMEOUT)

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use crate::{Casebook, Error, ErrorCode, Result};
+use crate::{Casebook, Error, ErrorCode, Hint, Result};
 
 pub use crate::server_trust::{CaFilePath, ServerCertificate, ServerTrust};
 
@@ -134,7 +134,7 @@ pub(crate) fn sync_error(e: SyncError) -> Error {
             "the team server at {url} cannot be reached; you are offline (your work is kept here and goes up at the next sync)"
         ),
         SyncError::Server(b) if b.code == WireCode::Unauthenticated => {
-            format!("{} (casebook login)", b.message)
+            format!("{}; sign in again", b.message)
         }
         other => other.to_string(),
     };
@@ -147,11 +147,12 @@ impl Casebook {
         let token = link.token.clone().ok_or_else(|| {
             Error::new(
                 ErrorCode::Unauthenticated,
-                format!(
-                    "signed out of team {:?}; casebook login {} --user {}",
-                    link.team_name, link.server_url, link.email
-                ),
+                format!("signed out of team {:?}", link.team_name),
             )
+            .hint(Hint::SignIn {
+                server: link.server_url.clone(),
+                email: link.email.clone(),
+            })
         })?;
         let client = Client::new(
             &link.server_url,
@@ -532,8 +533,5 @@ impl TeamWatcher {
 }
 
 pub(crate) fn not_joined() -> Error {
-    Error::new(
-        ErrorCode::NotFound,
-        "this laptop has not joined a team: casebook login https://SERVER:8443 --user YOU@EXAMPLE --password-stdin --ca-cert cert.pem",
-    )
+    Error::new(ErrorCode::NotFound, "this laptop has not joined a team").hint(Hint::JoinTeam)
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod hint;
 mod output;
 
 use std::process::ExitCode;
@@ -38,7 +39,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
     commands::dispatch(&mut cb, cli.command, &out)
 }
 
-/// Prints an error for a person (message, then its causes) or, with --json, as `{code, message}` on stderr.
+/// Prints an error for a person (message, the next step, then its causes) or, with --json, as `{code, message, hint}`
+/// on stderr.
 fn report(err: &anyhow::Error, json: bool) {
     let api = err.downcast_ref::<casebook_api::Error>();
     if json {
@@ -51,6 +53,9 @@ fn report(err: &anyhow::Error, json: bool) {
     }
     // Error messages quote names from files and bundles: control characters are shown, never obeyed.
     eprintln!("error: {}", output::visible(&err.to_string()));
+    if let Some(h) = api.and_then(|e| e.hint.as_ref()) {
+        eprintln!("hint: {}", output::visible(&hint::words(h)));
+    }
     // Causes add detail only for errors we did not word ourselves.
     if api.is_none() {
         for cause in err.chain().skip(1) {

@@ -29,7 +29,7 @@ pub use rusqlite::Transaction;
 /// What can go wrong in the store, sorted by what a caller does about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the database {path} was written by a newer Casebook (schema version {found}; this one knows up to {known}). Upgrade Casebook, or point --data-dir at another directory; the file was not changed")]
+    #[error("the database {path} was written by a newer Casebook (schema version {found}; this one knows up to {known}). Upgrade Casebook, or use another data directory; the file was not changed")]
     NewerSchema {
         path: PathBuf,
         found: i64,

@@ -35,9 +35,11 @@ import type { EvidenceInput } from "./EvidenceInput";
 import type { EvidenceStatus } from "./EvidenceStatus";
 import type { EvidenceVerdict } from "./EvidenceVerdict";
 import type { EvidenceView } from "./EvidenceView";
+import type { Field } from "./Field";
 import type { FieldChange } from "./FieldChange";
 import type { FileFilter } from "./FileFilter";
 import type { ForgetReport } from "./ForgetReport";
+import type { Hint } from "./Hint";
 import type { ImportSummary } from "./ImportSummary";
 import type { IncidentDetail } from "./IncidentDetail";
 import type { IncidentId } from "./IncidentId";
@@ -94,7 +96,7 @@ import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 import type { VerdictKind } from "./VerdictKind";
 
-export type { AccountChange, AgentState, Allowed, AnswerInput, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, FieldChange, FileFilter, ForgetReport, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
+export type { AccountChange, AgentState, Allowed, AnswerInput, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
 
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {

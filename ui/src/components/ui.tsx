@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import type { ClockState, CommandError, Severity, Status, Tlp } from "../bindings/commands";
 import { clockBadge, SEVERITY_LABEL, TLP_COLOUR, TLP_LABEL } from "../lib/format";
+import { hintWords } from "../lib/hints";
 
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return <span class={`badge sev sev-${severity}`} title={SEVERITY_LABEL[severity]}>{severity.toUpperCase()}</span>;
@@ -38,6 +39,7 @@ export function ErrorNote({ error, retry }: { error: CommandError; retry?: () =>
     <div class="state error" role="alert" data-code={error.code}>
       <strong>{error.code === "forbidden" ? "Not allowed. " : error.code === "not_found" ? "Not found. " : "Something went wrong. "}</strong>
       {error.message}
+      {hintWords(error.hint) && <span class="hint"> {hintWords(error.hint)}</span>}
       {retry && <button class="link" onClick={retry}>Try again</button>}
     </div>
   );

@@ -32,7 +32,7 @@ describe("first run", () => {
 
   it("shows the backend's message when the profile is refused", async () => {
     mockIPC(() => {
-      throw { code: "invalid_input", message: "a name is needed" };
+      throw { code: "invalid_input", message: "a name is needed", hint: null };
     });
     render(<FirstRun dataDir="/data" onDone={() => {}} />);
     fireEvent.click(screen.getByTestId("create-profile"));

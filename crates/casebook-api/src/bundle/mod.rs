@@ -18,7 +18,7 @@ use hashing::HashingReader;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{io, ErrorCode};
-use crate::{Casebook, Error, Result};
+use crate::{Casebook, Error, Hint, Result};
 
 pub mod reader;
 pub use reader::{decode_event, EventLineError};
@@ -188,8 +188,11 @@ impl Casebook {
                 if reader.finish() != b.sha256 {
                     return Err(Error::new(
                         ErrorCode::Integrity,
-                        format!("the stored copy of {} no longer matches its SHA-256; nothing was exported (run `casebook evidence verify`)", b.name),
-                    ));
+                        format!("the stored copy of {} no longer matches its SHA-256; nothing was exported", b.name),
+                    )
+                    .hint(Hint::VerifyEvidence {
+                        incident: detail.row.key.clone(),
+                    }));
                 }
                 done += b.size;
                 progress(done);
@@ -311,7 +314,7 @@ fn trust_devices(
     for typed in fingerprints {
         let wanted = normalize_fingerprint(typed).ok_or_else(|| {
                 Error::invalid(format!(
-                    "`{typed}` is not a device fingerprint (eight groups of four hex digits, as `casebook import` shows them)"
+                    "`{typed}` is not a device fingerprint (eight groups of four hex digits, as shown when a bundle is opened)"
                 ))
             })?;
         let found = events.iter().find_map(|e| match e.payload() {

@@ -3,7 +3,7 @@
 use casebook_api::escalations::Answer;
 use casebook_api::incidents::NewIncident;
 use casebook_api::timeline::EntryInput;
-use casebook_api::ErrorCode;
+use casebook_api::{ErrorCode, Field, Hint};
 use casebook_core::escalation::{ClockState, EscalationState};
 use casebook_core::event::FieldChange;
 use casebook_core::model::{Resolution, Role, Severity, Status, Tier, Tlp};
@@ -217,8 +217,13 @@ fn unknown_keys_and_missing_files_get_plain_errors() {
     let err = cb.incident("INC-ZZZZZZ").unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
     assert!(
-        err.message.contains("casebook incident list"),
-        "the message says how to find what exists: {err}"
+        err.message.contains("INC-ZZZZZZ"),
+        "the message names the key: {err}"
+    );
+    assert_eq!(
+        err.hint,
+        Some(Hint::ListIncidents),
+        "the next step is to look at what exists"
     );
     let err = cb
         .add_evidence(
@@ -234,6 +239,37 @@ fn unknown_keys_and_missing_files_get_plain_errors() {
         "{err}"
     );
     assert!(cb.evidence(&key).unwrap().is_empty());
+}
+
+#[test]
+fn errors_carry_the_next_step_as_a_hint_and_name_no_command() {
+    let (_d, mut cb, _clock, key) = team();
+    let err = cb.escalate(&key, Tier::TWO, None, "  ", "").unwrap_err();
+    assert_eq!(
+        err.hint,
+        Some(Hint::Input {
+            field: Field::Reason,
+            example: "Credential theft confirmed".into()
+        }),
+        "the missing input is named for the front end to ask for: {err}"
+    );
+    let err = cb.sync(&|_| {}).unwrap_err();
+    assert_eq!(err.hint, Some(Hint::JoinTeam), "{err}");
+
+    let fresh = tempfile::tempdir().unwrap();
+    let (mut empty, _) = open(fresh.path(), "2026-11-20T10:00:00Z");
+    let err = empty
+        .new_incident(NewIncident::titled("Phish", Severity::Sev3, Tlp::Green))
+        .unwrap_err();
+    assert_eq!(
+        (err.code, err.hint.clone()),
+        (ErrorCode::NotInitialized, Some(Hint::CreateProfile)),
+        "{err}"
+    );
+    assert!(
+        !err.message.contains("casebook ") && !err.message.contains("--"),
+        "the message names no command: {err}"
+    );
 }
 
 #[test]

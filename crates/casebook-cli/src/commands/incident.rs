@@ -2,11 +2,11 @@
 
 use casebook_api::activity::SeenChanges;
 use casebook_api::incidents::NewIncident;
+use casebook_api::views::{IncidentFilter, IncidentRow};
 use casebook_api::Casebook;
 use casebook_core::event::FieldChange;
 use casebook_core::metrics::human_duration;
 use casebook_core::model::KeyTime;
-use casebook_store::read::{IncidentFilter, IncidentRow};
 
 use super::when;
 use crate::cli::{IncidentCmd, SetArgs};

@@ -17,8 +17,8 @@ pub fn report(
     out: &Out,
 ) -> anyhow::Result<()> {
     let template = match template {
-        Template::Technical => casebook_report::ReportTemplate::Technical,
-        Template::Executive => casebook_report::ReportTemplate::Executive,
+        Template::Technical => casebook_api::report::ReportTemplate::Technical,
+        Template::Executive => casebook_api::report::ReportTemplate::Executive,
     };
     let bar = progress(Some(1), false, "rendering report");
     let r = cb.export_report(key, output, template, key_events, &mut |p| {

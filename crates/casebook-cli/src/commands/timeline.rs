@@ -4,11 +4,11 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 use casebook_api::timeline::EntryInput;
+use casebook_api::timeline_file::{Format, TimelineFile};
+use casebook_api::views::{EntryFilter, EntryView};
 use casebook_api::{Casebook, ErrorCode};
 use casebook_core::event::EntrySource;
 use casebook_core::EntryId;
-use casebook_import::Format;
-use casebook_store::read::{EntryFilter, EntryView};
 
 use crate::cli::{ExportFormat, FileFormat, TimelineCmd};
 use crate::output::{clip, progress, table, time, Out};
@@ -85,22 +85,14 @@ pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
             format,
             kind,
         } => {
-            let format = match format {
-                Some(FileFormat::Csv) => Format::Csv,
-                Some(FileFormat::Jsonl) => Format::Jsonl,
-                None => Format::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
-                    anyhow::anyhow!("cannot tell the format of {} from its name; add --format csv or --format jsonl", file.display())
-                })?,
-            };
-            let f = File::open(&file)
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-            let size = f.metadata().map(|m| m.len()).ok();
-            let bar = progress(size, true, "importing");
-            let reader = bar.wrap_read(f);
-            let label = file
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
+            let format = format.map(|f| match f {
+                FileFormat::Csv => Format::Csv,
+                FileFormat::Jsonl => Format::Jsonl,
+            });
+            let file = TimelineFile::open(&file, format)?;
+            let (format, label) = (file.format, file.label.clone());
+            let bar = progress(file.size, true, "importing");
+            let reader = bar.wrap_read(file);
             let s = cb.import_timeline(&key, reader, format, &label, kind, &mut |_| {})?;
             bar.finish_and_clear();
             out.show(&s, || {
