@@ -88,3 +88,16 @@ fn start_sync(app: &tauri::AppHandle) {
         eprintln!("Casebook: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_plain_cargo_build_serves_the_embedded_interface() {
+        // `cargo build --release` of the workspace, not only `tauri build`, must make an app that opens on its UI
+        // rather than on a development server that is not running.
+        assert!(
+            !tauri::is_dev(),
+            "casebook-desktop was built in Tauri's development mode"
+        );
+    }
+}
