@@ -57,6 +57,7 @@ pub fn generate() -> Result<BTreeMap<String, String>, ExportError> {
     out.push_str("\nexport type { ");
     out.push_str(&types.join(", "));
     out.push_str(" };\n");
+    out.push_str(&closed_sets());
     for s in &sigs {
         out.push('\n');
         for line in s.doc.lines() {
@@ -90,6 +91,42 @@ pub fn generate() -> Result<BTreeMap<String, String>, ExportError> {
     }
     files.insert("commands.ts".into(), out);
     Ok(files)
+}
+
+/// The closed sets the UI lists in full (menus, legends), every value in the core's order, and the names of the
+/// events the shell emits: generated, so the UI never restates them by hand.
+fn closed_sets() -> String {
+    use casebook_core::model::{CustodyAction, EntryKind, Role, TaskStatus};
+    fn set(name: &str, ty: &str, values: impl Iterator<Item = &'static str>) -> String {
+        let quoted: Vec<String> = values.map(|v| format!("\"{v}\"")).collect();
+        format!(
+            "\nexport const {name}: readonly {ty}[] = [{}];\n",
+            quoted.join(", ")
+        )
+    }
+    let mut out = String::new();
+    out.push_str(&set(
+        "ENTRY_KINDS",
+        "EntryKind",
+        EntryKind::ALL.iter().map(|k| k.as_str()),
+    ));
+    out.push_str(&set(
+        "CUSTODY_ACTIONS",
+        "CustodyAction",
+        CustodyAction::ALL.iter().map(|k| k.as_str()),
+    ));
+    out.push_str(&set(
+        "TASK_STATUSES",
+        "TaskStatus",
+        TaskStatus::ALL.iter().map(|k| k.as_str()),
+    ));
+    out.push_str(&set("ROLES", "Role", Role::ALL.iter().map(|k| k.as_str())));
+    out.push_str(&format!(
+        "\n/** The events the shell emits: `progress` carries a Progress, `team` an AgentState. */\nexport const EVENTS = {{ progress: \"{}\", team: \"{}\" }} as const;\n",
+        crate::dto::PROGRESS_EVENT,
+        crate::dto::TEAM_EVENT
+    ));
+    out
 }
 
 /// Every file under `dir`, by its path relative to `dir` with `/` separators.

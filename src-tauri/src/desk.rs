@@ -61,7 +61,7 @@ impl Work {
     pub fn progress(&self, task: &str, done: u64, total: Option<u64>) {
         // A lost progress event only delays a bar; the command's result still arrives.
         let _ = self.app.emit(
-            "progress",
+            crate::dto::PROGRESS_EVENT,
             Progress {
                 task: task.to_string(),
                 done,

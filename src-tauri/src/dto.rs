@@ -34,6 +34,12 @@ impl From<casebook_api::Error> for CommandError {
     }
 }
 
+/// The event that carries a [`Progress`].
+pub const PROGRESS_EVENT: &str = "progress";
+
+/// The event that carries the sync agent's state (`casebook_api::agent::AgentState`).
+pub const TEAM_EVENT: &str = "team";
+
 /// The payload of the `progress` event: how far the long task `task` (named by the UI) has come.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Progress {

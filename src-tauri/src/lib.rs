@@ -70,7 +70,7 @@ fn start_sync(app: &tauri::AppHandle) {
         SyncAgent::start(&dir, AgentConfig::default(), move |event| match event {
             AgentEvent::State(state) => {
                 // A lost event only delays the status bar; the page also asks with `team_state`.
-                let _ = handle.emit("team", state);
+                let _ = handle.emit(dto::TEAM_EVENT, state);
             }
             AgentEvent::Notify(notice) => {
                 // Without a notification service (a bare X server, a test) the notice is simply not shown.

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { listen } from "@tauri-apps/api/event";
 import type { AgentState, Allowed, Me, Progress, Startup } from "./bindings/commands";
+import { EVENTS } from "./bindings/commands";
 import { cmd, toError } from "./api";
 import { AppContext, type AppState, type Notice, type Route, type SyncPanelTab } from "./state";
 import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
@@ -60,7 +61,7 @@ export function App() {
   }, [version]);
 
   useEffect(() => {
-    const un = listen<Progress>("progress", (e) =>
+    const un = listen<Progress>(EVENTS.progress, (e) =>
       setProgress((p) => ({ ...p, [e.payload.task]: { done: e.payload.done, total: e.payload.total } })),
     );
     return () => void un.then((f) => f());
@@ -77,7 +78,7 @@ export function App() {
       generation.current = s.generation;
     };
     cmd.teamState().then(seen, () => {});
-    const un = listen<AgentState>("team", (e) => seen(e.payload));
+    const un = listen<AgentState>(EVENTS.team, (e) => seen(e.payload));
     return () => void un.then((f) => f());
   }, []);
   const syncNow = useCallback(() => {

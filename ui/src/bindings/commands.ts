@@ -98,6 +98,17 @@ import type { VerdictKind } from "./VerdictKind";
 
 export type { AccountChange, AgentState, Allowed, AnswerInput, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
 
+export const ENTRY_KINDS: readonly EntryKind[] = ["detection", "alert", "action", "containment", "communication", "finding", "note", "system"];
+
+export const CUSTODY_ACTIONS: readonly CustodyAction[] = ["collected", "transferred", "analysed", "copied", "exported", "returned", "destroyed"];
+
+export const TASK_STATUSES: readonly TaskStatus[] = ["open", "in-progress", "done", "cancelled"];
+
+export const ROLES: readonly Role[] = ["responder", "lead", "auditor", "admin"];
+
+/** The events the shell emits: `progress` carries a Progress, `team` an AgentState. */
+export const EVENTS = { progress: "progress", team: "team" } as const;
+
 /** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
 export function startup(): Promise<Startup> {
   return invoke("startup");

@@ -2,13 +2,13 @@
 // change is the server's to make (it checks the admin role itself); this screen only asks.
 import { useState } from "preact/hooks";
 import type { Role, TeamAccount, Tier } from "../bindings/commands";
+import { ROLES } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { fmtTime } from "../lib/format";
 
-const ROLES: Role[] = ["responder", "lead", "auditor", "admin"];
 
 export function TeamAdmin() {
   const app = useApp();

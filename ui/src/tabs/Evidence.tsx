@@ -2,13 +2,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { CustodyAction, EvidenceVerdict, EvidenceView, IncidentDetail } from "../bindings/commands";
+import { CUSTODY_ACTIONS } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading, ProgressBar } from "../components/ui";
 import { fmtBytes, fmtTime } from "../lib/format";
 
-const CUSTODY: CustodyAction[] = ["collected", "transferred", "analysed", "copied", "exported", "returned", "destroyed"];
+const CUSTODY = CUSTODY_ACTIONS;
 
 export function Evidence({ d }: { d: IncidentDetail }) {
   const app = useApp();

@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
 import type { IncidentDetail, TaskStatus } from "../bindings/commands";
+import { TASK_STATUSES } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp, useMayEdit } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { fmtTime, parseUtc } from "../lib/format";
 
-const STATUSES: TaskStatus[] = ["open", "in-progress", "done", "cancelled"];
+const STATUSES = TASK_STATUSES;
 
 export function Tasks({ d }: { d: IncidentDetail }) {
   const app = useApp();

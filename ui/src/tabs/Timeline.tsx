@@ -3,6 +3,7 @@
 import { memo } from "preact/compat";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { EntryKind, EntryQuery, EntryView, IncidentDetail } from "../bindings/commands";
+import { ENTRY_KINDS } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp, useMayEdit } from "../state";
 import { Empty, ErrorNote, Modal, ProgressBar } from "../components/ui";
@@ -11,7 +12,7 @@ import { isTyping } from "../lib/keys";
 import { PageCache, pagesFor, visibleRange } from "../lib/virtual";
 import { histogram, sampleOffsets, type Sample } from "../lib/timeline";
 
-const KINDS: EntryKind[] = ["detection", "alert", "action", "containment", "communication", "finding", "note", "system"];
+const KINDS = ENTRY_KINDS;
 const ROW = 30;
 const PAGE = 200;
 
