@@ -72,20 +72,26 @@ pub(crate) async fn begin(client: Object, team: TeamId) -> Result<Box<dyn LogTx>
         .simple_query(&format!(
             "BEGIN ISOLATION LEVEL READ COMMITTED; \
              SELECT pg_advisory_xact_lock({key}); \
-             SELECT coalesce(max(position), 0) FROM events WHERE team = '{team}'",
+             SELECT (SELECT coalesce(max(position), 0) FROM events WHERE team = '{team}'), \
+                    EXISTS (SELECT 1 FROM teams WHERE id = '{team}')",
             key = lock_key(team),
             team = team.0.hyphenated(),
         ))
         .await
         .map_err(database("taking the team's log lock"))?;
-    let head = messages
+    let row = messages
         .iter()
         .filter_map(|m| match m {
             SimpleQueryMessage::Row(row) => Some(row),
             _ => None,
         })
         .next_back()
-        .and_then(|row| row.get(0))
+        .ok_or_else(|| StorageError::Database("reading the log head returned nothing".into()))?;
+    if row.get(1) != Some("t") {
+        return Err(StorageError::NotFound("team".into()));
+    }
+    let head = row
+        .get(0)
         .ok_or_else(|| StorageError::Database("reading the log head returned nothing".into()))?;
     let head: i64 = head
         .parse()

@@ -4,7 +4,6 @@
 //! positions gapless and in commit order; a second connection serves reads concurrently (WAL). Statements are short
 //! (a push of 1,000 events takes milliseconds), so they run on the async worker that holds the lock.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,11 +12,13 @@ use casebook_core::{DeviceId, EventId, IncidentId, UserId};
 use casebook_protocol::TeamId;
 use casebook_server_storage::*;
 use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::{broadcast, Mutex, OwnedMutexGuard};
+use tokio::sync::{broadcast, Mutex};
 use uuid::Uuid;
 
+mod log_tx;
 mod rows;
 
+use log_tx::SqliteTx;
 use rows::*;
 
 const MIGRATIONS: &[&str] = &[include_str!(
@@ -30,7 +31,7 @@ pub struct SqliteStorage {
     grown: broadcast::Sender<TeamId>,
 }
 
-fn db(e: rusqlite::Error) -> StorageError {
+pub(crate) fn db(e: rusqlite::Error) -> StorageError {
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
         if f.code == rusqlite::ErrorCode::ConstraintViolation {
             return StorageError::Conflict(msg.clone().unwrap_or_else(|| "a row".into()));
@@ -276,24 +277,7 @@ impl Storage for SqliteStorage {
 
     async fn begin(&self, team: TeamId) -> Result<Box<dyn LogTx>> {
         let conn = self.writer.clone().lock_owned().await;
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
-        let head: i64 = conn
-            .query_row(
-                "SELECT head FROM teams WHERE id = ?1",
-                [team.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db)?
-            .ok_or_else(|| StorageError::NotFound("team".into()))?;
-        Ok(Box::new(SqliteTx {
-            conn,
-            team: team.to_string(),
-            team_id: team,
-            head: head as u64,
-            open: true,
-            grown: self.grown.clone(),
-        }))
+        Ok(Box::new(SqliteTx::begin(conn, team, self.grown.clone())?))
     }
 
     async fn pull(&self, team: TeamId, after: u64, limit: u32) -> Result<Vec<EventRow>> {
@@ -509,218 +493,6 @@ fn found(n: usize, what: &str) -> Result<()> {
     if n == 0 {
         Err(StorageError::NotFound(what.into()))
     } else {
-        Ok(())
-    }
-}
-
-/// A push in progress: holds the writer connection (and so the write lock) until commit or drop.
-struct SqliteTx {
-    conn: OwnedMutexGuard<Connection>,
-    team: String,
-    team_id: TeamId,
-    head: u64,
-    open: bool,
-    grown: broadcast::Sender<TeamId>,
-}
-
-impl Drop for SqliteTx {
-    fn drop(&mut self) {
-        if self.open {
-            // Dropped without commit (an error, a cancelled request): nothing of it stays.
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
-    }
-}
-
-#[async_trait]
-impl LogTx for SqliteTx {
-    async fn event_hash(&mut self, id: EventId) -> Result<Option<String>> {
-        self.conn
-            .prepare_cached("SELECT hash FROM events WHERE team = ?1 AND id = ?2")
-            .map_err(db)?
-            .query_row([&self.team, &id.to_string()], |r| r.get(0))
-            .optional()
-            .map_err(db)
-    }
-
-    async fn seq_hash(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>> {
-        self.conn
-            .prepare_cached(
-                "SELECT hash FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3",
-            )
-            .map_err(db)?
-            .query_row(params![self.team, device.to_string(), seq as i64], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db)
-    }
-
-    async fn seq_raw(&mut self, device: DeviceId, seq: u64) -> Result<Option<String>> {
-        self.conn
-            .prepare_cached(
-                "SELECT raw FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3",
-            )
-            .map_err(db)?
-            .query_row(params![self.team, device.to_string(), seq as i64], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db)
-    }
-
-    async fn seq_settled(&mut self, device: DeviceId, seq: u64) -> Result<bool> {
-        let n: i64 = self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE team = ?1 AND device = ?2 AND device_seq = ?3)
-                     OR EXISTS (SELECT 1 FROM aside WHERE team = ?1 AND device = ?2 AND device_seq = ?3)",
-            )
-            .map_err(db)?
-            .query_row(params![self.team, device.to_string(), seq as i64], |r| r.get(0))
-            .map_err(db)?;
-        Ok(n != 0)
-    }
-
-    async fn frontier(&mut self, device: DeviceId) -> Result<u64> {
-        let n: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT contiguous FROM frontiers WHERE team = ?1 AND device = ?2")
-            .map_err(db)?
-            .query_row([&self.team, &device.to_string()], |r| r.get(0))
-            .optional()
-            .map_err(db)?;
-        Ok(n.unwrap_or(0) as u64)
-    }
-
-    async fn set_frontier(&mut self, device: DeviceId, contiguous: u64) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO frontiers (team, device, contiguous) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (team, device) DO UPDATE SET contiguous = excluded.contiguous",
-            )
-            .map_err(db)?
-            .execute(params![self.team, device.to_string(), contiguous as i64])
-            .map_err(db)?;
-        Ok(())
-    }
-
-    async fn incident_opened(&mut self, incident: IncidentId) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT 1 FROM incidents WHERE team = ?1 AND id = ?2")
-            .map_err(db)?
-            .query_row([&self.team, &incident.to_string()], |_| Ok(()))
-            .optional()
-            .map_err(db)?
-            .is_some())
-    }
-
-    async fn objects(&mut self, ids: &[Uuid]) -> Result<HashMap<Uuid, Option<IncidentId>>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT incident FROM objects WHERE team = ?1 AND id = ?2")
-            .map_err(db)?;
-        let mut out = HashMap::new();
-        for id in ids {
-            let row: Option<Option<String>> = stmt
-                .query_row([&self.team, &id.to_string()], |r| r.get(0))
-                .optional()
-                .map_err(db)?;
-            if let Some(incident) = row {
-                out.insert(*id, incident.map(|i| parse(&i)).transpose()?);
-            }
-        }
-        Ok(out)
-    }
-
-    async fn append(&mut self, e: &NewEvent) -> Result<u64> {
-        let position = self.head + 1;
-        let incident = e.incident.map(|i| i.to_string());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (team, position, id, incident, author, device, device_seq, hash, raw, received_us)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .map_err(db)?
-            .execute(params![
-                self.team,
-                position as i64,
-                e.id.to_string(),
-                incident,
-                e.author.to_string(),
-                e.device.to_string(),
-                e.device_seq as i64,
-                e.hash,
-                e.raw,
-                e.received_us
-            ])
-            .map_err(db)?;
-        let mut object = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO objects (team, id, incident) VALUES (?1, ?2, ?3)",
-            )
-            .map_err(db)?;
-        for id in &e.objects {
-            object
-                .execute(params![self.team, id.to_string(), incident])
-                .map_err(db)?;
-        }
-        drop(object);
-        if let (true, Some(i)) = (e.opens_incident, &incident) {
-            self.conn
-                .prepare_cached("INSERT OR IGNORE INTO incidents (team, id) VALUES (?1, ?2)")
-                .map_err(db)?
-                .execute([&self.team, i])
-                .map_err(db)?;
-        }
-        if let Some((sha, size)) = &e.blob {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO blobs (team, sha256, size) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(db)?
-                .execute(params![self.team, sha, *size as i64])
-                .map_err(db)?;
-        }
-        self.conn
-            .prepare_cached("UPDATE teams SET head = ?2 WHERE id = ?1")
-            .map_err(db)?
-            .execute(params![self.team, position as i64])
-            .map_err(db)?;
-        self.head = position;
-        Ok(position)
-    }
-
-    async fn set_aside(&mut self, a: &AsideEvent) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO aside (team, id, device, device_seq, hash, raw, reason, code, detail, pushed_by, received_us)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
-            .map_err(db)?
-            .execute(params![
-                self.team,
-                a.id.to_string(),
-                a.device.to_string(),
-                a.device_seq as i64,
-                a.hash,
-                a.raw,
-                a.reason,
-                a.code,
-                a.detail,
-                a.pushed_by.to_string(),
-                a.received_us
-            ])
-            .map_err(db)?;
-        Ok(())
-    }
-
-    async fn commit(mut self: Box<Self>) -> Result<()> {
-        self.conn.execute_batch("COMMIT").map_err(db)?;
-        self.open = false;
-        let _ = self.grown.send(self.team_id);
         Ok(())
     }
 }

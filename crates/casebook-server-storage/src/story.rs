@@ -173,6 +173,12 @@ pub async fn story(s: Arc<dyn Storage>) {
     let incident = IncidentId(id(7));
     let dev = DeviceId(Uuid::now_v7());
     assert_eq!(s.head(acme.id).await.unwrap(), 0);
+    // A push for a team that does not exist is refused, and leaves the writer free for the next one.
+    let missing = TeamId(Uuid::now_v7());
+    assert!(matches!(
+        s.begin(missing).await.err(),
+        Some(StorageError::NotFound(_))
+    ));
     let mut tx = s.begin(acme.id).await.unwrap();
     let mut first = event(dev, 1, Some(incident));
     first.opens_incident = true;
