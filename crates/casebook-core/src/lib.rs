@@ -17,6 +17,7 @@ pub mod model;
 pub mod observable;
 pub mod signing;
 mod string_enum;
+mod wire;
 
 pub use event::{Event, EventBody, Payload};
 pub use hlc::Hlc;
