@@ -22,6 +22,7 @@ pub mod interchange;
 pub mod log;
 mod membership;
 pub mod metrics;
+pub mod paging;
 pub mod records;
 pub mod report;
 pub mod server_trust;
@@ -55,6 +56,8 @@ pub struct Casebook {
     data_dir: PathBuf,
     clock: Arc<dyn Clock>,
     acting_as: Option<UserId>,
+    /// Timeline maps for far jumps, kept while the store is unchanged (see [`paging`]).
+    maps: paging::MapCache,
 }
 
 /// Who is acting, as shown to them.
@@ -101,6 +104,7 @@ impl Casebook {
             data_dir: data_dir.to_path_buf(),
             clock,
             acting_as: None,
+            maps: Default::default(),
         };
         casebook.ensure_device_key()?;
         Ok(casebook)
