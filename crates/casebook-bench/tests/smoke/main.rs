@@ -90,6 +90,12 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     assert_eq!(s.page_len, 100, "the first screen shows a full page");
     positive(s.first_screen.p95_ms, "first screen p95");
+    assert!(s.jumps.all.count > 0, "far jumps were measured");
+    positive(s.jumps.all.p95_ms, "far jump p95");
+    assert_eq!(
+        s.jumps.histogram_total, s.entries,
+        "the histogram counts every entry of the incident"
+    );
 
     let p = f.pdf.as_ref().expect("the PDF phase ran");
     assert_eq!(
