@@ -12,16 +12,16 @@ use casebook_api::interchange::{
     ExportScope, ObservableExport, ObservableFormat, ObservableImport,
 };
 use casebook_api::metrics::{Metrics, ResponseTimes};
-use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::paging::TimelinePage;
+use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::{demo::DemoSummary, Casebook, Me};
 use casebook_core::event::FieldChange;
 use casebook_core::model::{Resolution, TaskStatus, TextField, Tier};
 use casebook_core::{DeviceId, EntryId, EventId};
 use casebook_store::read::{
-    CommentView, EntryView, EvidenceView, Histogram, IncidentDetail, IncidentRow, ObservableView, SearchHit,
-    TaskView, UserView,
+    CommentView, EntryView, EvidenceView, Histogram, IncidentDetail, IncidentRow, ObservableView,
+    SearchHit, TaskView, UserView,
 };
 use chrono::{DateTime, Utc};
 
