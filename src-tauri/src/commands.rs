@@ -12,11 +12,12 @@ use casebook_api::interchange::{
     ExportScope, ObservableExport, ObservableFormat, ObservableImport,
 };
 use casebook_api::metrics::{Metrics, ResponseTimes};
+use casebook_api::paging::TimelinePage;
 use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::views::{
-    CommentView, EntryView, EvidenceView, IncidentDetail, IncidentRow, ObservableView, SearchHit,
-    TaskView, UserView,
+    CommentView, EntryView, EvidenceView, Histogram, IncidentDetail, IncidentRow, ObservableView,
+    SearchHit, TaskView, UserView,
 };
 use casebook_api::{demo::DemoSummary, Casebook, Me};
 use casebook_core::event::FieldChange;
@@ -173,11 +174,12 @@ commands! {
     fn close(key: String, resolution: Resolution, note: String) -> IncidentDetail =
         |cb, _| cb.close(&key, resolution, &note);
 
-    /// A page of the timeline and the number of matching entries.
-    fn entries(key: String, query: EntryQuery) -> EntryPage = |cb, _| {
-        let (total, entries) = cb.entries(&key, &(&query).into(), i64::from(query.offset), i64::from(query.limit))?;
-        Ok(EntryPage { total: i32::try_from(total).unwrap_or(i32::MAX), offset: query.offset, entries })
-    };
+    /// A page of the filtered timeline starting where `at` says, with its position and the number of matching entries.
+    fn timeline_page(key: String, query: EntryQuery, at: PageAt, limit: i32) -> TimelinePage =
+        |cb, _| cb.timeline_page(&key, &(&query).into(), at.into(), limit.into());
+    /// The filtered timeline counted per kind in `buckets` equal stretches of time (the whole case without `range`).
+    fn timeline_histogram(key: String, query: EntryQuery, range: Option<TimeRange>, buckets: i32) -> Histogram =
+        |cb, _| cb.timeline_histogram(&key, &(&query).into(), range.map(|r| (r.from, r.to)), usize::try_from(buckets).unwrap_or(0));
     /// Adds a timeline entry.
     fn add_entry(key: String, input: EntryInput) -> EntryView = |cb, _| cb.add_entry(&key, input.into());
     /// Adds a correction of an entry (the old one stays, superseded).

@@ -4,7 +4,7 @@
 //! Inputs are plain data converted into the API's input types with `From`; no rule lives here (defaults such as
 //! "now" or "the file's name" are the API's).
 
-use casebook_api::views::{EntryFilter, EntryView, IncidentFilter};
+use casebook_api::views::{Cursor, EntryFilter, IncidentFilter};
 use casebook_api::{ErrorCode, Hint};
 use casebook_core::event::EntrySource;
 use casebook_core::model::{
@@ -126,8 +126,6 @@ pub struct EntryQuery {
     #[serde(default)]
     pub hide_superseded: bool,
     pub text: Option<String>,
-    pub offset: i32,
-    pub limit: i32,
 }
 
 impl From<&EntryQuery> for EntryFilter {
@@ -141,12 +139,36 @@ impl From<&EntryQuery> for EntryFilter {
     }
 }
 
-/// A page of the timeline and how many entries match in all.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct EntryPage {
-    pub total: i32,
-    pub offset: i32,
-    pub entries: Vec<EntryView>,
+/// Where a page of the timeline starts.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PageAt {
+    /// At the entry at this position (from 0) of the filtered list.
+    Position(i32),
+    /// At the first entry at or after this instant.
+    Time(DateTime<Utc>),
+    /// Just after this entry.
+    After(Cursor),
+    /// Ending just before this entry.
+    Before(Cursor),
+}
+
+impl From<PageAt> for casebook_api::paging::PageAt {
+    fn from(a: PageAt) -> Self {
+        match a {
+            PageAt::Position(p) => Self::Position(p.into()),
+            PageAt::Time(t) => Self::Time(t),
+            PageAt::After(c) => Self::After(c),
+            PageAt::Before(c) => Self::Before(c),
+        }
+    }
+}
+
+/// A stretch of time `[from, to)`.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TimeRange {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -22,6 +22,7 @@ pub mod interchange;
 pub mod log;
 mod membership;
 pub mod metrics;
+pub mod paging;
 pub mod records;
 pub mod report;
 pub mod server_trust;
@@ -49,8 +50,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 /// API alone, never on the store.
 pub mod views {
     pub use casebook_store::read::{
-        CommentView, CustodyView, EntryFilter, EntryView, EscalationView, EvidenceView,
-        IncidentDetail, IncidentFilter, IncidentRow, ObservableView, SearchHit, TaskView, UserView,
+        Bucket, CommentView, Cursor, CustodyView, EntryFilter, EntryView, EscalationView,
+        EvidenceView, Histogram, IncidentDetail, IncidentFilter, IncidentRow, KindCount,
+        ObservableView, SearchHit, TaskView, UserView,
     };
 }
 pub use error::{Error, ErrorCode, Field, Hint, Result};
@@ -65,6 +67,8 @@ pub struct Casebook {
     data_dir: PathBuf,
     clock: Arc<dyn Clock>,
     acting_as: Option<UserId>,
+    /// Timeline maps for far jumps, kept while the store is unchanged (see [`paging`]).
+    maps: paging::MapCache,
 }
 
 /// Who is acting, as shown to them.
@@ -111,6 +115,7 @@ impl Casebook {
             data_dir: data_dir.to_path_buf(),
             clock,
             acting_as: None,
+            maps: Default::default(),
         };
         casebook.ensure_device_key()?;
         Ok(casebook)

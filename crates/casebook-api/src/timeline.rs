@@ -150,21 +150,6 @@ impl Casebook {
         }
     }
 
-    pub fn entries(
-        &self,
-        key_or_id: &str,
-        filter: &EntryFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<(i64, Vec<EntryView>)> {
-        let id = self.resolve(key_or_id)?;
-        let total = read::entry_count(self.store.conn(), id, filter)?;
-        Ok((
-            total,
-            read::entries(self.store.conn(), id, filter, offset, limit)?,
-        ))
-    }
-
     /// Imports a Timesketch CSV/JSONL timeline in one transaction: every row or none. `progress` gets rows read.
     pub fn import_timeline(
         &mut self,

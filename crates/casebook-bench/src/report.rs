@@ -85,6 +85,13 @@ pub fn checks(f: &Figures) -> Vec<Check> {
             target: "< 50 ms",
             pass: s.first_screen.p95_ms < 50.0,
         });
+        out.push(Check {
+            what: "far jump < 20 ms (timeline of the first screen's incident), p95",
+            value: s.jumps.all.p95_ms,
+            unit: "ms",
+            target: "< 20 ms",
+            pass: s.jumps.all.p95_ms < 20.0,
+        });
     }
     if let Some(q) = &f.search {
         out.push(Check {
@@ -310,6 +317,35 @@ fn first_screen_text(o: &mut String, s: &crate::first_screen::FirstScreenFigures
         o,
         "   Casebook::open before it       p50 {:.2} ms   p95 {:.2} ms",
         s.open.p50_ms, s.open.p95_ms
+    );
+    let j = &s.jumps;
+    let line = |o: &mut String, what: &str, x: &crate::stats::Summary| {
+        let _ = writeln!(
+            o,
+            "   {what:<30} p50 {:.2} ms   p95 {:.2} ms   max {:.2} ms  (x{})",
+            x.p50_ms, x.p95_ms, x.max_ms, x.count
+        );
+    };
+    let _ = writeln!(
+        o,
+        "   far jumps, a page of {} entries through Casebook::timeline_page:",
+        crate::first_screen::JUMP_PAGE
+    );
+    line(o, "to a random position", &j.by_position);
+    line(o, "to a random instant", &j.by_time);
+    line(o, "position, kind filter", &j.by_position_kind);
+    line(o, "instant, kind filter", &j.by_time_kind);
+    line(o, "all far jumps", &j.all);
+    line(o, "first page with kind filter", &j.first_filtered_page);
+    line(o, "baseline: OFFSET walk", &j.offset_walk);
+    let _ = writeln!(
+        o,
+        "   visual timeline histogram ({} buckets, {} entries): p50 {:.2} ms   p95 {:.2} ms   max {:.2} ms",
+        crate::first_screen::BUCKETS,
+        n(j.histogram_total as f64),
+        j.histogram.p50_ms,
+        j.histogram.p95_ms,
+        j.histogram.max_ms
     );
 }
 

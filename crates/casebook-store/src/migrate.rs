@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_trust.sql"),
     include_str!("../../../migrations/sqlite/0004_team.sql"),
     include_str!("../../../migrations/sqlite/0005_seen_marks.sql"),
+    include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
 ];
 
 /// The schema version this build writes.

@@ -4,6 +4,7 @@ import type { AccountChange } from "./AccountChange";
 import type { AgentState } from "./AgentState";
 import type { Allowed } from "./Allowed";
 import type { AnswerInput } from "./AnswerInput";
+import type { Bucket } from "./Bucket";
 import type { CaFilePath } from "./CaFilePath";
 import type { ChangeView } from "./ChangeView";
 import type { CheckResult } from "./CheckResult";
@@ -12,6 +13,7 @@ import type { CommandError } from "./CommandError";
 import type { CommentId } from "./CommentId";
 import type { CommentView } from "./CommentView";
 import type { ConflictKind } from "./ConflictKind";
+import type { Cursor } from "./Cursor";
 import type { CustodyAction } from "./CustodyAction";
 import type { CustodyInput } from "./CustodyInput";
 import type { CustodyView } from "./CustodyView";
@@ -20,7 +22,6 @@ import type { DeviceId } from "./DeviceId";
 import type { EntryId } from "./EntryId";
 import type { EntryInput } from "./EntryInput";
 import type { EntryKind } from "./EntryKind";
-import type { EntryPage } from "./EntryPage";
 import type { EntryQuery } from "./EntryQuery";
 import type { EntryView } from "./EntryView";
 import type { ErrorCode } from "./ErrorCode";
@@ -40,12 +41,14 @@ import type { FieldChange } from "./FieldChange";
 import type { FileFilter } from "./FileFilter";
 import type { ForgetReport } from "./ForgetReport";
 import type { Hint } from "./Hint";
+import type { Histogram } from "./Histogram";
 import type { ImportSummary } from "./ImportSummary";
 import type { IncidentDetail } from "./IncidentDetail";
 import type { IncidentId } from "./IncidentId";
 import type { IncidentQuery } from "./IncidentQuery";
 import type { IncidentRow } from "./IncidentRow";
 import type { KeyTime } from "./KeyTime";
+import type { KindCount } from "./KindCount";
 import type { LogLine } from "./LogLine";
 import type { LoginReport } from "./LoginReport";
 import type { Me } from "./Me";
@@ -60,6 +63,7 @@ import type { ObservableInput } from "./ObservableInput";
 import type { ObservableKind } from "./ObservableKind";
 import type { ObservableView } from "./ObservableView";
 import type { OpenConflict } from "./OpenConflict";
+import type { PageAt } from "./PageAt";
 import type { ProfileInput } from "./ProfileInput";
 import type { Progress } from "./Progress";
 import type { ReportCheck } from "./ReportCheck";
@@ -91,12 +95,14 @@ import type { TeamDevice } from "./TeamDevice";
 import type { TextConflict } from "./TextConflict";
 import type { TextField } from "./TextField";
 import type { Tier } from "./Tier";
+import type { TimeRange } from "./TimeRange";
+import type { TimelinePage } from "./TimelinePage";
 import type { Tlp } from "./Tlp";
 import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 import type { VerdictKind } from "./VerdictKind";
 
-export type { AccountChange, AgentState, Allowed, AnswerInput, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryPage, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, Tlp, UserId, UserView, VerdictKind };
+export type { AccountChange, AgentState, Allowed, AnswerInput, Bucket, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, Cursor, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, Histogram, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, KindCount, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, PageAt, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, TimeRange, TimelinePage, Tlp, UserId, UserView, VerdictKind };
 
 export const ENTRY_KINDS: readonly EntryKind[] = ["detection", "alert", "action", "containment", "communication", "finding", "note", "system"];
 
@@ -199,9 +205,14 @@ export function close(key: string, resolution: Resolution, note: string): Promis
   return invoke("close", { key, resolution, note });
 }
 
-/** A page of the timeline and the number of matching entries. */
-export function entries(key: string, query: EntryQuery): Promise<EntryPage> {
-  return invoke("entries", { key, query });
+/** A page of the filtered timeline starting where `at` says, with its position and the number of matching entries. */
+export function timelinePage(key: string, query: EntryQuery, at: PageAt, limit: number): Promise<TimelinePage> {
+  return invoke("timeline_page", { key, query, at, limit });
+}
+
+/** The filtered timeline counted per kind in `buckets` equal stretches of time (the whole case without `range`). */
+export function timelineHistogram(key: string, query: EntryQuery, range: TimeRange | null, buckets: number): Promise<Histogram> {
+  return invoke("timeline_histogram", { key, query, range, buckets });
 }
 
 /** Adds a timeline entry. */

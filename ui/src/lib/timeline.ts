@@ -1,36 +1,31 @@
-// The visual timeline: entries over time as a histogram stacked by kind, built from evenly spaced samples of the
-// time-ordered list (each sample stands for total/n entries, so the bars' heights follow the real density).
-import type { EntryKind } from "../bindings/commands";
+// The visual timeline: entries over time as a histogram stacked by kind, counted by the backend in one call
+// (`timelineHistogram`) over the same filter as the list; a click on a bar lands the list on the bucket's first entry.
+import type { EntryKind, Histogram } from "../bindings/commands";
 
-export type Sample = { index: number; at: string; kind: EntryKind };
-export type Bin = { from: number; to: number; byKind: Partial<Record<EntryKind, number>>; total: number; firstIndex: number };
+export type Segment = { kind: EntryKind; y: number; height: number };
+export type Bar = { index: number; from: string; to: string; total: number; segments: Segment[] };
 
-/** Offsets of `n` samples spread over a list of `total` rows (all rows when there are few). */
-export function sampleOffsets(total: number, n: number): number[] {
-  if (total <= n) return Array.from({ length: total }, (_, i) => i);
-  return Array.from({ length: n }, (_, i) => Math.floor((i * (total - 1)) / (n - 1)));
+/**
+ * Each bucket as a bar of stacked segments, bottom up in `kinds` order, heights scaled so the fullest bucket fills
+ * `height`; a kind present gets at least `minSegment` so a single entry stays visible.
+ */
+export function bars(h: Histogram, kinds: readonly EntryKind[], height: number, minSegment = 1): Bar[] {
+  const max = Math.max(1, ...h.buckets.map((b) => b.total));
+  return h.buckets.map((b, index) => {
+    let y = height;
+    const segments: Segment[] = [];
+    for (const kind of kinds) {
+      const count = b.by_kind.find((c) => c.kind === kind)?.count ?? 0;
+      if (count === 0) continue;
+      const seg = Math.max(minSegment, (count / max) * height);
+      y -= seg;
+      segments.push({ kind, y, height: seg });
+    }
+    return { index, from: b.from, to: b.to, total: b.total, segments };
+  });
 }
 
-/** Buckets samples into `bins` equal stretches of time; counts are scaled to stand for `total` entries. */
-export function histogram(samples: Sample[], total: number, bins: number): Bin[] {
-  if (samples.length === 0) return [];
-  const times = samples.map((s) => new Date(s.at).getTime());
-  const lo = Math.min(...times);
-  const hi = Math.max(...times);
-  const span = Math.max(1, hi - lo);
-  const weight = total / samples.length;
-  const out: Bin[] = Array.from({ length: bins }, (_, i) => ({
-    from: lo + (span * i) / bins,
-    to: lo + (span * (i + 1)) / bins,
-    byKind: {},
-    total: 0,
-    firstIndex: -1,
-  }));
-  samples.forEach((s, i) => {
-    const b = out[Math.min(bins - 1, Math.floor(((times[i] - lo) / span) * bins))];
-    b.byKind[s.kind] = (b.byKind[s.kind] ?? 0) + weight;
-    b.total += weight;
-    if (b.firstIndex < 0) b.firstIndex = s.index;
-  });
-  return out;
+/** The row to select after landing at `position` of `total` (an instant after every entry lands on the last). */
+export function landingRow(position: number, total: number): number {
+  return Math.max(0, Math.min(position, total - 1));
 }

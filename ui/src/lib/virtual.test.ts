@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PageCache, pagesFor, visibleRange } from "./virtual";
+import { PageCache, pageRequest, pagesFor, visibleRange, withNeighbours } from "./virtual";
 
 describe("windowing", () => {
   it("renders only the rows on screen plus the overscan", () => {
@@ -32,5 +32,24 @@ describe("page cache", () => {
     expect(c.size).toBe(3);
     expect(c.has(9)).toBe(true);
     expect(c.has(0)).toBe(false);
+  });
+});
+
+describe("page requests", () => {
+  const cursor = (row: number) => `c${row}`;
+  it("prefetches one page either side of those on screen, within the list", () => {
+    expect(withNeighbours([3, 4], 2_000, 200)).toEqual([3, 4, 5, 2]);
+    expect(withNeighbours([0], 1_000, 200)).toEqual([0, 1]);
+    expect(withNeighbours([4], 1_000, 200)).toEqual([4, 3]);
+    expect(withNeighbours([], 1_000, 200)).toEqual([]);
+  });
+  it("steps after the page before, or before the page after, and jumps by position otherwise", () => {
+    const c = new PageCache<number>(3, 10);
+    expect(pageRequest(c, 5, cursor)).toEqual({ position: 15 });
+    c.put(4, [12, 13, 14]);
+    expect(pageRequest(c, 5, cursor)).toEqual({ after: "c14" });
+    expect(pageRequest(c, 3, cursor)).toEqual({ before: "c12" });
+    c.put(7, [21, 22]);
+    expect(pageRequest(c, 8, cursor)).toEqual({ position: 24 });
   });
 });

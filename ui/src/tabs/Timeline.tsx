@@ -1,20 +1,23 @@
 // The timeline: quick keyboard entry, filters, Timesketch import with progress, a visual timeline by kind, and a
-// virtualised list that fetches pages through the API's offset/limit (smooth at 100,000 entries).
+// virtualised list that fetches pages through the API's keyset paging (smooth at 100,000 entries).
 import { memo } from "preact/compat";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { EntryKind, EntryQuery, EntryView, IncidentDetail } from "../bindings/commands";
+import type { Cursor, EntryKind, EntryQuery, EntryView, Histogram, IncidentDetail, PageAt } from "../bindings/commands";
 import { ENTRY_KINDS } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp, useMayEdit } from "../state";
 import { Empty, ErrorNote, Modal, ProgressBar } from "../components/ui";
 import { fmtPreciseTime, fmtTime, KIND_COLOUR, parseUtc } from "../lib/format";
 import { isTyping } from "../lib/keys";
-import { PageCache, pagesFor, visibleRange } from "../lib/virtual";
-import { histogram, sampleOffsets, type Sample } from "../lib/timeline";
+import { PageCache, pageRequest, pagesFor, visibleRange, withNeighbours } from "../lib/virtual";
+import { bars, landingRow } from "../lib/timeline";
 
 const KINDS = ENTRY_KINDS;
 const ROW = 30;
 const PAGE = 200;
+const BUCKETS = 80;
+
+const cursorOf = (e: EntryView): Cursor => ({ event_time: e.event_time, id: e.id });
 
 type Filter = { kind: EntryKind | null; text: string; keyOnly: boolean; hideSuperseded: boolean };
 
@@ -35,36 +38,41 @@ export function Timeline({ d }: { d: IncidentDetail }) {
   const filterRef = useRef<HTMLInputElement>(null);
   const cache = useMemo(() => new PageCache<EntryView>(PAGE, 60), [d.key, filter, app.version]);
 
-  const query = useCallback(
-    (offset: number, limit: number): EntryQuery => ({
+  const query = useMemo(
+    (): EntryQuery => ({
       kind: filter.kind,
       key_events_only: filter.keyOnly,
       hide_superseded: filter.hideSuperseded,
       text: filter.text.trim() || null,
-      offset,
-      limit,
     }),
     [filter],
   );
 
-  const load = useCallback(
-    (pages: number[]) => {
-      for (const p of cache.claim(pages)) {
-        cmd.entries(d.key, query(p * PAGE, PAGE)).then(
-          (page) => {
-            cache.put(p, page.entries);
-            setTotal(page.total);
-            setError(null);
-            setTick((t) => t + 1);
-          },
-          (e) => {
-            cache.drop(p);
-            setError(toError(e));
-          },
-        );
-      }
+  const fetchPage = useCallback(
+    (p: number, at: PageAt) => {
+      cmd.timelinePage(d.key, query, at, PAGE).then(
+        (page) => {
+          // A step from a neighbour that lands elsewhere means the list changed under it: ask by position instead.
+          if (!("position" in at) && page.position !== p * PAGE) return fetchPage(p, { position: p * PAGE });
+          cache.put(p, page.entries);
+          setTotal(page.total);
+          setError(null);
+          setTick((t) => t + 1);
+        },
+        (e) => {
+          cache.drop(p);
+          setError(toError(e));
+        },
+      );
     },
     [cache, d.key, query],
+  );
+
+  const load = useCallback(
+    (pages: number[]) => {
+      for (const p of cache.claim(pages)) fetchPage(p, pageRequest(cache, p, cursorOf));
+    },
+    [cache, fetchPage],
   );
 
   // A new filter or a change elsewhere: start again from the first page (debounced for typing in the filter).
@@ -74,7 +82,7 @@ export function Timeline({ d }: { d: IncidentDetail }) {
   }, [cache]);
 
   const range = visibleRange(scrollTop, viewport, ROW, total ?? 0, 15);
-  useEffect(() => load(pagesFor(range, PAGE)), [range.start, range.end, cache]);
+  useEffect(() => load(withNeighbours(pagesFor(range, PAGE), total ?? 0, PAGE)), [range.start, range.end, cache]);
 
   useEffect(() => {
     const el = listRef.current;
@@ -108,6 +116,15 @@ export function Timeline({ d }: { d: IncidentDetail }) {
     if (listRef.current) listRef.current.scrollTop = i * ROW;
     setSel(i);
   }, []);
+  // A bar of the visual timeline: the backend finds the first entry at or after its start and its position.
+  const jumpToTime = useCallback(async (at: string) => {
+    try {
+      const page = await cmd.timelinePage(d.key, query, { time: at }, 1);
+      jump(landingRow(page.position, page.total));
+    } catch (e) {
+      app.fail(toError(e));
+    }
+  }, [d.key, query, jump, app]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -183,7 +200,7 @@ export function Timeline({ d }: { d: IncidentDetail }) {
       </div>
       {importJob && <ProgressBar label="Importing" done={app.progress[importJob]?.done ?? 0} total={app.progress[importJob]?.total ?? null} />}
       {error && <ErrorNote error={error} retry={() => { cache.clear(); load([0]); }} />}
-      {total !== null && total > 0 && <VisualTimeline d={d} total={total} query={query} version={cache} onJump={jump} />}
+      {total !== null && total > 0 && <VisualTimeline d={d} total={total} query={query} version={cache} onJump={jumpToTime} />}
       <div class="entry-head"><span>★</span><span>Event time (UTC)</span><span>Kind</span><span>Summary</span><span>Source</span><span>By</span></div>
       <div class="entry-list" ref={listRef} onScroll={onScroll} data-testid="entry-list" tabIndex={0}>
         {total === 0 ? (
@@ -284,50 +301,31 @@ function CorrectDialog({ d, e, onClose }: { d: IncidentDetail; e: EntryView; onC
 }
 
 const VisualTimeline = memo(function VisualTimeline({ d, total, query, version, onJump }: {
-  d: IncidentDetail; total: number; query: (o: number, l: number) => EntryQuery; version: unknown; onJump: (i: number) => void;
+  d: IncidentDetail; total: number; query: EntryQuery; version: unknown; onJump: (at: string) => void;
 }) {
-  const [samples, setSamples] = useState<Sample[]>([]);
+  const [h, setH] = useState<Histogram | null>(null);
   useEffect(() => {
     let stop = false;
-    (async () => {
-      const out: Sample[] = [];
-      if (total <= 2000) {
-        const page = await cmd.entries(d.key, query(0, total));
-        page.entries.forEach((e, i) => out.push({ index: i, at: e.event_time, kind: e.kind }));
-      } else {
-        for (const i of sampleOffsets(total, 120)) {
-          if (stop) return;
-          const page = await cmd.entries(d.key, query(i, 1));
-          if (page.entries[0]) out.push({ index: i, at: page.entries[0].event_time, kind: page.entries[0].kind });
-        }
-      }
-      if (!stop) setSamples(out);
-    })().catch(() => {});
+    cmd.timelineHistogram(d.key, query, null, BUCKETS).then((r) => { if (!stop) setH(r); }, () => {});
     return () => { stop = true; };
   }, [version, total]);
-  const bins = histogram(samples, total, 80);
-  const max = Math.max(1, ...bins.map((b) => b.total));
   const W = 800;
   const H = 44;
-  const bw = W / Math.max(1, bins.length);
+  const shown = h ? bars(h, KINDS, H - 2) : [];
+  const bw = W / Math.max(1, shown.length);
   return (
     <div class="visual-timeline" data-testid="visual-timeline">
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label="Entries over time, coloured by kind">
-        {bins.map((b, i) => {
-          let y = H;
-          return (KINDS.filter((k) => b.byKind[k]) as EntryKind[]).map((k) => {
-            const h = Math.max(1, ((b.byKind[k] ?? 0) / max) * (H - 2));
-            y -= h;
-            return <rect x={i * bw + 0.5} y={y} width={Math.max(1, bw - 1)} height={h} fill={KIND_COLOUR[k]} onClick={() => b.firstIndex >= 0 && onJump(b.firstIndex)}>
-              <title>{`${fmtTime(new Date(b.from).toISOString())} – ${fmtTime(new Date(b.to).toISOString())}: about ${Math.round(b.total)} entries`}</title>
-            </rect>;
-          });
-        })}
+        {shown.map((b) => b.segments.map((s) => (
+          <rect x={b.index * bw + 0.5} y={s.y + 2} width={Math.max(1, bw - 1)} height={s.height} fill={KIND_COLOUR[s.kind]} onClick={() => onJump(b.from)}>
+            <title>{`${fmtTime(b.from)} – ${fmtTime(b.to)}: ${b.total.toLocaleString("en")} ${b.total === 1 ? "entry" : "entries"}`}</title>
+          </rect>
+        )))}
       </svg>
       <div class="axis muted small">
-        <span>{samples[0] ? fmtTime(samples[0].at) : ""}</span>
+        <span>{h ? fmtTime(h.from) : ""}</span>
         <span class="legend">{KINDS.map((k) => <span><i style={{ background: KIND_COLOUR[k] }} />{k}</span>)}</span>
-        <span>{samples.length ? fmtTime(samples[samples.length - 1].at) : ""}</span>
+        <span>{h ? fmtTime(h.to) : ""}</span>
       </div>
     </div>
   );

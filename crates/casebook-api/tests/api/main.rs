@@ -5,6 +5,7 @@ mod attacks;
 mod erase;
 mod interchange;
 mod merge;
+mod paging;
 mod report;
 mod rules;
 mod team_views;

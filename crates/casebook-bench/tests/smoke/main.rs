@@ -90,6 +90,12 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     assert_eq!(s.page_len, 100, "the first screen shows a full page");
     positive(s.first_screen.p95_ms, "first screen p95");
+    assert!(s.jumps.all.count > 0, "far jumps were measured");
+    positive(s.jumps.all.p95_ms, "far jump p95");
+    assert_eq!(
+        s.jumps.histogram_total, s.entries,
+        "the histogram counts every entry of the incident"
+    );
 
     let p = f.pdf.as_ref().expect("the PDF phase ran");
     assert_eq!(
@@ -164,11 +170,11 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         figures.clone(),
         "2026-11-22T00:00:00Z".into(),
     );
-    // Four store targets, the report's linearity (no 10,000-entry report at tiny sizes), and the sync ones: pull,
-    // no loss per database, server memory.
+    // Four store targets and the far jump, the report's linearity (no 10,000-entry report at tiny sizes), and the
+    // sync ones: pull, no loss per database, server memory.
     assert_eq!(
         report.checks.len(),
-        5 + sync_checks,
+        6 + sync_checks,
         "one check per target measured"
     );
     let text = report::text(&report);
@@ -179,7 +185,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(5 + sync_checks),
+        Some(6 + sync_checks),
         "JSON carries the checks"
     );
 }
@@ -218,7 +224,7 @@ fn only_the_phases_asked_for_run() {
     );
     assert_eq!(
         report.checks.len(),
-        2,
-        "checks only for what ran: import ratio and first screen"
+        3,
+        "checks only for what ran: import ratio, first screen and far jump"
     );
 }

@@ -3,9 +3,10 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+use casebook_api::paging::PageAt;
 use casebook_api::timeline::EntryInput;
 use casebook_api::timeline_file::{Format, TimelineFile};
-use casebook_api::views::{EntryFilter, EntryView};
+use casebook_api::views::{Cursor, EntryFilter, EntryView};
 use casebook_api::{Casebook, ErrorCode};
 use casebook_core::event::EntrySource;
 use casebook_core::EntryId;
@@ -70,9 +71,17 @@ pub fn run(cb: &mut Casebook, c: TimelineCmd, out: &Out) -> anyhow::Result<()> {
                 text: grep,
             };
             if out.json && limit.is_none() {
-                // Every entry, a page at a time: a script never gets part of a case without knowing it.
-                return out.stream_json(|done| {
-                    Ok(cb.entries(&key, &filter, offset + done, JSON_PAGE)?.1)
+                // Every entry, a page at a time: a script never gets part of a case without knowing it. Each page
+                // starts after the last entry written (a keyset step), so the walk never re-reads what it passed.
+                let mut after: Option<Cursor> = None;
+                return out.stream_json(|_| {
+                    let at = match after {
+                        Some(c) => PageAt::After(c),
+                        None => PageAt::Position(offset),
+                    };
+                    let page = cb.timeline_page(&key, &filter, at, JSON_PAGE)?;
+                    after = page.entries.last().map(Cursor::from).or(after);
+                    Ok(page.entries)
                 });
             }
             let (total, entries) =

@@ -4,6 +4,7 @@
 mod activity;
 mod escalations;
 mod incidents;
+mod paging;
 mod records;
 mod search;
 mod timeline;
@@ -11,6 +12,7 @@ mod timeline;
 pub use activity::*;
 pub use escalations::*;
 pub use incidents::*;
+pub use paging::*;
 pub use records::*;
 pub use search::*;
 pub use timeline::*;

@@ -45,10 +45,10 @@ pub struct EntryFilter {
     pub text: Option<String>,
 }
 
-const COLUMNS: &str = "t.id, t.event_time_us, t.time_zone, t.recorded_hlc, t.author, u.name, t.kind, t.summary, t.details,
+pub(super) const COLUMNS: &str = "t.id, t.event_time_us, t.time_zone, t.recorded_hlc, t.author, u.name, t.kind, t.summary, t.details,
     t.source_host, t.source_tool, t.source_file, t.key_event, t.evidence, t.observables, t.attributes, t.supersedes, t.superseded_by";
 
-const WHERE: &str = "t.incident_id = ?1 AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1)
+pub(super) const WHERE: &str = "t.incident_id = ?1 AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1)
     AND (?4 = 0 OR t.superseded_by IS NULL)
     AND (?5 IS NULL OR instr(lower(t.summary), lower(?5)) > 0 OR instr(lower(t.details), lower(?5)) > 0)";
 
@@ -81,7 +81,7 @@ pub fn entries(
     Ok(out)
 }
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> Result<EntryView> {
+pub(super) fn entry_from_row(r: &rusqlite::Row<'_>) -> Result<EntryView> {
     Ok(EntryView {
         id: parse("entry id", &r.get::<_, String>(0)?)?,
         event_time: from_micros(r.get(1)?),
