@@ -30,7 +30,13 @@ pub(crate) struct Mapped {
 }
 
 impl Mapped {
-    pub fn into_alert(self, format: Format, at: crate::Position, raw: &str, digest: String) -> ParsedAlert {
+    pub fn into_alert(
+        self,
+        format: Format,
+        at: crate::Position,
+        raw: &str,
+        digest: String,
+    ) -> ParsedAlert {
         let (source_id, source_id_is_digest) = match self.source_id {
             Some(id) => (id, false),
             None => (digest, true),
@@ -68,7 +74,12 @@ pub(crate) fn wazuh(doc: &Doc) -> Result<Mapped, AlertError> {
         .parse()
         .ok()
         .filter(|l| *l <= 15)
-        .ok_or_else(|| doc.error("rule.level", format!("`{level_text}` is not a Wazuh level (0 to 15)")))?;
+        .ok_or_else(|| {
+            doc.error(
+                "rule.level",
+                format!("`{level_text}` is not a Wazuh level (0 to 15)"),
+            )
+        })?;
     let severity = match level {
         12..=15 => Severity::Sev1,
         8..=11 => Severity::Sev2,
@@ -76,7 +87,9 @@ pub(crate) fn wazuh(doc: &Doc) -> Result<Mapped, AlertError> {
         _ => Severity::Sev4,
     };
     let rule_name = doc.text("rule.description");
-    let user = doc.text("data.dstuser").or_else(|| doc.text("data.srcuser"));
+    let user = doc
+        .text("data.dstuser")
+        .or_else(|| doc.text("data.srcuser"));
     let source_ip = doc.text("data.srcip");
     let destination_ip = doc.text("data.dstip");
     let mut observables = Observables::default();
@@ -92,7 +105,9 @@ pub(crate) fn wazuh(doc: &Doc) -> Result<Mapped, AlertError> {
     Ok(Mapped {
         source_tool: "wazuh".into(),
         source_id: doc.text("id"),
-        title: rule_name.clone().unwrap_or_else(|| format!("Wazuh rule {level_text}")),
+        title: rule_name
+            .clone()
+            .unwrap_or_else(|| format!("Wazuh rule {level_text}")),
         rule_name,
         rule_id: doc.text("rule.id"),
         severity,
@@ -100,7 +115,9 @@ pub(crate) fn wazuh(doc: &Doc) -> Result<Mapped, AlertError> {
         event_time: Some(doc.required_time("timestamp")?),
         raised_time: None,
         description: doc.text("full_log"),
-        host: doc.text("agent.name").or_else(|| doc.text("predecoder.hostname")),
+        host: doc
+            .text("agent.name")
+            .or_else(|| doc.text("predecoder.hostname")),
         user,
         source_port: doc.port("data.srcport")?,
         destination_port: doc.port("data.dstport")?,
@@ -170,7 +187,12 @@ pub(crate) fn elastic(doc: &Doc) -> Result<Mapped, AlertError> {
         raised_time: doc.time("@timestamp")?,
         description: doc
             .text(field("kibana.alert.reason", "signal.reason"))
-            .or_else(|| doc.text(field("kibana.alert.rule.description", "signal.rule.description"))),
+            .or_else(|| {
+                doc.text(field(
+                    "kibana.alert.rule.description",
+                    "signal.rule.description",
+                ))
+            }),
         host: doc.text("host.name").or_else(|| doc.text("host.hostname")),
         user,
         source_port: doc.port("source.port")?,
@@ -188,11 +210,16 @@ pub(crate) fn splunk(doc: &Doc) -> Result<Mapped, AlertError> {
     let event_time = match doc.text("result._time") {
         None => None,
         Some(text) => Some(splunk_time(&text).ok_or_else(|| {
-            doc.error("result._time", format!("`{text}` is neither seconds since 1970 nor a date and time"))
+            doc.error(
+                "result._time",
+                format!("`{text}` is neither seconds since 1970 nor a date and time"),
+            )
         })?),
     };
     let source_ip = doc.text("result.src_ip").or_else(|| doc.text("result.src"));
-    let destination_ip = doc.text("result.dest_ip").or_else(|| doc.text("result.dest"));
+    let destination_ip = doc
+        .text("result.dest_ip")
+        .or_else(|| doc.text("result.dest"));
     let user = doc.text("result.user");
     let mut observables = Observables::default();
     observables.ip(source_ip.clone());
@@ -239,7 +266,9 @@ pub(crate) fn suricata(doc: &Doc) -> Result<Mapped, AlertError> {
     if event_type != "alert" {
         return Err(doc.error(
             "event_type",
-            format!("`{event_type}` is not an alert; keep only the lines with \"event_type\":\"alert\""),
+            format!(
+                "`{event_type}` is not an alert; keep only the lines with \"event_type\":\"alert\""
+            ),
         ));
     }
     let signature = doc.required_text("alert.signature")?;
@@ -249,7 +278,10 @@ pub(crate) fn suricata(doc: &Doc) -> Result<Mapped, AlertError> {
         "2" => Severity::Sev3,
         "3" | "4" => Severity::Sev4,
         other => {
-            return Err(doc.error("alert.severity", format!("`{other}` is not a Suricata priority (1 to 4)")))
+            return Err(doc.error(
+                "alert.severity",
+                format!("`{other}` is not a Suricata priority (1 to 4)"),
+            ))
         }
     };
     let source_ip = doc.text("src_ip");

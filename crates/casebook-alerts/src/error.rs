@@ -54,7 +54,9 @@ pub enum AlertError {
     },
 
     /// Arrays or objects nested past the limit.
-    #[error("{at}: the JSON is nested deeper than {limit} levels; no alert format nests that deep")]
+    #[error(
+        "{at}: the JSON is nested deeper than {limit} levels; no alert format nests that deep"
+    )]
     TooDeep {
         /// Where the document starts.
         at: Position,
@@ -119,9 +121,7 @@ impl AlertError {
             | AlertError::NotAnObject { at, .. }
             | AlertError::UnknownFormat { at, .. }
             | AlertError::Field { at, .. } => Some(*at),
-            AlertError::Read { .. } | AlertError::Empty | AlertError::InputTooLarge { .. } => {
-                None
-            }
+            AlertError::Read { .. } | AlertError::Empty | AlertError::InputTooLarge { .. } => None,
         }
     }
 

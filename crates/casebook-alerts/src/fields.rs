@@ -84,12 +84,11 @@ fn lookup<'a>(object: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
         return Some(value);
     }
     // Try every split of the path at a dot: `a.b.c` is `a` → `b.c`, or `a.b` → `c`.
-    path.match_indices('.').find_map(|(at, _)| {
-        match object.get(&path[..at]) {
+    path.match_indices('.')
+        .find_map(|(at, _)| match object.get(&path[..at]) {
             Some(Value::Object(child)) => lookup(child, &path[at + 1..]),
             _ => None,
-        }
-    })
+        })
 }
 
 fn as_text(value: &Value) -> Option<String> {

@@ -14,12 +14,17 @@ pub(crate) fn generic(doc: &Doc) -> Result<Mapped, AlertError> {
     let title = doc.required_text("title")?;
     let (severity, source_severity) = match doc.text("severity") {
         None => (Severity::Sev3, None),
-        Some(text) => (severity(&text).ok_or_else(|| {
-            doc.error(
-                "severity",
-                format!("`{text}` is not a severity (sev1 to sev4, or critical, high, medium, low)"),
-            )
-        })?, Some(text)),
+        Some(text) => (
+            severity(&text).ok_or_else(|| {
+                doc.error(
+                    "severity",
+                    format!(
+                        "`{text}` is not a severity (sev1 to sev4, or critical, high, medium, low)"
+                    ),
+                )
+            })?,
+            Some(text),
+        ),
     };
     let (rule_name, rule_id) = match doc.get("rule") {
         Some(Value::Object(_)) => (doc.text("rule.name"), doc.text("rule.id")),
@@ -40,7 +45,10 @@ pub(crate) fn generic(doc: &Doc) -> Result<Mapped, AlertError> {
             }
         }
         Some(other) => {
-            return Err(doc.error("observables", format!("expected an array, found {}", type_name(other))))
+            return Err(doc.error(
+                "observables",
+                format!("expected an array, found {}", type_name(other)),
+            ))
         }
     }
     for Observable { kind, value } in typed {
@@ -88,7 +96,11 @@ fn observable(doc: &Doc, i: usize, item: &Value) -> Result<Observable, AlertErro
         Value::Object(object) => {
             let value = match object.get("value") {
                 Some(Value::String(value)) => value.as_str(),
-                _ => return Err(doc.error(&format!("{field}.value"), "expected the value as a string")),
+                _ => {
+                    return Err(
+                        doc.error(&format!("{field}.value"), "expected the value as a string")
+                    )
+                }
             };
             let kind = match object.get("type") {
                 None | Some(Value::Null) => guess_kind(value),
@@ -96,13 +108,19 @@ fn observable(doc: &Doc, i: usize, item: &Value) -> Result<Observable, AlertErro
                     .parse::<ObservableKind>()
                     .map_err(|e| doc.error(&format!("{field}.type"), e.to_string()))?,
                 Some(other) => {
-                    return Err(doc.error(&format!("{field}.type"), format!("expected a string, found {}", type_name(other))))
+                    return Err(doc.error(
+                        &format!("{field}.type"),
+                        format!("expected a string, found {}", type_name(other)),
+                    ))
                 }
             };
             (kind, value)
         }
         other => {
-            return Err(doc.error(&field, format!("expected a string or an object, found {}", type_name(other))))
+            return Err(doc.error(
+                &field,
+                format!("expected a string or an object, found {}", type_name(other)),
+            ))
         }
     };
     let value = normalize(kind, value).map_err(|e| doc.error(&field, e.to_string()))?;

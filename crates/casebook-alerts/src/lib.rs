@@ -123,7 +123,11 @@ impl std::str::FromStr for Format {
         Format::ALL
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("`{s}` is not an alert format; use generic, wazuh, elastic, splunk or suricata"))
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not an alert format; use generic, wazuh, elastic, splunk or suricata"
+                )
+            })
     }
 }
 
@@ -174,7 +178,10 @@ pub struct ParsedAlert {
 ///
 /// # Errors
 /// The first problem found, naming the document and field (see [`AlertError`]).
-pub fn read_alerts(input: impl Read, format: Option<Format>) -> Result<Vec<ParsedAlert>, AlertError> {
+pub fn read_alerts(
+    input: impl Read,
+    format: Option<Format>,
+) -> Result<Vec<ParsedAlert>, AlertError> {
     read_alerts_with(input, format, Limits::default())
 }
 
@@ -200,7 +207,11 @@ pub fn read_alerts_with(
     let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64
+                + 1;
             return Err(AlertError::InvalidUtf8 {
                 at: Position::Line(line),
             });
@@ -245,7 +256,9 @@ fn parse(document: &split::Document, format: Option<Format>) -> Result<ParsedAle
 /// serde_json counts lines from the document's start; for JSON lines, turn that into the input's line.
 fn json_error(document: &split::Document, e: &serde_json::Error) -> AlertError {
     let text = e.to_string();
-    let detail = text.rfind(" at line ").map_or(text.as_str(), |cut| &text[..cut]);
+    let detail = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |cut| &text[..cut]);
     let line = document.line + e.line().saturating_sub(1) as u64;
     match document.at {
         Position::Line(_) => AlertError::Json {
@@ -271,14 +284,18 @@ pub fn detect(object: &Map<String, Value>) -> Result<Format, String> {
     let matches: Vec<Format> = Format::ALL
         .into_iter()
         .filter(|format| match format {
-            Format::Wazuh => doc.get("rule.level").is_some_and(Value::is_number)
-                && doc.get("agent").is_some_and(Value::is_object),
+            Format::Wazuh => {
+                doc.get("rule.level").is_some_and(Value::is_number)
+                    && doc.get("agent").is_some_and(Value::is_object)
+            }
             Format::Elastic => {
                 object.keys().any(|k| k.starts_with("kibana.alert.rule."))
                     || doc.has("kibana.alert.rule.name")
                     || doc.has("signal.rule")
             }
-            Format::Splunk => doc.has("search_name") && doc.get("result").is_some_and(Value::is_object),
+            Format::Splunk => {
+                doc.has("search_name") && doc.get("result").is_some_and(Value::is_object)
+            }
             Format::Suricata => {
                 doc.get("event_type").is_some_and(Value::is_string)
                     && (doc.get("alert").is_some_and(Value::is_object) || doc.has("src_ip"))

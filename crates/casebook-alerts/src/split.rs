@@ -20,7 +20,11 @@ pub(crate) struct Document<'a> {
 
 pub(crate) fn split<'a>(text: &'a str, limits: &Limits) -> Result<Vec<Document<'a>>, AlertError> {
     let bytes = text.as_bytes();
-    let mut cursor = Cursor { bytes, pos: 0, line: 1 };
+    let mut cursor = Cursor {
+        bytes,
+        pos: 0,
+        line: 1,
+    };
     cursor.skip_space();
     if cursor.at_end() {
         return Err(AlertError::Empty);
