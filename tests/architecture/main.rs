@@ -46,6 +46,7 @@ const INWARD: &[(&str, &[&str], &str)] = &[
         "the core is pure: no I/O, no database, no runtime, no UI, no PDF",
     ),
     ("casebook-import", &["rusqlite", "tokio", "tauri", "casebook-store", "casebook-api"], "the importer only parses and writes streams"),
+    ("casebook-alerts", &["rusqlite", "tokio", "tauri", "casebook-store", "casebook-api"], "the alert adapters only parse"),
     (
         "casebook-interchange",
         &["rusqlite", "tokio", "tauri", "casebook-store", "casebook-api", "casebook-import"],
