@@ -46,6 +46,16 @@ pub const IMPORT_KIND: EntryKind = EntryKind::Finding;
 /// few megabytes for sync.
 const IMPORT_CHUNK: usize = 1_000;
 
+/// Batches read but not yet written during an import: enough to keep the writer busy, few enough to bound memory.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// What the reading side of an import hands the writer.
+enum Batch {
+    Entries(Vec<NewEntry>),
+    /// Every row was read and sent: the writer may commit.
+    AllRead,
+}
+
 impl Casebook {
     pub fn add_entry(&mut self, key_or_id: &str, input: EntryInput) -> Result<EntryView> {
         let id = self.editable(key_or_id)?;
@@ -151,6 +161,12 @@ impl Casebook {
     }
 
     /// Imports a Timesketch CSV/JSONL timeline in one transaction: every row or none. `progress` gets rows read.
+    ///
+    /// Two threads share the work: this one reads, parses and maps the rows, a writer thread appends each batch of
+    /// `IMPORT_CHUNK` entries as one event (encoded, hashed, signed, admitted, projected and indexed) in the import's
+    /// transaction. At most `CHUNKS_IN_FLIGHT` batches wait between them, so memory stays bounded whatever the file's
+    /// size. The writer commits only when told every row was read; a bad row, a failed append or a panic on either
+    /// side drops the transaction, so nothing is left behind.
     pub fn import_timeline(
         &mut self,
         key_or_id: &str,
@@ -168,8 +184,7 @@ impl Casebook {
         };
         let rows = casebook_import::read_timeline(input, format).map_err(import_error)?;
         let now = self.now().timestamp_micros();
-        let tx = self.store.write()?;
-        let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
+        let store = &mut self.store;
         let mut summary = ImportSummary {
             incident_key: String::new(),
             entries: 0,
@@ -177,52 +192,38 @@ impl Casebook {
             first: None,
             last: None,
         };
-        let flush = |chunk: &mut Vec<NewEntry>, summary: &mut ImportSummary| -> Result<()> {
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let entries = std::mem::replace(chunk, Vec::with_capacity(IMPORT_CHUNK));
-            append_local(
-                &tx,
-                origin,
-                EventId(Uuid::now_v7()),
-                Some(id),
-                Payload::EntriesImported {
-                    label: label.to_string(),
-                    entries,
-                },
-                now,
-            )?;
-            summary.events += 1;
-            Ok(())
-        };
-        for row in rows {
-            let row = row.map_err(import_error)?;
-            summary.first = Some(
-                summary
-                    .first
-                    .map_or(row.event_time, |f| f.min(row.event_time)),
-            );
-            summary.last = Some(
-                summary
-                    .last
-                    .map_or(row.event_time, |l| l.max(row.event_time)),
-            );
-            chunk.push(imported_entry(row, kind, label));
-            summary.entries += 1;
-            if chunk.len() == IMPORT_CHUNK {
-                flush(&mut chunk, &mut summary)?;
-                progress(summary.entries);
-            }
-        }
-        flush(&mut chunk, &mut summary)?;
-        progress(summary.entries);
-        if summary.entries == 0 {
-            return Err(Error::invalid(
-                "the file has a header but no rows: nothing was imported",
-            ));
-        }
-        tx.commit().map_err(casebook_store::StoreError::from)?;
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, batches) = std::sync::mpsc::sync_channel::<Batch>(CHUNKS_IN_FLIGHT);
+            let writer = scope.spawn(move || -> Result<u64> {
+                let tx = store.write()?;
+                for (events, batch) in (0u64..).zip(batches) {
+                    let Batch::Entries(entries) = batch else {
+                        tx.commit().map_err(casebook_store::StoreError::from)?;
+                        return Ok(events);
+                    };
+                    let payload = Payload::EntriesImported {
+                        label: label.to_string(),
+                        entries,
+                    };
+                    append_local(&tx, origin, EventId(Uuid::now_v7()), Some(id), payload, now)?;
+                }
+                // The reader stopped before the end (a bad row): dropping `tx` rolls every batch back.
+                Ok(0)
+            });
+            let read = read_batches(rows, kind, label, &send, &mut summary, progress);
+            // Whatever happened, the writer learns it from the channel: `AllRead` (sent only after every row) or
+            // the channel closing.
+            drop(send);
+            let written = writer.join().map_err(|_| {
+                Error::new(
+                    ErrorCode::Internal,
+                    "the import's writer stopped unexpectedly: nothing was imported",
+                )
+            })?;
+            // A writer's error explains a reader that stopped early (its batches had nowhere to go), so it comes first.
+            summary.events = written?;
+            read
+        })?;
         summary.incident_key = self.incident_by_id(id)?.row.key;
         Ok(summary)
     }
@@ -244,6 +245,56 @@ impl Casebook {
         })?;
         Ok(n)
     }
+}
+
+/// Reads every row into batches of `IMPORT_CHUNK` entries and sends them, then `AllRead` when there was at least one
+/// row. Returns early, without `AllRead`, at a bad row or when the writer has stopped.
+fn read_batches<R: Read>(
+    rows: casebook_import::Entries<R>,
+    kind: EntryKind,
+    label: &str,
+    send: &std::sync::mpsc::SyncSender<Batch>,
+    summary: &mut ImportSummary,
+    progress: &mut dyn FnMut(u64),
+) -> Result<()> {
+    // A failed send means the writer stopped; its own error is the one to report.
+    let stopped = || {
+        Error::new(
+            ErrorCode::Internal,
+            "the import's writer stopped: nothing was imported",
+        )
+    };
+    let mut chunk = Vec::with_capacity(IMPORT_CHUNK);
+    for row in rows {
+        let row = row.map_err(import_error)?;
+        summary.first = Some(
+            summary
+                .first
+                .map_or(row.event_time, |f| f.min(row.event_time)),
+        );
+        summary.last = Some(
+            summary
+                .last
+                .map_or(row.event_time, |l| l.max(row.event_time)),
+        );
+        chunk.push(imported_entry(row, kind, label));
+        summary.entries += 1;
+        if chunk.len() == IMPORT_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(IMPORT_CHUNK));
+            send.send(Batch::Entries(full)).map_err(|_| stopped())?;
+            progress(summary.entries);
+        }
+    }
+    if !chunk.is_empty() {
+        send.send(Batch::Entries(chunk)).map_err(|_| stopped())?;
+    }
+    progress(summary.entries);
+    if summary.entries == 0 {
+        return Err(Error::invalid(
+            "the file has a header but no rows: nothing was imported",
+        ));
+    }
+    send.send(Batch::AllRead).map_err(|_| stopped())
 }
 
 fn import_error(e: ImportError) -> Error {

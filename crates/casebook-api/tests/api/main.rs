@@ -3,6 +3,7 @@
 
 mod attacks;
 mod erase;
+mod import;
 mod interchange;
 mod merge;
 mod paging;

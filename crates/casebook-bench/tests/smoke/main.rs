@@ -72,12 +72,22 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     assert_eq!(
         i.baseline_rows, TINY.import_rows as i64,
-        "the baseline inserts every row"
+        "the like-for-like baseline writes an entry per row"
+    );
+    assert_eq!(
+        i.baseline_indexed, TINY.import_rows as i64,
+        "the like-for-like baseline indexes every entry, as the import does"
+    );
+    assert_eq!(
+        i.bare_rows, TINY.import_rows as i64,
+        "the bare insert inserts every row"
     );
     for (x, what) in [
         (i.import_rows_per_sec, "import rate"),
-        (i.baseline_rows_per_sec, "baseline rate"),
-        (i.ratio, "ratio"),
+        (i.baseline_rows_per_sec, "like-for-like rate"),
+        (i.ratio, "ratio to the like-for-like baseline"),
+        (i.bare_rows_per_sec, "bare insert rate"),
+        (i.bare_ratio, "ratio to the bare insert"),
         (i.parse_rows_per_sec, "parse rate"),
     ] {
         positive(x, what);

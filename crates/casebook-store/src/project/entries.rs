@@ -4,11 +4,41 @@
 use crate::sql::Cached as _;
 use casebook_core::event::NewEntry;
 use casebook_core::model::TextField;
-use casebook_core::{EventId, UserId};
+use casebook_core::{EventId, Payload, UserId};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::{misrouted, At};
 use crate::sql::micros;
 use crate::Result;
+
+/// Timeline entries, one or a batch, and key-event flags on them.
+pub(super) fn apply(at: &At, p: &Payload) -> Result<()> {
+    let (tx, inc, hlc, id) = (at.tx, &at.incident, &at.hlc, &at.id);
+    let author = at.event.body.author;
+    match p {
+        Payload::EntryAdded(entry) => insert_entry(tx, inc, id, hlc, author, entry),
+        Payload::EntriesImported { entries, .. } => {
+            for entry in entries {
+                insert_entry(tx, inc, id, hlc, author, entry)?;
+            }
+            Ok(())
+        }
+        Payload::EntryKeyEventSet { entry, key_event } => {
+            let entry = entry.to_string();
+            tx.exec_cached(
+                "INSERT OR IGNORE INTO field_claims (entity_id, field, hlc, event_id, value) VALUES (?1, 'key_event', ?2, ?3, ?4)",
+                params![entry, hlc, id, *key_event],
+            )?;
+            tx.exec_cached(
+                "UPDATE timeline_entries SET key_event = ?2, key_event_hlc = ?3 WHERE id = ?1 AND key_event_hlc < ?3
+                 AND incident_id = ?4",
+                params![entry, *key_event, hlc, inc],
+            )?;
+            Ok(())
+        }
+        other => Err(misrouted("timeline entry", other)),
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn add_text_version(

@@ -9,12 +9,67 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::claims::settle_field;
 use super::entries::insert_entry;
+use super::{misrouted, At};
 use crate::sql::parse;
 use crate::Result;
 
+/// A request opens an escalation; any later transition is kept beside it. Either way the escalation is refolded.
+pub(super) fn apply(at: &At, p: &Payload) -> Result<()> {
+    let (tx, e, inc, hlc, id) = (at.tx, at.event, &at.incident, &at.hlc, &at.id);
+    let author = e.body.author.to_string();
+    let escalation = match p {
+        Payload::EscalationRequested {
+            escalation,
+            from_tier,
+            to_tier,
+            assignee,
+            reason,
+            handoff,
+        } => {
+            tx.exec_cached(
+                "INSERT OR IGNORE INTO escalations (id, incident_id, request_event, from_tier, requested_tier, requested_assignee,
+                 to_tier, assignee, state, reason, handoff, requested_by, requested_hlc, clock_start_hlc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6, 'requested', ?7, ?8, ?9, ?10, ?10)",
+                params![
+                    escalation.to_string(),
+                    inc,
+                    id,
+                    from_tier.get(),
+                    to_tier.get(),
+                    assignee.map(|a| a.to_string()),
+                    reason,
+                    handoff,
+                    author,
+                    hlc
+                ],
+            )?;
+            let summary = format!(
+                "Escalation requested: tier {from_tier} → tier {to_tier}. Reason: {reason}"
+            );
+            system_entry(tx, e, inc, summary, handoff.clone())?;
+            escalation
+        }
+        Payload::EscalationAcknowledged { escalation }
+        | Payload::EscalationAccepted { escalation }
+        | Payload::EscalationDeclined { escalation, .. }
+        | Payload::EscalationAssigned { escalation, .. } => {
+            tx.exec_cached(
+                "INSERT OR IGNORE INTO escalation_transitions (event_id, escalation_id, incident_id, hlc, by_user, transition)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, escalation.to_string(), inc, hlc, author, e.payload_json],
+            )?;
+            let (summary, details) = transition_summary(p);
+            system_entry(tx, e, inc, summary, details)?;
+            escalation
+        }
+        other => return Err(misrouted("escalation", other)),
+    };
+    refold_escalation(tx, &escalation.to_string())
+}
+
 /// The system timeline entry's text for an escalation transition. It names no person: names are looked up when
 /// shown, so the text is the same whichever events arrived first.
-pub(super) fn transition_summary(p: &Payload) -> (String, String) {
+fn transition_summary(p: &Payload) -> (String, String) {
     match p {
         Payload::EscalationAcknowledged { .. } => ("Escalation acknowledged".into(), String::new()),
         Payload::EscalationAccepted { .. } => ("Escalation accepted".into(), String::new()),
@@ -34,7 +89,7 @@ pub(super) fn transition_summary(p: &Payload) -> (String, String) {
 }
 
 /// Escalation changes also appear on the incident's timeline, as system entries named after their event.
-pub(super) fn system_entry(
+fn system_entry(
     tx: &Transaction,
     e: &Event,
     incident: &str,
@@ -67,7 +122,7 @@ pub(super) fn system_entry(
 
 /// Recomputes an escalation from its request and every transition recorded for it, in HLC order, and moves the
 /// incident's tier and assignee claims to follow the outcome.
-pub(super) fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
+fn refold_escalation(tx: &Transaction, escalation: &str) -> Result<()> {
     type RequestRow = (String, String, String, String, u8, u8, Option<String>);
     let request: Option<RequestRow> = tx
         .query_row(
