@@ -7,6 +7,7 @@ mod interchange;
 mod merge;
 mod report;
 mod rules;
+mod search;
 mod team_views;
 mod upgrade;
 
