@@ -235,8 +235,9 @@ commands! {
     fn comments(key: String) -> Vec<CommentView> = |cb, _| cb.comments(&key);
     /// Adds a comment (Markdown).
     fn add_comment(key: String, body: String) -> CommentView = |cb, _| cb.add_comment(&key, &body);
-    /// Full-text search over incidents, entries, observables and comments.
-    fn search(query: String, limit: i32) -> Vec<SearchHit> = |cb, _| cb.search(&query, i64::from(limit));
+    /// Full-text search over incidents, entries, observables and comments; in one incident when given.
+    fn search(query: String, incident: Option<String>, limit: i32) -> Vec<SearchHit> =
+        |cb, _| cb.search(&query, incident.as_deref(), i64::from(limit));
 
     /// An incident's escalations with their response clocks.
     fn escalations(key: String) -> Vec<EscalationStatus> = |cb, _| cb.escalations(&key);

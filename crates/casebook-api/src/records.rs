@@ -164,8 +164,14 @@ impl Casebook {
         Ok(read::comments(self.store.conn(), self.resolve(key_or_id)?)?)
     }
 
-    /// Full-text search across every incident.
-    pub fn search(&self, query: &str, limit: i64) -> Result<Vec<SearchHit>> {
+    /// Full-text search across every incident, or inside one (key or id): every word must appear, the last one as
+    /// a prefix, and a host name or other identifier is one word (see `casebook_store::read::fts_query`).
+    pub fn search(
+        &self,
+        query: &str,
+        incident: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<SearchHit>> {
         if query.trim().is_empty() {
             return Err(
                 Error::invalid("give some words to search for").hint(Hint::Input {
@@ -174,6 +180,7 @@ impl Casebook {
                 }),
             );
         }
-        Ok(read::search(self.store.conn(), query, limit)?)
+        let scope = incident.map(|k| self.resolve(k)).transpose()?;
+        Ok(read::search(self.store.conn(), query, scope, limit)?)
     }
 }

@@ -199,6 +199,7 @@ pub fn run(
         Some(
             search::measure(
                 &cases,
+                key.as_deref().unwrap_or_default(),
                 sizes.import_rows,
                 sizes.search_entries,
                 sizes.search_rounds,

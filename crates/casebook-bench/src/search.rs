@@ -1,6 +1,8 @@
 //! Full-text search over a large data directory: the import phase's incident plus more incidents of the same size,
 //! imported through `Casebook::import_timeline`, until the directory holds the asked number of entries; then
-//! `Casebook::search` (limit 20, as the CLI shows) for a mix of query shapes, each timed on its own.
+//! `Casebook::search` (limit 20, as the CLI shows) for a mix of query shapes, each timed on its own. Inside the
+//! import phase's incident, the same search scoped to it (`casebook search --incident`) and the timeline's text
+//! filter (`Casebook::entries` with a text: the first page of 100 and the count, as the app's timeline asks).
 //!
 //! Every query runs once unmeasured first (so the first round's page-cache misses do not count), then `rounds` times.
 
@@ -10,6 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use casebook_core::model::EntryKind;
 use casebook_import::Format;
+use casebook_store::read::EntryFilter;
 use serde::Serialize;
 
 use crate::corpus::TimelineWriter;
@@ -35,6 +38,19 @@ pub const QUERIES: &[(&str, &str)] = &[
     ("prefix", "mimi"),
 ];
 
+/// Queries inside the import phase's incident: through the search scoped to it, and as the timeline's text filter.
+pub const SCOPED_QUERIES: &[(&str, &str)] = &[
+    ("rare", "mimikatz"),
+    ("common", "logon"),
+    ("two words", "failed logon"),
+    ("two words", "powershell EncodedCommand"),
+    ("prefix", "WKS-FIN-01"),
+    ("prefix", "power"),
+];
+
+/// Entries on the timeline's first page, as the app asks for them.
+pub const FILTER_PAGE: i64 = 100;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryFigures {
     pub shape: &'static str,
@@ -59,12 +75,21 @@ pub struct SearchFigures {
     /// Every measured query of every shape.
     pub overall: Summary,
     pub queries: Vec<QueryFigures>,
+    /// Entries of the incident the scoped queries run in.
+    pub scoped_entries: i64,
+    /// [`SCOPED_QUERIES`] through `Casebook::search` scoped to one incident.
+    pub scoped_overall: Summary,
+    pub scoped: Vec<QueryFigures>,
+    /// [`SCOPED_QUERIES`] as the timeline's text filter: the first page and the count (`hits` is the count).
+    pub filter_overall: Summary,
+    pub filter: Vec<QueryFigures>,
 }
 
-/// Grows `dir` (holding `have` entries in one incident) to `total` entries in incidents of `have` entries each, then
-/// measures the query mix.
+/// Grows `dir` (holding `have` entries in the incident `key`) to `total` entries in incidents of `have` entries each,
+/// then measures the query mix, and the scoped queries inside `key`.
 pub fn measure(
     dir: &Path,
+    key: &str,
     have: usize,
     total: usize,
     rounds: usize,
@@ -78,11 +103,11 @@ pub fn measure(
     let mut incidents = 1;
     while have + built < total {
         let rows = per_incident.min(total - have - built);
-        let key = crate::new_incident(&mut cb, &format!("Search corpus part {}", incidents + 1))?;
+        let part = crate::new_incident(&mut cb, &format!("Search corpus part {}", incidents + 1))?;
         let jsonl = TimelineWriter::new(100 + incidents as u64).jsonl(rows);
         let done = built as u64;
         cb.import_timeline(
-            &key,
+            &part,
             &jsonl[..],
             Format::Jsonl,
             "plaso",
@@ -104,28 +129,31 @@ pub fn measure(
     drop(cb);
 
     let cb = casebook_api::Casebook::open(dir).context("reopening the data directory")?;
-    for (_, q) in QUERIES {
-        cb.search(q, LIMIT).context("warming up")?;
-    }
-    let bar = progress.bar((rounds * QUERIES.len()) as u64, "search queries");
-    let mut per_query = vec![Samples::default(); QUERIES.len()];
-    let mut hits = vec![0; QUERIES.len()];
-    for _ in 0..rounds {
-        for (i, (_, q)) in QUERIES.iter().enumerate() {
-            let started = Instant::now();
-            let found = cb
-                .search(q, LIMIT)
-                .with_context(|| format!("searching for {q}"))?;
-            per_query[i].push(started.elapsed());
-            hits[i] = found.len();
-            bar.inc(1);
-        }
-    }
-    bar.finish_and_clear();
-    let mut overall = Samples::default();
-    for s in &per_query {
-        overall.extend(s);
-    }
+    let everywhere = |q: &str| -> Result<usize> { Ok(cb.search(q, None, LIMIT)?.len()) };
+    let (overall, queries) = time_queries(QUERIES, rounds, "search queries", progress, everywhere)?;
+    let scoped_entries = cb.entries(key, &EntryFilter::default(), 0, 0)?.0;
+    let inside = |q: &str| -> Result<usize> { Ok(cb.search(q, Some(key), LIMIT)?.len()) };
+    let (scoped_overall, scoped) = time_queries(
+        SCOPED_QUERIES,
+        rounds,
+        "searches in one incident",
+        progress,
+        inside,
+    )?;
+    let filtered = |q: &str| -> Result<usize> {
+        let filter = EntryFilter {
+            text: Some(q.to_string()),
+            ..EntryFilter::default()
+        };
+        Ok(cb.entries(key, &filter, 0, FILTER_PAGE)?.0 as usize)
+    };
+    let (filter_overall, filter) = time_queries(
+        SCOPED_QUERIES,
+        rounds,
+        "timeline text filter",
+        progress,
+        filtered,
+    )?;
     Ok(SearchFigures {
         entries,
         incidents,
@@ -134,16 +162,52 @@ pub fn measure(
         build_rows_per_sec: built as f64 / build.as_secs_f64().max(f64::MIN_POSITIVE),
         database_bytes: std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0),
         rounds,
-        overall: overall.summary(),
-        queries: QUERIES
-            .iter()
-            .zip(per_query.iter().zip(hits))
-            .map(|((shape, query), (samples, hits))| QueryFigures {
-                shape,
-                query,
-                hits,
-                latency: samples.summary(),
-            })
-            .collect(),
+        overall,
+        queries,
+        scoped_entries,
+        scoped_overall,
+        scoped,
+        filter_overall,
+        filter,
     })
+}
+
+/// Runs each query once unmeasured, then `rounds` times; `run` answers how many hits a query gave.
+fn time_queries(
+    queries: &'static [(&'static str, &'static str)],
+    rounds: usize,
+    label: &'static str,
+    progress: Progress,
+    run: impl Fn(&str) -> Result<usize>,
+) -> Result<(Summary, Vec<QueryFigures>)> {
+    for (_, q) in queries {
+        run(q).with_context(|| format!("warming up {q}"))?;
+    }
+    let bar = progress.bar((rounds * queries.len()) as u64, label);
+    let mut per_query = vec![Samples::default(); queries.len()];
+    let mut hits = vec![0; queries.len()];
+    for _ in 0..rounds {
+        for (i, (_, q)) in queries.iter().enumerate() {
+            let started = Instant::now();
+            hits[i] = run(q).with_context(|| format!("{label}: {q}"))?;
+            per_query[i].push(started.elapsed());
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    let mut overall = Samples::default();
+    for s in &per_query {
+        overall.extend(s);
+    }
+    let figures = queries
+        .iter()
+        .zip(per_query.iter().zip(hits))
+        .map(|((shape, query), (samples, hits))| QueryFigures {
+            shape,
+            query,
+            hits,
+            latency: samples.summary(),
+        })
+        .collect();
+    Ok((overall.summary(), figures))
 }

@@ -131,9 +131,16 @@ pub enum Command {
     ///
     /// Example: casebook attention --json
     Attention,
-    /// Full-text search across incidents, timelines, observables and comments.
+    /// Full-text search across incidents, timelines, observables and comments: every word must appear, the last one
+    /// as a prefix (end the query with a space or a quote for the whole word). Host names and other identifiers
+    /// joined by - . _ or @ are one word: WKS-FIN-01 finds WKS-FIN-01 and WKS-FIN-010 to WKS-FIN-019.
+    ///
+    /// Example: casebook search "failed logon" --incident INC-7K3QF2
     Search {
         query: String,
+        /// Only this incident's incident text, entries, observables and comments (key or id).
+        #[arg(long, value_name = "KEY")]
+        incident: Option<String>,
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
@@ -378,7 +385,7 @@ pub enum TimelineCmd {
         /// Hide entries replaced by a correction.
         #[arg(long)]
         hide_superseded: bool,
-        /// Only entries whose text contains this.
+        /// Only entries with these words (the last one a prefix), as `casebook search` matches them.
         #[arg(long)]
         grep: Option<String>,
         #[arg(long, default_value_t = 0)]

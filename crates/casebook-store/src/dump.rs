@@ -27,7 +27,10 @@ const TABLES: &[(&str, &str)] = &[
     ("escalation_transitions", "SELECT * FROM escalation_transitions ORDER BY event_id"),
     ("device_keys", "SELECT * FROM device_keys ORDER BY device, user_id"),
     ("scope_conflicts", "SELECT * FROM scope_conflicts ORDER BY event_id"),
-    ("search_index", "SELECT doc_kind, doc_id, incident_id, body FROM search_index ORDER BY doc_kind, doc_id"),
+    (
+        "search_index",
+        "SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_index ORDER BY doc_kind, doc_id",
+    ),
     (
         "incident_search",
         "SELECT i.id, s.key, s.body FROM incident_search s JOIN incidents i ON i.rowid = s.rowid ORDER BY i.id",

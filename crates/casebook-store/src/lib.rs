@@ -8,6 +8,7 @@ pub mod append;
 pub mod arrival;
 pub mod blobs;
 pub mod dump;
+mod fts;
 mod migrate;
 pub mod private_dir;
 pub mod project;

@@ -13,8 +13,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_trust.sql"),
     include_str!("../../../migrations/sqlite/0004_team.sql"),
     include_str!("../../../migrations/sqlite/0005_seen_marks.sql"),
+    include_str!("../../../migrations/sqlite/0006_search_tokens.sql"),
     include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
 ];
+
+/// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
+type CarryOver = fn(&Connection) -> Result<()>;
+
+/// Migrations whose new columns are computed by the store, not in SQL: run right after the file of that number.
+const CARRIED_OVER: &[(usize, CarryOver)] = &[(6, crate::fts::carry_over_0005)];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -34,8 +41,11 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
     // Read again under the lock: another process may have migrated while we waited.
     let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for sql in MIGRATIONS.iter().skip(found.max(0) as usize) {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         tx.execute_batch(sql)?;
+        for (_, step) in CARRIED_OVER.iter().filter(|(n, _)| *n == index + 1) {
+            step(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

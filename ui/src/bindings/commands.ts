@@ -300,9 +300,9 @@ export function addComment(key: string, body: string): Promise<CommentView> {
   return invoke("add_comment", { key, body });
 }
 
-/** Full-text search over incidents, entries, observables and comments. */
-export function search(query: string, limit: number): Promise<Array<SearchHit>> {
-  return invoke("search", { query, limit });
+/** Full-text search over incidents, entries, observables and comments; in one incident when given. */
+export function search(query: string, incident: string | null, limit: number): Promise<Array<SearchHit>> {
+  return invoke("search", { query, incident, limit });
 }
 
 /** An incident's escalations with their response clocks. */

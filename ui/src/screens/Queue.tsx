@@ -41,7 +41,7 @@ export function Queue() {
   useEffect(() => {
     if (!text.trim()) return setMatchIds(null);
     const t = setTimeout(
-      () => cmd.search(text, 1000).then((h) => setMatchIds(new Set(h.map((x) => x.incident_id))), app.fail),
+      () => cmd.search(text, null, 1000).then((h) => setMatchIds(new Set(h.map((x) => x.incident_id))), app.fail),
       150,
     );
     return () => clearTimeout(t);

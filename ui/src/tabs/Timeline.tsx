@@ -185,7 +185,7 @@ export function Timeline({ d }: { d: IncidentDetail }) {
           <option value="">Every kind</option>
           {KINDS.map((k) => <option value={k}>{k}</option>)}
         </select>
-        <input ref={filterRef} type="search" placeholder="Filter text (f)" value={filter.text} data-testid="timeline-filter"
+        <input ref={filterRef} type="search" placeholder="Filter: words or word prefixes (f)" value={filter.text} data-testid="timeline-filter"
           onInput={(e) => setFilter({ ...filter, text: e.currentTarget.value })} />
         <label class="check"><input type="checkbox" checked={filter.keyOnly} onChange={(e) => setFilter({ ...filter, keyOnly: e.currentTarget.checked })} /> Key events only</label>
         <label class="check"><input type="checkbox" checked={filter.hideSuperseded} onChange={(e) => setFilter({ ...filter, hideSuperseded: e.currentTarget.checked })} /> Hide corrected</label>

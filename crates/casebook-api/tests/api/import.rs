@@ -54,7 +54,7 @@ fn entry_count(cb: &Casebook, key: &str) -> i64 {
 
 fn hits(cb: &Casebook, q: &str) -> Vec<(String, String)> {
     let mut hits: Vec<_> = cb
-        .search(q, 50)
+        .search(q, None, 50)
         .unwrap()
         .into_iter()
         .map(|h| (h.kind, h.id))

@@ -9,6 +9,7 @@ mod merge;
 mod paging;
 mod report;
 mod rules;
+mod search;
 mod team_views;
 mod upgrade;
 

@@ -142,6 +142,30 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         q.queries.iter().any(|x| x.hits > 0),
         "common words of the corpus must be found"
     );
+    assert_eq!(
+        q.scoped_entries, 300,
+        "scoped queries run in the import phase's incident"
+    );
+    for (what, figures, overall) in [
+        ("search inside one incident", &q.scoped, &q.scoped_overall),
+        ("timeline text filter", &q.filter, &q.filter_overall),
+    ] {
+        assert_eq!(
+            overall.count,
+            casebook_bench::search::SCOPED_QUERIES.len(),
+            "one round of every {what} query"
+        );
+        positive(overall.p95_ms, what);
+        assert!(
+            figures.iter().any(|x| x.hits > 0),
+            "{what}: common words of the incident must be found"
+        );
+    }
+    let logon = q.filter.iter().find(|x| x.query == "logon").unwrap().hits;
+    assert!(
+        logon > 0 && logon < 300,
+        "the filter counts the incident's own entries with the word, not the whole directory's: {logon}"
+    );
 
     let sync = f.sync.as_ref().expect("the sync phase ran");
     let p = &sync.pull;
@@ -180,11 +204,11 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         figures.clone(),
         "2026-11-22T00:00:00Z".into(),
     );
-    // Four store targets and the far jump, the report's linearity (no 10,000-entry report at tiny sizes), and the
-    // sync ones: pull, no loss per database, server memory.
+    // Four store targets, the far jump, two more for searching inside one incident, the report's linearity (no
+    // 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database, server memory.
     assert_eq!(
         report.checks.len(),
-        6 + sync_checks,
+        8 + sync_checks,
         "one check per target measured"
     );
     let text = report::text(&report);
@@ -195,7 +219,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(6 + sync_checks),
+        Some(8 + sync_checks),
         "JSON carries the checks"
     );
 }

@@ -55,7 +55,11 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
         } => escalation::request(cb, &key, to_tier, to.as_deref(), &reason, &handoff, out),
         Command::Escalation(c) => escalation::run(cb, c, out),
         Command::Attention => escalation::attention(cb, out),
-        Command::Search { query, limit } => search::search(cb, &query, limit, out),
+        Command::Search {
+            query,
+            incident,
+            limit,
+        } => search::search(cb, &query, incident.as_deref(), limit, out),
         Command::Metrics => metrics::metrics(cb, out),
         Command::Log(c) => log::log(cb, c, out),
         Command::Rebuild => log::rebuild(cb, out),

@@ -4,8 +4,14 @@ use casebook_api::Casebook;
 
 use crate::output::{clip, table, Out};
 
-pub fn search(cb: &Casebook, query: &str, limit: i64, out: &Out) -> anyhow::Result<()> {
-    let hits = cb.search(query, limit)?;
+pub fn search(
+    cb: &Casebook,
+    query: &str,
+    incident: Option<&str>,
+    limit: i64,
+    out: &Out,
+) -> anyhow::Result<()> {
+    let hits = cb.search(query, incident, limit)?;
     out.show(&hits, || {
         if hits.is_empty() {
             return format!("No matches for `{query}`.");

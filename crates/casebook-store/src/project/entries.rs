@@ -157,11 +157,7 @@ pub(super) fn index_doc(
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO search_index (doc_kind, doc_id, incident_id, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![kind, id, incident, body])?;
-    Ok(())
+    crate::fts::index_doc(tx, kind, id, incident, body)
 }
 
 /// Rewrites an incident's own search row (key, title, texts, tags, category) after any of them changed.

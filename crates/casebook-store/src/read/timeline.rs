@@ -41,16 +41,17 @@ pub struct EntryFilter {
     pub key_events_only: bool,
     /// Hide entries a correction has replaced.
     pub hide_superseded: bool,
-    /// Case-insensitive substring of the summary or details.
+    /// Words the entry must hold, the last one a prefix, looked up in the full-text index as `search` does.
     pub text: Option<String>,
 }
 
 pub(super) const COLUMNS: &str = "t.id, t.event_time_us, t.time_zone, t.recorded_hlc, t.author, u.name, t.kind, t.summary, t.details,
     t.source_host, t.source_tool, t.source_file, t.key_event, t.evidence, t.observables, t.attributes, t.supersedes, t.superseded_by";
 
-pub(super) const WHERE: &str = "t.incident_id = ?1 AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1)
+pub(super) const WHERE: &str =
+    "t.incident_id = ?1 AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1)
     AND (?4 = 0 OR t.superseded_by IS NULL)
-    AND (?5 IS NULL OR instr(lower(t.summary), lower(?5)) > 0 OR instr(lower(t.details), lower(?5)) > 0)";
+    AND (?5 IS NULL OR t.id IN (SELECT doc_id FROM search_index WHERE search_index MATCH ?5))";
 
 /// A page of entries in event-time order.
 pub fn entries(
@@ -70,7 +71,7 @@ pub fn entries(
         filter.kind.map(|k| k.as_str()),
         filter.key_events_only,
         filter.hide_superseded,
-        filter.text,
+        super::entry_text_match(incident, filter.text.as_deref()),
         limit,
         offset
     ])?;
@@ -142,7 +143,7 @@ pub fn entry_count(conn: &Connection, incident: IncidentId, filter: &EntryFilter
             filter.kind.map(|k| k.as_str()),
             filter.key_events_only,
             filter.hide_superseded,
-            filter.text
+            super::entry_text_match(incident, filter.text.as_deref())
         ],
         |r| r.get(0),
     )?)

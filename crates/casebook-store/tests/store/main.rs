@@ -3,6 +3,7 @@
 
 mod convergence;
 mod search;
+mod search_scope;
 
 use casebook_core::signing::DeviceKey;
 use casebook_core::{DeviceId, Event, UserId};

@@ -81,7 +81,7 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
     );
     crate::arrive(&mut store, &[opened, imported]);
 
-    let hits = search(store.conn(), "logon", 10).unwrap();
+    let hits = search(store.conn(), "logon", None, 10).unwrap();
     assert_eq!(
         hits.len(),
         10,
@@ -95,7 +95,7 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
             "a common word ranks only its newest {RANK_WINDOW} matches, got entry {n:#x}"
         );
     }
-    let needle = search(store.conn(), "logon needle", 10).unwrap();
+    let needle = search(store.conn(), "logon needle", None, 10).unwrap();
     assert_eq!(
         needle.len(),
         1,
@@ -107,7 +107,7 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
         needle[0].snippet
     );
     assert!(
-        search(store.conn(), "\"unbalanced AND (", 5).is_ok(),
+        search(store.conn(), "\"unbalanced AND (", None, 5).is_ok(),
         "any typed input is a valid query"
     );
 }
