@@ -24,7 +24,9 @@ pub const BUNDLE_FORMAT: &str = "casebook-report-bundle/1";
 pub const BUNDLE_FILE_NAME: &str = "casebook-report-bundle.json";
 
 /// Version of this crate, recorded in every report; an exact re-render is only possible with the same version.
-pub const RENDERER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The suffix counts changes of the PDF bytes within one crate version: "+r2" is the batched renderer, so a report
+/// made by the earlier one is told apart (only partly checked) instead of being reported as modified.
+pub const RENDERER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r2");
 
 /// The JSON document attached to every report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
