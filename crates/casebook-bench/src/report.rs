@@ -181,6 +181,21 @@ fn pdf_checks(pdf: &crate::pdf::PdfFigures) -> Vec<Check> {
             });
         }
     }
+    // Issue 13: pages are drawn in batches, so memory must not grow with the whole document.
+    if let Some(mb) = pdf
+        .runs
+        .iter()
+        .find(|r| r.entries == 50_000)
+        .and_then(|r| r.peak_mb)
+    {
+        out.push(Check {
+            what: "PDF report, 50,000 entries, peak memory",
+            value: mb,
+            unit: "MB",
+            target: "< 200 MB",
+            pass: mb < 200.0,
+        });
+    }
     out.push(Check {
         what: "PDF report cost per added entry, largest / smallest sizes",
         value: pdf.linearity,

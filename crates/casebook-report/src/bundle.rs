@@ -24,7 +24,9 @@ pub const BUNDLE_FORMAT: &str = "casebook-report-bundle/1";
 pub const BUNDLE_FILE_NAME: &str = "casebook-report-bundle.json";
 
 /// Version of this crate, recorded in every report; an exact re-render is only possible with the same version.
-pub const RENDERER_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The suffix counts changes of the PDF bytes within one crate version: "+r2" is the batched renderer, so a report
+/// made by the earlier one is told apart (only partly checked) instead of being reported as modified.
+pub const RENDERER_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+r2");
 
 /// The JSON document attached to every report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,7 +141,44 @@ pub fn build_bundle(
 
 /// The exact bytes attached to the PDF: canonical JSON of the envelope.
 pub fn bundle_bytes(bundle: &ReportBundle) -> Result<Vec<u8>, ReportError> {
-    let value = serde_json::to_value(bundle).map_err(ReportError::Serialize)?;
+    envelope_bytes(&Envelope {
+        format: &bundle.format,
+        renderer_version: &bundle.renderer_version,
+        template: bundle.template,
+        key_events_only: bundle.key_events_only,
+        exported_at: bundle.exported_at,
+        content_digest: &bundle.content_digest,
+        case: &bundle.case,
+    })
+}
+
+/// [`ReportBundle`] borrowing its case: serialises to the same JSON, so an export does not copy the case (at 50,000
+/// entries, tens of megabytes).
+#[derive(Serialize)]
+pub(crate) struct Envelope<'a> {
+    pub(crate) format: &'a str,
+    pub(crate) renderer_version: &'a str,
+    pub(crate) template: ReportTemplate,
+    pub(crate) key_events_only: bool,
+    pub(crate) exported_at: DateTime<Utc>,
+    pub(crate) content_digest: &'a str,
+    pub(crate) case: &'a ReportCase,
+}
+
+impl Envelope<'_> {
+    /// The render settings recorded in the envelope.
+    pub(crate) fn options(&self) -> ReportOptions {
+        ReportOptions {
+            template: self.template,
+            key_events_only: self.key_events_only,
+            exported_at: self.exported_at,
+        }
+    }
+}
+
+/// Canonical JSON of an envelope.
+pub(crate) fn envelope_bytes(envelope: &Envelope<'_>) -> Result<Vec<u8>, ReportError> {
+    let value = serde_json::to_value(envelope).map_err(ReportError::Serialize)?;
     Ok(canonical_json(&value).into_bytes())
 }
 

@@ -77,7 +77,7 @@ impl FontProgram {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             FontProgram::Regular => 0,
             FontProgram::Bold => 1,

@@ -6,8 +6,9 @@
 //!    ([`bundle`]) has a SHA-256, the *content digest*, printed on the cover and every footer.
 //! 2. **Layout** ([`layout`]): pages of positioned text, boxes and rules, with text wrapped by the real glyph widths of
 //!    the embedded fonts. No PDF involved, so it is snapshot-tested as text.
-//! 3. **Rendering** (`render`, `pdf_file`): printpdf draws the layout; lopdf then attaches the bundle, records the
-//!    digests and strips printpdf's PDF/X marker.
+//! 3. **Rendering** (`render`, `pdf_file`): each page's content stream is written from the layout and compressed at
+//!    once, fonts are subset once by printpdf; lopdf then attaches the bundle, records the digests and strips
+//!    printpdf's PDF/X marker.
 //!
 //! Rendering is deterministic: the same case, options and crate version give the same bytes. [`verify`] relies on
 //! that: it re-renders the report from the attached bundle and compares byte for byte, so any edit of a page shows.
@@ -100,9 +101,18 @@ pub(crate) fn render_with_version(
     renderer_version: &str,
     progress: &mut dyn FnMut(ReportProgress),
 ) -> Result<RenderedReport, ReportError> {
-    let bundle = bundle::build_bundle(case, options, renderer_version)?;
-    let bytes = bundle::bundle_bytes(&bundle)?;
-    render_bundle(&bundle, &bytes, None, progress)
+    let content_digest = bundle::content_digest(case)?;
+    let envelope = bundle::Envelope {
+        format: bundle::BUNDLE_FORMAT,
+        renderer_version,
+        template: options.template,
+        key_events_only: options.key_events_only,
+        exported_at: options.exported_at,
+        content_digest: &content_digest,
+        case,
+    };
+    let bytes = bundle::envelope_bytes(&envelope)?;
+    render_envelope(&envelope, &bytes, None, progress)
 }
 
 /// Renders from an already-built bundle and its exact canonical bytes. With `max_pages`, a layout longer than that
@@ -113,10 +123,28 @@ pub(crate) fn render_bundle(
     max_pages: Option<usize>,
     progress: &mut dyn FnMut(ReportProgress),
 ) -> Result<RenderedReport, ReportError> {
+    let envelope = bundle::Envelope {
+        format: &bundle.format,
+        renderer_version: &bundle.renderer_version,
+        template: bundle.template,
+        key_events_only: bundle.key_events_only,
+        exported_at: bundle.exported_at,
+        content_digest: &bundle.content_digest,
+        case: &bundle.case,
+    };
+    render_envelope(&envelope, bundle_bytes, max_pages, progress)
+}
+
+fn render_envelope(
+    bundle: &bundle::Envelope<'_>,
+    bundle_bytes: &[u8],
+    max_pages: Option<usize>,
+    progress: &mut dyn FnMut(ReportProgress),
+) -> Result<RenderedReport, ReportError> {
     let fonts = FontSet::get()?;
-    let case = &bundle.case;
+    let case = bundle.case;
     let options = bundle.options();
-    let layout = layout::layout_report(case, &options, &bundle.content_digest, progress)?;
+    let layout = layout::layout_report(case, &options, bundle.content_digest, progress)?;
     if let Some(limit) = max_pages.filter(|limit| layout.pages.len() > *limit) {
         return Err(ReportError::TooManyPages {
             pages: layout.pages.len(),
@@ -142,25 +170,18 @@ pub(crate) fn render_bundle(
             format!("content-digest:sha256:{}", bundle.content_digest),
         ],
         producer: format!("casebook-report {}", bundle.renderer_version),
-        identifier: bundle.content_digest.clone(),
+        identifier: bundle.content_digest.to_string(),
         created_unix: options.exported_at.timestamp(),
     };
-    let doc = render::draw_document(&layout, fonts, &info, progress);
+    let page_count = layout.pages.len();
+    let lopdf_doc = render::draw_document(layout, fonts, &info, progress)?;
     progress(ReportProgress {
         stage: ReportStage::Writing,
         done: 0,
         total: 1,
     });
-    let mut warnings = Vec::new();
-    let save_options = printpdf::PdfSaveOptions {
-        optimize: false,
-        subset_fonts: true,
-        secure: true,
-        image_optimization: None,
-    };
-    let lopdf_doc = doc.to_lopdf_document(&save_options, &mut warnings);
     let pdf_date = options.exported_at.format("D:%Y%m%d%H%M%SZ").to_string();
-    let pdf = pdf_file::finish(lopdf_doc, bundle_bytes, &bundle.content_digest, &pdf_date)?;
+    let pdf = pdf_file::finish(lopdf_doc, bundle_bytes, bundle.content_digest, &pdf_date)?;
     progress(ReportProgress {
         stage: ReportStage::Writing,
         done: 1,
@@ -168,7 +189,7 @@ pub(crate) fn render_bundle(
     });
     Ok(RenderedReport {
         pdf,
-        content_digest: bundle.content_digest.clone(),
-        page_count: layout.pages.len(),
+        content_digest: bundle.content_digest.to_string(),
+        page_count,
     })
 }

@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod fixture;
+mod large_report;
 mod layout_snapshots;
 mod pdf_tools;
 mod tools;
