@@ -308,8 +308,9 @@ fn import_error(e: ImportError) -> Error {
 }
 
 /// Maps a Timesketch row to an entry: the message is the summary, plaso's usual columns fill the source, every
-/// other column stays as an attribute (`timestamp_desc` included, so an export writes it back).
-fn imported_entry(row: ImportedEntry, kind: EntryKind, label: &str) -> NewEntry {
+/// other column stays as an attribute (`timestamp_desc` included, so an export writes it back). Public so that the
+/// benchmark's like-for-like baseline maps rows exactly as the import does.
+pub fn imported_entry(row: ImportedEntry, kind: EntryKind, label: &str) -> NewEntry {
     let mut attributes = row.attributes;
     let take =
         |attrs: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| -> Option<String> {

@@ -20,12 +20,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use casebook_api::Clock as _;
-use casebook_core::event::{EntrySource, NewEntry};
+use casebook_core::event::NewEntry;
 use casebook_core::model::EntryKind;
 use casebook_core::signing::DeviceKey;
-use casebook_core::{
-    DeviceId, EntryId, Event, EventBody, EventId, Hlc, IncidentId, Payload, UserId,
-};
+use casebook_core::{DeviceId, Event, EventBody, EventId, Hlc, IncidentId, Payload, UserId};
 use casebook_import::Format;
 use casebook_store::Store;
 use rusqlite::{params, Transaction};
@@ -74,40 +72,12 @@ pub fn run(
     let mut chunk = Vec::with_capacity(CHUNK);
     for row in casebook_import::read_timeline(jsonl, Format::Jsonl)? {
         let row = row.context("parsing the generated timeline")?;
-        let mut attributes = row.attributes;
-        let take = |attrs: &serde_json::Map<String, serde_json::Value>, keys: &[&str]| {
-            keys.iter().find_map(|k| {
-                attrs
-                    .get(*k)
-                    .and_then(|v| v.as_str())
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            })
-        };
-        let source = EntrySource {
-            host: take(&attributes, &["hostname", "computer_name", "host"]),
-            tool: take(&attributes, &["parser", "source_long", "data_type"])
-                .or_else(|| Some(label.to_string())),
-            file: take(&attributes, &["filename", "display_name", "source_file"]),
-        };
-        attributes.insert(
-            "timestamp_desc".into(),
-            serde_json::Value::String(row.timestamp_desc),
-        );
-        chunk.push(NewEntry {
-            entry: EntryId(Uuid::now_v7()),
-            event_time: row.event_time,
-            time_zone: row.time_zone,
-            kind: EntryKind::Finding,
-            summary: row.message,
-            details: String::new(),
-            source,
-            key_event: false,
-            evidence: vec![],
-            observables: vec![],
-            attributes,
-            supersedes: None,
-        });
+        // The import's own row mapping: the baseline saves only the import's rules, never its parsing.
+        chunk.push(casebook_api::timeline::imported_entry(
+            row,
+            EntryKind::Finding,
+            label,
+        ));
         if chunk.len() == CHUNK {
             chain.write(&tx, std::mem::take(&mut chunk), label)?;
             bar.set_position(chain.seq * CHUNK as u64);
