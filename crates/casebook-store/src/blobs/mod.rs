@@ -1,4 +1,5 @@
-//! The evidence blob store: files addressed by their SHA-256 under `<data dir>/blobs/sha256/ab/abcd…`.
+//! The evidence blob store: files addressed by their SHA-256 under `<data dir>/blobs/sha256/ab/abcd…`, or, in an
+//! encrypted store, sealed (see [`sealed`]) under `<data dir>/blobs/sealed/xy/xyz…`, named by a keyed hash of it.
 //!
 //! A file is copied by streaming (fixed memory, whatever its size) into a temporary file that its writer holds an
 //! exclusive lock on, hashed on the way, synced, then linked into place, still locked, and stays locked until the
@@ -8,10 +9,22 @@
 //! survives, and a blob another process is adding, or has just committed, is never touched.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+mod convert;
+pub mod sealed;
+
+pub use convert::{SealProgress, SealReport};
+pub use sealed::BlobKey;
+use sealed::{SealReader, SealWriter};
+
+/// Where plain blobs live, named by their SHA-256.
+const PLAIN_DIR: &str = "sha256";
+/// Where sealed blobs live, named by [`BlobKey::name_of`].
+const SEALED_DIR: &str = "sealed";
 
 /// A blob-store failure, with the path involved.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +55,8 @@ impl BlobError {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Set for an encrypted store: every blob written is sealed with it.
+    key: Option<BlobKey>,
 }
 
 /// A blob in place, locked until dropped: drop it only after the event that references it has committed.
@@ -59,8 +74,10 @@ pub struct PendingBlob {
     pub size: u64,
     tmp: PathBuf,
     file: Option<File>,
-    /// `blobs/sha256`, under which the blob's prefix directory goes.
+    /// `blobs/sha256` or `blobs/sealed`, under which the blob's prefix directory goes.
     dir: PathBuf,
+    /// Its file name there.
+    name: String,
 }
 
 impl PendingBlob {
@@ -70,9 +87,9 @@ impl PendingBlob {
             .file
             .take()
             .expect("a pending blob is placed at most once");
-        let prefix = self.sha256.get(..2).unwrap_or("00");
+        let prefix = self.name.get(..2).unwrap_or("00");
         let parent = self.dir.join(prefix);
-        let dest = parent.join(&self.sha256);
+        let dest = parent.join(&self.name);
         fs::create_dir_all(&parent)
             .map_err(BlobError::at("cannot create the blob directory", &parent))?;
         let lock = place(&self.tmp, &dest, file)?;
@@ -102,9 +119,11 @@ impl Drop for PendingBlob {
 pub struct Incoming {
     sha256: String,
     tmp: PathBuf,
-    file: File,
+    sink: Sink,
     received: u64,
     dir: PathBuf,
+    name: String,
+    key: Option<BlobKey>,
 }
 
 impl Incoming {
@@ -124,23 +143,30 @@ impl Incoming {
         self,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Result<StagedBlob, String>, BlobError> {
-        self.file
-            .sync_all()
+        let file = self
+            .sink
+            .finish(&self.sha256)
+            .map_err(BlobError::at("cannot write the received file", &self.tmp))?;
+        file.sync_all()
             .map_err(BlobError::at("cannot sync the received file", &self.tmp))?;
         let reader = File::open(&self.tmp)
             .map_err(BlobError::at("cannot read the received file", &self.tmp))?;
-        let actual = hash_reader(reader, progress)
-            .map_err(BlobError::at("cannot read the received file", &self.tmp))?;
+        let actual = match &self.key {
+            None => hash_reader(reader, progress),
+            Some(key) => SealReader::new(reader, key).and_then(|r| hash_reader(r, progress)),
+        }
+        .map_err(BlobError::at("cannot read the received file", &self.tmp))?;
         if actual != self.sha256 {
-            self.discard();
+            let _ = fs::remove_file(&self.tmp);
             return Ok(Err(actual));
         }
         let pending = PendingBlob {
             sha256: self.sha256,
             size: self.received,
             tmp: self.tmp,
-            file: Some(self.file),
+            file: Some(file),
             dir: self.dir,
+            name: self.name,
         };
         pending.place().map(Ok)
     }
@@ -148,13 +174,81 @@ impl Incoming {
 
 impl Write for Incoming {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
+        let n = self.sink.write(buf)?;
         self.received += n as u64;
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        match &mut self.sink {
+            Sink::Plain(f) => f.flush(),
+            // A sealed chunk is written whole once full; what is held waits for more bytes or `finish`.
+            Sink::Sealed(_) => Ok(()),
+        }
+    }
+}
+
+/// Where a copy's bytes go: straight to the file, or sealed chunk by chunk.
+enum Sink {
+    Plain(File),
+    Sealed(Box<SealWriter<File>>),
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sink::Plain(_) => "Sink::Plain",
+            Sink::Sealed(_) => "Sink::Sealed",
+        })
+    }
+}
+
+impl Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(f) => f.write(buf),
+            Sink::Sealed(w) => w.write_all(buf).map(|()| buf.len()),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Plain(f) => f.write_all(buf),
+            Sink::Sealed(w) => w.write_all(buf),
+        }
+    }
+
+    /// Ends the stream (a sealed one records `sha256` in its header) and gives the file back, not yet synced.
+    fn finish(self, sha256: &str) -> io::Result<File> {
+        match self {
+            Sink::Plain(f) => Ok(f),
+            Sink::Sealed(w) => w.finish(sha256),
+        }
+    }
+}
+
+/// A stored blob's plaintext, read as a stream (decrypted and authenticated chunk by chunk in an encrypted store).
+pub enum BlobReader {
+    Plain(File),
+    Sealed(Box<SealReader<File>>),
+}
+
+impl BlobReader {
+    /// Moves to plaintext byte `offset` (to resume an upload).
+    pub fn seek_plain(&mut self, offset: u64) -> io::Result<()> {
+        match self {
+            BlobReader::Plain(f) => f.seek(SeekFrom::Start(offset)).map(|_| ()),
+            BlobReader::Sealed(r) => r.seek_plain(offset),
+        }
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            BlobReader::Plain(f) => f.read(buf),
+            BlobReader::Sealed(r) => r.read(buf),
+        }
     }
 }
 
@@ -164,6 +258,8 @@ pub enum BlobCheck {
     Matches,
     Differs { actual: String },
     Missing,
+    /// An encrypted blob that does not decrypt (altered, cut short, or sealed with another key): why.
+    Damaged { reason: String },
 }
 
 const CHUNK: usize = 1 << 20;
@@ -171,23 +267,95 @@ const CHUNK: usize = 1 << 20;
 impl BlobStore {
     /// Opens (creating) the store under `root`.
     pub fn open(root: &Path) -> Result<BlobStore, BlobError> {
-        for dir in [root.join("tmp"), root.join("sha256")] {
+        Self::open_with(root, None)
+    }
+
+    /// Opens (creating) an encrypted store under `root`: every blob added is sealed with `key` (the data
+    /// directory's data key). Plain blobs left by an unfinished [`BlobStore::seal_plain_blobs`] are still read.
+    pub fn open_encrypted(root: &Path, key: [u8; 32]) -> Result<BlobStore, BlobError> {
+        Self::open_with(root, Some(BlobKey::new(key)))
+    }
+
+    fn open_with(root: &Path, key: Option<BlobKey>) -> Result<BlobStore, BlobError> {
+        let blobs = if key.is_some() { SEALED_DIR } else { PLAIN_DIR };
+        for dir in [root.join("tmp"), root.join(blobs)] {
             crate::private_dir::create_private_dir(&dir, "")
                 .map_err(BlobError::at("cannot create the blob directory", &dir))?;
         }
         Ok(BlobStore {
             root: root.to_path_buf(),
+            key,
         })
     }
 
-    /// Where the blob with this hash lives.
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    fn blob_dir(&self) -> PathBuf {
+        self.root.join(if self.key.is_some() { SEALED_DIR } else { PLAIN_DIR })
+    }
+
+    /// The file name of the blob with this hash.
+    fn name_of(&self, sha256: &str) -> String {
+        match &self.key {
+            Some(key) => key.name_of(sha256),
+            None => sha256.to_string(),
+        }
+    }
+
+    /// Where the blob with this hash lives (sealed, in an encrypted store).
     pub fn path_of(&self, sha256: &str) -> PathBuf {
+        let name = self.name_of(sha256);
+        let prefix = name.get(..2).unwrap_or("00");
+        self.blob_dir().join(prefix).join(&name)
+    }
+
+    /// Where a plain blob with this hash lives.
+    fn plain_path(&self, sha256: &str) -> PathBuf {
         let prefix = sha256.get(..2).unwrap_or("00");
-        self.root.join("sha256").join(prefix).join(sha256)
+        self.root.join(PLAIN_DIR).join(prefix).join(sha256)
     }
 
     pub fn contains(&self, sha256: &str) -> bool {
-        self.path_of(sha256).is_file()
+        self.path_of(sha256).is_file() || (self.key.is_some() && self.plain_path(sha256).is_file())
+    }
+
+    /// Opens the blob's plaintext as a stream, or `None` when it is not here. An encrypted blob must decrypt with
+    /// this store's key and record this hash; each chunk is authenticated as it is read, so a reader that reaches
+    /// the end has read exactly what was sealed.
+    pub fn open_blob(&self, sha256: &str) -> Result<Option<BlobReader>, BlobError> {
+        let path = self.path_of(sha256);
+        let reader = self
+            .open_raw(sha256)
+            .map_err(BlobError::at("cannot open the stored evidence", &path))?;
+        if let Some(BlobReader::Sealed(r)) = &reader {
+            if r.sha256() != sha256 {
+                return Err(BlobError {
+                    what: "the stored evidence file holds another file's contents",
+                    path,
+                    source: io::Error::from(io::ErrorKind::InvalidData),
+                });
+            }
+        }
+        Ok(reader)
+    }
+
+    /// The blob's plaintext stream, without checking what its header says it holds.
+    fn open_raw(&self, sha256: &str) -> io::Result<Option<BlobReader>> {
+        let opened = |path: PathBuf| match File::open(path) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        };
+        let Some(key) = &self.key else {
+            return Ok(opened(self.path_of(sha256))?.map(BlobReader::Plain));
+        };
+        match opened(self.path_of(sha256))? {
+            Some(f) => Ok(Some(BlobReader::Sealed(Box::new(SealReader::new(f, key)?)))),
+            // A conversion cut short leaves this one plain until it is run again.
+            None => Ok(opened(self.plain_path(sha256))?.map(BlobReader::Plain)),
+        }
     }
 
     /// Copies `source` into the store, hashing as it goes; `progress` gets the bytes copied so far.
@@ -204,20 +372,41 @@ impl BlobStore {
     /// and a [`PendingBlob`] dropped unplaced leaves nothing behind.
     pub fn write_temp(
         &self,
+        source: impl Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<PendingBlob, BlobError> {
+        self.write_temp_as(source, None, progress)
+    }
+
+    /// [`BlobStore::write_temp`], filed under `claimed` rather than the hash the bytes have when given (a plain
+    /// blob being sealed keeps its name, so a file changed on disk is still reported as changed).
+    fn write_temp_as(
+        &self,
         mut source: impl Read,
+        claimed: Option<&str>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<PendingBlob, BlobError> {
         let tmp = self
             .root
             .join("tmp")
             .join(format!("{}.part", uuid::Uuid::now_v7().simple()));
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)
             .map_err(BlobError::at("cannot create a temporary file", &tmp))?;
         file.lock()
             .map_err(BlobError::at("cannot lock the temporary file", &tmp))?;
+        let mut sink = match &self.key {
+            None => Sink::Plain(file),
+            Some(key) => match SealWriter::create(file, key, None) {
+                Ok(w) => Sink::Sealed(Box::new(w)),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(BlobError::at("cannot write the evidence copy", &tmp)(e));
+                }
+            },
+        };
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; CHUNK];
         let mut size = 0u64;
@@ -236,33 +425,43 @@ impl BlobStore {
                     }
                 };
                 hasher.update(&buf[..n]);
-                file.write_all(&buf[..n])
+                sink.write_all(&buf[..n])
                     .map_err(BlobError::at("cannot write the evidence copy", &tmp))?;
                 size += n as u64;
                 progress(size);
             }
         })();
+        let sha256 = claimed.map_or_else(|| hex::encode(hasher.finalize()), str::to_string);
         let synced = copied.and_then(|()| {
+            let file = sink
+                .finish(&sha256)
+                .map_err(BlobError::at("cannot write the evidence copy", &tmp))?;
             file.sync_all()
-                .map_err(BlobError::at("cannot sync the evidence copy", &tmp))
+                .map_err(BlobError::at("cannot sync the evidence copy", &tmp))?;
+            Ok(file)
         });
-        if let Err(e) = synced {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
+        let file = match synced {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
         Ok(PendingBlob {
-            sha256: hex::encode(hasher.finalize()),
+            name: self.name_of(&sha256),
+            sha256,
             size,
             tmp,
             file: Some(file),
-            dir: self.root.join("sha256"),
+            dir: self.blob_dir(),
         })
     }
 
     /// Opens (or resumes) the transfer of the blob that must hash to `sha256`. Another process receiving the same
     /// file holds its lock: that is `WouldBlock`, try again later.
     pub fn receive(&self, sha256: &str) -> Result<Incoming, BlobError> {
-        let tmp = self.root.join("tmp").join(format!("{sha256}.incoming"));
+        let name = self.name_of(sha256);
+        let tmp = self.root.join("tmp").join(format!("{name}.incoming"));
         if sha256.len() != 64
             || !sha256
                 .bytes()
@@ -276,7 +475,9 @@ impl BlobStore {
         }
         let file = OpenOptions::new()
             .create(true)
-            .append(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
             .open(&tmp)
             .map_err(BlobError::at("cannot create a temporary file", &tmp))?;
         file.try_lock().map_err(|e| BlobError {
@@ -287,16 +488,19 @@ impl BlobStore {
                 fs::TryLockError::Error(e) => e,
             },
         })?;
-        let received = file
-            .metadata()
-            .map_err(BlobError::at("cannot read the temporary file", &tmp))?
-            .len();
+        let (sink, received) = match &self.key {
+            None => resume_plain(file),
+            Some(key) => resume_sealed(file, key, sha256),
+        }
+        .map_err(BlobError::at("cannot read the temporary file", &tmp))?;
         Ok(Incoming {
             sha256: sha256.to_string(),
             tmp,
-            file,
+            sink,
             received,
-            dir: self.root.join("sha256"),
+            dir: self.blob_dir(),
+            name,
+            key: self.key.clone(),
         })
     }
 
@@ -307,23 +511,23 @@ impl BlobStore {
         progress: &mut dyn FnMut(u64),
     ) -> Result<BlobCheck, BlobError> {
         let path = self.path_of(sha256);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BlobCheck::Missing),
+        let hashed = self
+            .open_raw(sha256)
+            .and_then(|r| r.map(|r| hash_reader(r, progress)).transpose());
+        Ok(match hashed {
+            Ok(None) => BlobCheck::Missing,
+            Ok(Some(actual)) if actual == sha256 => BlobCheck::Matches,
+            Ok(Some(actual)) => BlobCheck::Differs { actual },
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => BlobCheck::Damaged {
+                reason: e.to_string(),
+            },
             Err(e) => {
                 return Err(BlobError {
-                    what: "cannot open the stored evidence",
+                    what: "cannot read the stored evidence",
                     path,
                     source: e,
                 })
             }
-        };
-        let actual = hash_reader(file, progress)
-            .map_err(BlobError::at("cannot read the stored evidence", &path))?;
-        Ok(if actual == sha256 {
-            BlobCheck::Matches
-        } else {
-            BlobCheck::Differs { actual }
         })
     }
 
@@ -340,38 +544,35 @@ impl BlobStore {
         {
             removed += usize::from(remove_if_unlocked(&entry.path(), &|| true));
         }
-        let blobs = self.root.join("sha256");
-        for prefix in fs::read_dir(&blobs)
-            .map_err(BlobError::at("cannot list", &blobs))?
-            .flatten()
-        {
-            let Ok(files) = fs::read_dir(prefix.path()) else {
-                continue;
-            };
-            for f in files.flatten() {
-                let name = f.file_name().to_string_lossy().to_string();
-                removed += usize::from(remove_if_unlocked(&f.path(), &|| !referenced(&name)));
-            }
+        let blobs = self.blob_dir();
+        fs::read_dir(&blobs).map_err(BlobError::at("cannot list", &blobs))?;
+        for path in blob_files(&blobs) {
+            // A sealed file that does not open with this key is not known to be an orphan, so it stays.
+            let orphan = || self.sha_of_file(&path).is_some_and(|sha| !referenced(&sha));
+            removed += usize::from(remove_if_unlocked(&path, &orphan));
         }
         Ok(removed)
     }
 
-    /// Every blob hash present.
+    /// Every blob hash present (in an encrypted store, as its sealed header records it).
     pub fn list(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Ok(prefixes) = fs::read_dir(self.root.join("sha256")) {
-            for p in prefixes.flatten() {
-                if let Ok(files) = fs::read_dir(p.path()) {
-                    out.extend(
-                        files
-                            .flatten()
-                            .map(|f| f.file_name().to_string_lossy().to_string()),
-                    );
-                }
-            }
-        }
+        let mut out: Vec<String> = blob_files(&self.blob_dir())
+            .iter()
+            .filter_map(|p| self.sha_of_file(p))
+            .collect();
         out.sort();
         out
+    }
+
+    /// The SHA-256 a stored file holds: its name, or what its sealed header records.
+    fn sha_of_file(&self, path: &Path) -> Option<String> {
+        match &self.key {
+            None => Some(path.file_name()?.to_string_lossy().to_string()),
+            Some(key) => {
+                let mut f = File::open(path).ok()?;
+                sealed::read_header(&mut f, key).ok().map(|(_, _, sha)| sha)
+            }
+        }
     }
 }
 
@@ -419,6 +620,47 @@ fn place(tmp: &Path, dest: &Path, tmp_file: File) -> Result<File, BlobError> {
     }
 }
 
+/// Every file under a blob directory's prefix directories.
+fn blob_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(prefixes) = fs::read_dir(dir) {
+        for p in prefixes.flatten() {
+            if let Ok(files) = fs::read_dir(p.path()) {
+                out.extend(files.flatten().map(|f| f.path()));
+            }
+        }
+    }
+    out
+}
+
+/// A plain transfer carries on at the end of what is there.
+fn resume_plain(mut file: File) -> io::Result<(Sink, u64)> {
+    let received = file.seek(SeekFrom::End(0))?;
+    Ok((Sink::Plain(file), received))
+}
+
+/// A sealed transfer keeps the whole chunks an earlier one wrote under the same header and drops a torn last one
+/// (the held, unsealed part of a chunk died with its process); anything else starts over.
+fn resume_sealed(mut file: File, key: &BlobKey, sha256: &str) -> io::Result<(Sink, u64)> {
+    let len = file.metadata()?.len();
+    if len >= sealed::HEADER as u64 {
+        if let Ok((header, _, sha)) = sealed::read_header(&mut file, key) {
+            if sha == sha256 {
+                let chunks = (len - sealed::HEADER as u64) / sealed::SEALED_CHUNK as u64;
+                let keep = sealed::HEADER as u64 + chunks * sealed::SEALED_CHUNK as u64;
+                file.set_len(keep)?;
+                file.seek(SeekFrom::Start(keep))?;
+                let w = SealWriter::resume(file, key, &header, chunks);
+                let received = w.taken();
+                return Ok((Sink::Sealed(Box::new(w)), received));
+            }
+        }
+    }
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok((Sink::Sealed(Box::new(SealWriter::create(file, key, Some(sha256))?)), 0))
+}
+
 /// Whether `path` still names the file `f` is open on.
 fn same_file(f: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -459,153 +701,4 @@ pub fn hash_reader(mut r: impl Read, progress: &mut dyn FnMut(u64)) -> io::Resul
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::{Arc, Barrier, Mutex};
-
-    /// A test's barrier, met by an add of the blob at this path once it has opened the copy in place and before it
-    /// waits for that copy's lock: the interleaving the sweep test needs, without sleeping.
-    static OPENED_EXISTING: Mutex<Option<(PathBuf, Arc<Barrier>)>> = Mutex::new(None);
-
-    pub(super) fn opened_existing(dest: &Path) {
-        let hook = OPENED_EXISTING.lock().unwrap().clone();
-        if let Some((path, barrier)) = hook {
-            if path == dest {
-                barrier.wait();
-            }
-        }
-    }
-
-    #[test]
-    fn staging_hashes_deduplicates_and_detects_changes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path()).unwrap();
-        let a = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
-        assert_eq!(
-            a.sha256,
-            hash_reader(&b"hello evidence"[..], &mut |_| {}).unwrap()
-        );
-        let sha = a.sha256.clone();
-        // A second add of the same content waits for the first's lock (it would block here), so let go first.
-        drop(a);
-        let b = store.stage(&b"hello evidence"[..], &mut |_| {}).unwrap();
-        assert_eq!(b.sha256, sha);
-        assert_eq!(
-            store.list(),
-            vec![sha.clone()],
-            "the same content must be stored once"
-        );
-        drop(b);
-        assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
-        fs::write(store.path_of(&sha), b"tampered").unwrap();
-        assert!(
-            matches!(
-                store.check(&sha, &mut |_| {}).unwrap(),
-                BlobCheck::Differs { .. }
-            ),
-            "a changed blob must be reported"
-        );
-    }
-
-    #[test]
-    fn an_add_waits_for_a_sweeper_holding_the_blob_and_puts_it_back_if_swept() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path()).unwrap();
-        let sha = store
-            .stage(&b"same bytes"[..], &mut |_| {})
-            .unwrap()
-            .sha256
-            .clone();
-        // A sweeper holds the orphan's lock and is about to remove it.
-        let sweeper = File::open(store.path_of(&sha)).unwrap();
-        sweeper.lock().unwrap();
-        let opened = Arc::new(Barrier::new(2));
-        *OPENED_EXISTING.lock().unwrap() = Some((store.path_of(&sha), opened.clone()));
-        let adder = {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                store
-                    .stage(&b"same bytes"[..], &mut |_| {})
-                    .map(|b| b.sha256.clone())
-            })
-        };
-        // The adder has opened the blob in place and is about to wait for its lock; only then does the sweep go on.
-        opened.wait();
-        fs::remove_file(store.path_of(&sha)).unwrap();
-        drop(sweeper);
-        assert_eq!(adder.join().unwrap().unwrap(), sha);
-        assert!(
-            store.contains(&sha),
-            "the add must put its copy in place after the sweep removed the old one"
-        );
-        assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
-    }
-
-    #[test]
-    fn sweep_removes_orphans_but_not_blobs_still_being_added() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path()).unwrap();
-        let held = store.stage(&b"in flight"[..], &mut |_| {}).unwrap();
-        let orphan = store
-            .stage(&b"left by a killed process"[..], &mut |_| {})
-            .unwrap();
-        let orphan_sha = orphan.sha256.clone();
-        drop(orphan);
-        fs::write(dir.path().join("tmp").join("x.part"), b"half").unwrap();
-        let removed = store.sweep(&|_| false).unwrap();
-        assert_eq!(
-            removed, 2,
-            "the unlocked orphan blob and the temporary file go"
-        );
-        assert!(
-            store.contains(&held.sha256),
-            "a blob whose writer still holds its lock must survive the sweep"
-        );
-        assert!(!store.contains(&orphan_sha));
-    }
-
-    #[test]
-    fn a_received_file_resumes_and_enters_the_store_only_with_its_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::open(dir.path()).unwrap();
-        let bytes = b"evidence from another laptop";
-        let sha = hash_reader(&bytes[..], &mut |_| {}).unwrap();
-        let mut first = store.receive(&sha).unwrap();
-        first.write_all(&bytes[..10]).unwrap();
-        drop(first); // the connection dropped
-        assert!(!store.contains(&sha), "half a file is never in the store");
-        let mut again = store.receive(&sha).unwrap();
-        assert_eq!(
-            again.received(),
-            10,
-            "the transfer resumes where it stopped"
-        );
-        again.write_all(&bytes[10..]).unwrap();
-        let staged = again.finish(&mut |_| {}).unwrap().unwrap();
-        assert_eq!(
-            (staged.sha256.as_str(), staged.size),
-            (sha.as_str(), bytes.len() as u64)
-        );
-        drop(staged);
-        assert_eq!(store.check(&sha, &mut |_| {}).unwrap(), BlobCheck::Matches);
-
-        let claimed = "ab".repeat(32);
-        let mut wrong = store.receive(&claimed).unwrap();
-        wrong.write_all(b"not what the hash says").unwrap();
-        let refused = wrong.finish(&mut |_| {}).unwrap();
-        assert!(
-            refused.is_err(),
-            "bytes that do not hash to the name are refused"
-        );
-        assert!(!store.contains(&claimed));
-        assert_eq!(
-            fs::read_dir(dir.path().join("tmp")).unwrap().count(),
-            0,
-            "a refused file leaves nothing behind"
-        );
-        assert!(
-            store.receive("../../etc/passwd").is_err(),
-            "only a SHA-256 names a file"
-        );
-    }
-}
+mod tests;
