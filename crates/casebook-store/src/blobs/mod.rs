@@ -256,10 +256,14 @@ impl Read for BlobReader {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlobCheck {
     Matches,
-    Differs { actual: String },
+    Differs {
+        actual: String,
+    },
     Missing,
     /// An encrypted blob that does not decrypt (altered, cut short, or sealed with another key): why.
-    Damaged { reason: String },
+    Damaged {
+        reason: String,
+    },
 }
 
 const CHUNK: usize = 1 << 20;
@@ -293,7 +297,11 @@ impl BlobStore {
     }
 
     fn blob_dir(&self) -> PathBuf {
-        self.root.join(if self.key.is_some() { SEALED_DIR } else { PLAIN_DIR })
+        self.root.join(if self.key.is_some() {
+            SEALED_DIR
+        } else {
+            PLAIN_DIR
+        })
     }
 
     /// The file name of the blob with this hash.
@@ -658,7 +666,10 @@ fn resume_sealed(mut file: File, key: &BlobKey, sha256: &str) -> io::Result<(Sin
     }
     file.set_len(0)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok((Sink::Sealed(Box::new(SealWriter::create(file, key, Some(sha256))?)), 0))
+    Ok((
+        Sink::Sealed(Box::new(SealWriter::create(file, key, Some(sha256))?)),
+        0,
+    ))
 }
 
 /// Whether `path` still names the file `f` is open on.
@@ -702,3 +713,5 @@ pub fn hash_reader(mut r: impl Read, progress: &mut dyn FnMut(u64)) -> io::Resul
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sealed;

@@ -32,7 +32,9 @@ const SALT: usize = 32;
 const SHA_AT: u64 = (MAGIC.len() + SALT) as u64;
 /// The header's length: magic, salt and the sealed SHA-256.
 pub(super) const HEADER: usize = MAGIC.len() + SALT + 32 + TAG;
-const SHA_NONCE: [u8; 12] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2];
+const SHA_NONCE: [u8; 12] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2,
+];
 
 /// The 32-byte data key an encrypted store's blobs are sealed with (the database's data key, passed in).
 #[derive(Clone)]
@@ -155,7 +157,6 @@ impl<F: Write + FileExt> SealWriter<F> {
     pub fn taken(&self) -> u64 {
         self.counter * PLAIN_CHUNK as u64 + self.buf.len() as u64
     }
-
 
     pub fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
         while !data.is_empty() {
