@@ -1,5 +1,6 @@
 //! The store's behaviour on plain directories: de-duplication, locks against the sweep, resumed transfers.
 use super::*;
+use std::io::Write;
 use std::sync::{Arc, Barrier, Mutex};
 
 /// A test's barrier, met by an add of the blob at this path once it has opened the copy in place and before it

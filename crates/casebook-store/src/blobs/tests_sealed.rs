@@ -2,6 +2,7 @@
 
 use super::sealed::{HEADER, PLAIN_CHUNK, SEALED_CHUNK};
 use super::*;
+use std::io::Write;
 use std::ops::ControlFlow;
 
 const KEY: [u8; 32] = [42; 32];
