@@ -213,6 +213,9 @@ impl From<casebook_store::blobs::BlobError> for Error {
     fn from(e: casebook_store::blobs::BlobError) -> Self {
         let code = if e.is_disk_full() {
             ErrorCode::DiskFull
+        } else if e.source.kind() == std::io::ErrorKind::InvalidData {
+            // A sealed evidence file that does not open (altered, or another key's).
+            ErrorCode::Integrity
         } else {
             ErrorCode::Io
         };

@@ -244,6 +244,8 @@ impl Casebook {
                 BlobCheck::Matches => (EvidenceStatus::Ok, None),
                 BlobCheck::Differs { actual } => (EvidenceStatus::Changed, Some(actual)),
                 BlobCheck::Missing => (EvidenceStatus::Missing, None),
+                // An encrypted copy that no longer decrypts was altered too; it hashes to nothing readable.
+                BlobCheck::Damaged { .. } => (EvidenceStatus::Changed, None),
             };
             out.push(EvidenceVerdict {
                 id: e.id,
@@ -275,11 +277,31 @@ impl Casebook {
                 evidence: ev.sha256[..12.min(ev.sha256.len())].to_string(),
             }));
         }
-        let src = self.blobs.path_of(&ev.sha256);
-        std::fs::copy(&src, dest).map_err(io(format!(
-            "cannot copy the evidence to {}",
-            dest.display()
-        )))?;
+        let Some(mut src) = self.blobs.open_blob(&ev.sha256)? else {
+            return Err(Error::not_found(format!(
+                "the stored copy of {} is missing",
+                ev.name
+            )));
+        };
+        let copied = File::create(dest).and_then(|mut out| {
+            std::io::copy(&mut src, &mut out)?;
+            out.sync_all()
+        });
+        if let Err(e) = copied {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                // A sealed copy failed authentication part way: what was written is not the evidence.
+                let _ = std::fs::remove_file(dest);
+                return Err(Error::with_source(
+                    ErrorCode::Integrity,
+                    format!("the stored copy of {} is damaged: {e}", ev.name),
+                    e,
+                ));
+            }
+            return Err(io(format!(
+                "cannot copy the evidence to {}",
+                dest.display()
+            ))(e));
+        }
         let f = File::open(dest).map_err(io("cannot re-read the copy"))?;
         let got = casebook_store::blobs::hash_reader(f, &mut |_| {})
             .map_err(io("cannot re-read the copy"))?;

@@ -152,6 +152,9 @@ impl Casebook {
             match self.blobs.check(sha, &mut |_| {}) {
                 Ok(BlobCheck::Matches) => EvidenceCheck::Matches,
                 Ok(BlobCheck::Differs { actual }) => EvidenceCheck::Differs { actual },
+                Ok(BlobCheck::Damaged { .. }) => EvidenceCheck::Differs {
+                    actual: "unreadable (its encrypted copy was altered or cut short)".into(),
+                },
                 Ok(BlobCheck::Missing) | Err(_) => EvidenceCheck::Missing,
             }
         };

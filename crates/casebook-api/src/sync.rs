@@ -294,7 +294,7 @@ impl Casebook {
         report: &mut SyncReport,
         progress: &dyn Fn(SyncStep),
     ) -> Result<()> {
-        use std::io::{Read, Seek};
+        use std::io::Read;
         let wanted = team::blobs_to_upload(self.store.conn(), device)?;
         let total = wanted.len() as u64;
         for (i, (sha, _size)) in wanted.into_iter().enumerate() {
@@ -305,12 +305,13 @@ impl Casebook {
                 Err(e) => return Err(sync_error(e)),
             };
             if !status.complete {
-                let path = self.blobs.path_of(&sha);
-                let mut file = std::fs::File::open(&path).map_err(crate::error::io(format!(
-                    "cannot read evidence file {}",
-                    path.display()
-                )))?;
-                file.seek(std::io::SeekFrom::Start(status.received))
+                let Some(mut file) = self.blobs.open_blob(&sha)? else {
+                    return Err(Error::new(
+                        ErrorCode::Integrity,
+                        format!("evidence file {sha} is not in this laptop's evidence store"),
+                    ));
+                };
+                file.seek_plain(status.received)
                     .map_err(crate::error::io("reading an evidence file"))?;
                 let mut offset = status.received;
                 let mut chunk = vec![0u8; 4 * 1024 * 1024];

@@ -167,24 +167,35 @@ impl Casebook {
             append_bytes(&mut tar, EVENTS, &lines)?;
             let mut done = 0u64;
             for b in &blobs {
-                let path = self.blobs.path_of(&b.sha256);
-                let f = File::open(&path).map_err(|e| {
-                    Error::with_source(
+                let Some(f) = self.blobs.open_blob(&b.sha256)? else {
+                    return Err(Error::new(
                         ErrorCode::Integrity,
                         format!(
                             "the stored copy of {} is missing; nothing was exported",
                             b.name
                         ),
-                        e,
-                    )
-                })?;
+                    ));
+                };
                 let mut header = tar::Header::new_gnu();
                 header.set_size(b.size);
                 header.set_mode(0o644);
                 header.set_cksum();
                 let mut reader = HashingReader::new(f);
                 tar.append_data(&mut header, format!("blobs/{}", b.sha256), &mut reader)
-                    .map_err(io("cannot write the bundle"))?;
+                    .map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::InvalidData {
+                            Error::with_source(
+                                ErrorCode::Integrity,
+                                format!(
+                                    "the stored copy of {} is damaged ({e}); nothing was exported",
+                                    b.name
+                                ),
+                                e,
+                            )
+                        } else {
+                            io("cannot write the bundle")(e)
+                        }
+                    })?;
                 if reader.finish() != b.sha256 {
                     return Err(Error::new(
                         ErrorCode::Integrity,
