@@ -9,12 +9,14 @@
 //! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape;
 //! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory;
 //! 6. [`sync`]: team sync through a real server over HTTPS on loopback: a fresh laptop's pull of the whole log, 20
-//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load.
+//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
+//! 7. [`blobs`]: the evidence store writing and re-checking a 1 GiB stream, plain and encrypted.
 //!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
 pub mod append;
+pub mod blobs;
 pub mod corpus;
 pub mod first_screen;
 pub mod import;
@@ -54,6 +56,8 @@ pub struct Sizes {
     /// Events each of them pushes, and how many per push.
     pub sync_push_events: usize,
     pub sync_push_batch: usize,
+    /// Bytes of the evidence stream written to a plain and an encrypted evidence store.
+    pub blob_bytes: u64,
 }
 
 impl Sizes {
@@ -69,6 +73,7 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 5_000,
         sync_push_batch: 100,
+        blob_bytes: 1 << 30,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -83,6 +88,7 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 50,
         sync_push_batch: 10,
+        blob_bytes: 32 << 20,
     };
 }
 
@@ -127,6 +133,7 @@ pub enum Phase {
     Search,
     Pdf,
     Sync,
+    Blobs,
 }
 
 impl Phase {
@@ -137,6 +144,7 @@ impl Phase {
         Phase::Search,
         Phase::Pdf,
         Phase::Sync,
+        Phase::Blobs,
     ];
 }
 
@@ -149,6 +157,7 @@ pub struct Figures {
     pub search: Option<search::SearchFigures>,
     pub pdf: Option<pdf::PdfFigures>,
     pub sync: Option<sync::SyncFigures>,
+    pub blobs: Option<blobs::BlobFigures>,
 }
 
 /// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
@@ -223,6 +232,14 @@ pub fn run(
     } else {
         None
     };
+    let blobs = if wants(Phase::Blobs) {
+        Some(
+            blobs::measure(&root.join("blobs"), sizes.blob_bytes, progress)
+                .context("measuring the evidence store")?,
+        )
+    } else {
+        None
+    };
     Ok(Figures {
         append,
         import,
@@ -230,6 +247,7 @@ pub fn run(
         search,
         pdf,
         sync,
+        blobs,
     })
 }
 

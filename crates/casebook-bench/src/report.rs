@@ -263,6 +263,9 @@ pub fn text(r: &Report) -> String {
     if let Some(s) = &f.sync {
         sync_text(&mut o, s);
     }
+    if let Some(b) = &f.blobs {
+        blobs_text(&mut o, b);
+    }
     let _ = writeln!(
         o,
         "\ntargets (DESIGN.md){}",
@@ -284,6 +287,29 @@ pub fn text(r: &Report) -> String {
         );
     }
     o
+}
+
+fn blobs_text(o: &mut String, b: &crate::blobs::BlobFigures) {
+    let _ = writeln!(
+        o,
+        "7. evidence store, a {} MB stream, plain and encrypted (best of 2 rounds each, alternating; no target)",
+        mb(b.bytes)
+    );
+    let _ = writeln!(
+        o,
+        "   stage (hash, copy, fsync)        plain {:.0} MiB/s   encrypted {:.0} MiB/s   ratio {:.2}",
+        b.plain_write_mib_s, b.sealed_write_mib_s, b.write_ratio
+    );
+    let _ = writeln!(
+        o,
+        "   check (read, decrypt, hash)      plain {:.0} MiB/s   encrypted {:.0} MiB/s   ratio {:.2}",
+        b.plain_check_mib_s, b.sealed_check_mib_s, b.check_ratio
+    );
+    let _ = writeln!(
+        o,
+        "   encrypted size / plaintext       {:.5}",
+        b.sealed_size_ratio
+    );
 }
 
 fn append_text(o: &mut String, a: &crate::append::AppendFigures) {

@@ -16,6 +16,8 @@ const TINY: Sizes = Sizes {
     sync_clients: 3,
     sync_push_events: 20,
     sync_push_batch: 5,
+    // Three and a half of the encrypted store's 64 KiB chunks.
+    blob_bytes: 7 << 15,
 };
 
 fn positive(x: f64, what: &str) {
@@ -197,6 +199,24 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     let sync_checks = 3 + pushes.len() - 1;
 
+    let b = f.blobs.as_ref().expect("the evidence store phase ran");
+    assert_eq!(b.bytes, TINY.blob_bytes, "the stream has the asked size");
+    for (x, what) in [
+        (b.plain_write_mib_s, "plain stage rate"),
+        (b.sealed_write_mib_s, "encrypted stage rate"),
+        (b.plain_check_mib_s, "plain check rate"),
+        (b.sealed_check_mib_s, "encrypted check rate"),
+        (b.write_ratio, "stage ratio"),
+        (b.check_ratio, "check ratio"),
+    ] {
+        positive(x, what);
+    }
+    assert!(
+        b.sealed_size_ratio > 1.0 && b.sealed_size_ratio < 1.01,
+        "the sealed file is the stream plus a header and a tag per chunk: {}",
+        b.sealed_size_ratio
+    );
+
     let report = Report::new(
         Machine::detect(),
         true,
@@ -246,7 +266,11 @@ fn only_the_phases_asked_for_run() {
     );
     assert!(f.first_screen.is_some(), "the phase asked for ran");
     assert!(
-        f.append.is_none() && f.search.is_none() && f.pdf.is_none() && f.sync.is_none(),
+        f.append.is_none()
+            && f.search.is_none()
+            && f.pdf.is_none()
+            && f.sync.is_none()
+            && f.blobs.is_none(),
         "no other phase ran"
     );
     let report = Report::new(

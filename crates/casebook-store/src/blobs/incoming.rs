@@ -10,7 +10,8 @@ use super::stream::Sink;
 use super::{hash_reader, BlobError, BlobStore, PendingBlob, StagedBlob};
 
 /// An evidence file arriving from elsewhere (the team server): written to a locked temporary file named by the hash
-/// it must have, so a transfer cut short resumes where it stopped, and put in the store only by
+/// it must have (its keyed name, sealed as it comes, in an encrypted store), so a transfer cut short resumes where it
+/// stopped, and put in the store only by
 /// [`Incoming::finish`], after its SHA-256 matched. Left unfinished, it stays out of the store, and the next open's
 /// sweep removes it.
 #[derive(Debug)]

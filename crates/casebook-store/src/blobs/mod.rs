@@ -7,6 +7,10 @@
 //! sweep on open removes temporary files and unreferenced blobs that nobody holds a lock on, asking the database
 //! about each one while holding its lock: what a killed process left behind. So no half-copied or orphan blob
 //! survives, and a blob another process is adding, or has just committed, is never touched.
+//!
+//! An encrypted store works the same way on sealed files: its sweep learns what each holds from the sealed header
+//! (a file this key cannot open is kept), reads hand out plaintext only chunk by chunk as each authenticates, and
+//! [`BlobStore::seal_plain_blobs`] (in `convert`) turns a plain directory into a sealed one.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
