@@ -110,22 +110,18 @@ fn quiet(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Copies the plain database at `plain` into a new encrypted file `dest` (replaced if there), with `key`, and makes
-/// `dest` durable. `plain` is left as it was, in rollback-journal mode so that no write-ahead log of the plain file
-/// outlives it; the next open turns WAL back on.
+/// Replaces the plain database at `plain` with an encrypted copy under `key`: the copy is made as `staging`
+/// (replaced if there), flushed to disk, then renamed over `plain` and the directory flushed. The rename is the
+/// only moment the file changes; a crash before it leaves `plain` as it was, after it the encrypted copy.
 ///
-/// While the copy runs this connection holds `plain` locked (exclusive locking mode), so no other writer can commit
-/// a change that the copy would miss. A plain database that another process holds open is refused as busy.
-pub fn export_encrypted(plain: &Path, dest: &Path, key: &DataKey) -> Result<()> {
-    match std::fs::remove_file(dest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(StoreError::Io(e)),
-    }
+/// From the start to the rename this connection holds `plain` locked (exclusive locking mode), so no other writer
+/// can commit a change that the copy would miss. A plain database that another process holds open is refused as
+/// busy, changing nothing. The plain file is first taken out of WAL mode, which folds the write-ahead log into it
+/// and deletes the log: no log of the plain file is left beside the encrypted one.
+pub fn replace_with_encrypted(plain: &Path, staging: &Path, key: &DataKey) -> Result<()> {
     let conn = Connection::open(plain)?;
     quiet(&conn)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // Leaving WAL checkpoints every change into the main file and deletes the log; it needs the only connection.
     let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("delete") {
         return Err(StoreError::Corrupt(format!(
@@ -134,6 +130,24 @@ pub fn export_encrypted(plain: &Path, dest: &Path, key: &DataKey) -> Result<()> 
     }
     conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE;")?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    export(&conn, staging, key, version)?;
+    std::fs::rename(staging, plain).map_err(StoreError::Io)?;
+    if let Some(dir) = plain.parent() {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(StoreError::Io)?;
+    }
+    drop(conn);
+    Ok(())
+}
+
+/// Copies the database of `conn` into a new encrypted file `dest` (replaced if there) and flushes it.
+fn export(conn: &Connection, dest: &Path, key: &DataKey, version: i64) -> Result<()> {
+    match std::fs::remove_file(dest) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StoreError::Io(e)),
+    }
     let dest_text = dest
         .to_str()
         .ok_or_else(|| StoreError::Corrupt(format!("{} is not UTF-8", dest.display())))?;
@@ -161,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn an_encrypted_copy_opens_with_its_key_only_and_keeps_every_row() {
+    fn the_encrypted_replacement_opens_with_its_key_only_and_keeps_every_row() {
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("casebook.db");
         drop(crate::Store::open(&plain).unwrap());
@@ -172,17 +186,17 @@ mod tests {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .unwrap();
 
-        let dest = dir.path().join("casebook.db.encrypting");
-        export_encrypted(&plain, &dest, &key(7)).unwrap();
+        let dest = plain.clone();
+        replace_with_encrypted(&plain, &dir.path().join("casebook.db.encrypting"), &key(7))
+            .unwrap();
         assert_eq!(
             file_kind(&dest).unwrap(),
             FileKind::Encrypted,
-            "the copy must not start with SQLite's header"
+            "the database must no longer start with SQLite's header"
         );
-        assert_eq!(
-            file_kind(&plain).unwrap(),
-            FileKind::Plain,
-            "the plain file is left as it was"
+        assert!(
+            !dir.path().join("casebook.db-wal").exists(),
+            "no write-ahead log of the plain file may stay beside the encrypted one"
         );
         let wrong = crate::Store::open_keyed(&dest, Some(&key(8))).err();
         assert!(
