@@ -33,6 +33,6 @@ export function hintWords(hint: Hint | null | undefined): string | null {
     case "unlock":
       return "Restart Casebook and enter the passphrase of this data folder.";
     case "encrypt_directory":
-      return "Encrypt this data folder with `casebook encrypt` while Casebook is closed.";
+      return "This data folder is not encrypted yet: encrypting a folder that is in use is done with Casebook closed.";
   }
 }
