@@ -5,9 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config   # the bundled SQLite and other C parts
+  libssl-dev                   # SQLCipher (encryption at rest) links the system's libcrypto; also the desktop's TLS
   qpdf poppler-utils           # report tests check real PDFs with qpdf, pdftotext, pdffonts, pdfinfo, pdftoppm
   # the desktop app (Tauri 2 on WebKitGTK 4.1) and its .deb bundle
-  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libssl-dev file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev file
   # end-to-end tests drive the real webview: WebKitWebDriver under a virtual X display
   webkit2gtk-driver xvfb xauth fonts-dejavu-core
 )

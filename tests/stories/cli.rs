@@ -169,6 +169,7 @@ impl DataDir {
             .current_dir(self.work())
             .env_remove("CASEBOOK_DATA_DIR")
             .env_remove("CASEBOOK_USER")
+            .env_remove("CASEBOOK_PASSPHRASE_FILE")
             .stdin(Stdio::null());
         command
     }

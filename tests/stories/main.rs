@@ -4,6 +4,8 @@
 
 mod bad_input;
 mod cli;
+#[cfg(unix)]
+mod encryption;
 mod escalation_story;
 #[cfg(unix)]
 mod kill_reliability;

@@ -67,6 +67,7 @@ fn database_files() -> Vec<String> {
     ["", "-wal", "-shm", "-journal"]
         .iter()
         .map(|suffix| format!("{DATABASE_FILE}{suffix}"))
+        .chain(crate::encryption::key_files())
         .collect()
 }
 

@@ -33,6 +33,10 @@ pub enum ErrorCode {
     Offline,
     /// The team server does not accept this laptop's sign-in (signed out, expired, revoked): log in again.
     Unauthenticated,
+    /// The data directory is encrypted: it opens with its passphrase.
+    Locked,
+    /// The passphrase does not unlock this data directory; nothing changed.
+    WrongPassphrase,
     Internal,
 }
 
@@ -81,6 +85,10 @@ pub enum Hint {
     RequestEscalation {
         incident: String,
     },
+    /// The data directory is encrypted: give its passphrase.
+    Unlock,
+    /// The data directory is plain: encrypt it as it is.
+    EncryptDirectory,
 }
 
 /// An input a [`Hint::Input`] points at.
@@ -170,7 +178,10 @@ impl From<StoreError> for Error {
             StoreError::Decode(casebook_core::event::DecodeError::NewerVersion { .. }) => {
                 (ErrorCode::NewerVersion, e.to_string())
             }
-            StoreError::Decode(_) | StoreError::Corrupt(_) => (ErrorCode::Integrity, e.to_string()),
+            StoreError::Decode(_) | StoreError::Corrupt(_) | StoreError::WrongKey => {
+                (ErrorCode::Integrity, e.to_string())
+            }
+            StoreError::Io(inner) => (ErrorCode::Io, format!("{e}: {inner}")),
             StoreError::Sqlite(inner) => (ErrorCode::Internal, format!("database error: {inner}")),
             StoreError::Refused(r) => {
                 let code = match r.code {

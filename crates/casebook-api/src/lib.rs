@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod clock;
 pub mod conflicts;
 pub mod demo;
+pub mod encryption;
 pub mod erase;
 mod error;
 pub mod escalations;
@@ -19,6 +20,7 @@ pub mod evidence;
 mod evidence_fetch;
 pub mod incidents;
 pub mod interchange;
+pub mod keys;
 pub mod log;
 mod membership;
 pub mod metrics;
@@ -45,6 +47,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use encryption::{Protection, Unlock};
+pub use keys::DataKey;
 
 /// The read models the front ends show, as the store projects them. Front ends name them here: they depend on this
 /// API alone, never on the store.
@@ -67,6 +71,8 @@ pub struct Casebook {
     data_dir: PathBuf,
     clock: Arc<dyn Clock>,
     acting_as: Option<UserId>,
+    /// The key the database is encrypted with; `None` for a plain directory.
+    data_key: Option<DataKey>,
     /// Timeline maps for far jumps, kept while the store is unchanged (see [`paging`]).
     maps: paging::MapCache,
 }
@@ -95,7 +101,16 @@ impl Casebook {
     }
 
     /// Opens a data directory with a given clock (tests pass a fixed one). Sweeps what interrupted writers left.
+    /// An encrypted directory is refused as [`ErrorCode::Locked`]: [`Casebook::open_unlocked`] opens it.
     pub fn open_with_clock(data_dir: &Path, clock: Arc<dyn Clock>) -> Result<Casebook> {
+        Casebook::open_inner(data_dir, clock, None)
+    }
+
+    fn open_inner(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        unlock: Option<&Unlock>,
+    ) -> Result<Casebook> {
         if erase::erase_requested(data_dir) {
             return Err(erase::refuse_marked(data_dir));
         }
@@ -105,7 +120,14 @@ impl Casebook {
                 data_dir.display()
             )),
         )?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        let data_key = encryption::data_key(data_dir, unlock)?;
+        let store = Store::open_keyed(&data_dir.join(DATABASE_FILE), data_key.as_ref()).map_err(
+            |e| match e {
+                casebook_store::StoreError::WrongKey => encryption::foreign_key_file(data_dir),
+                other => other.into(),
+            },
+        )?;
+        // The evidence store takes the same data key (`data_key`, bytes via `DataKey::bytes`) once it encrypts.
         let blobs = BlobStore::open(&data_dir.join("blobs"))?;
         // Asked per blob while the sweep holds its lock; when in doubt (a read error), keep the file.
         blobs.sweep(&|sha| read::blob_referenced(store.conn(), sha).unwrap_or(true))?;
@@ -115,6 +137,7 @@ impl Casebook {
             data_dir: data_dir.to_path_buf(),
             clock,
             acting_as: None,
+            data_key,
             maps: Default::default(),
         };
         casebook.ensure_device_key()?;

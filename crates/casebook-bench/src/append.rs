@@ -15,7 +15,6 @@ use casebook_core::event::{EntrySource, NewEntry};
 use casebook_core::model::EntryKind;
 use casebook_core::{EntryId, EventId, Payload};
 use casebook_store::append::{append_local, Origin};
-use casebook_store::Store;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -36,8 +35,13 @@ pub struct AppendFigures {
     pub entries_after: i64,
 }
 
-pub fn measure(dir: &Path, appends: usize, progress: Progress) -> Result<AppendFigures> {
-    let mut cb = crate::fresh_casebook(dir)?;
+pub fn measure(
+    dir: &Path,
+    appends: usize,
+    cipher: &crate::cipher::Cipher,
+    progress: Progress,
+) -> Result<AppendFigures> {
+    let mut cb = crate::fresh_casebook(dir, cipher)?;
     let key = crate::new_incident(&mut cb, "Append benchmark")?;
     let mut timeline = TimelineWriter::new(11);
     let bar = progress.bar(2 * appends as u64, "durable appends");
@@ -66,7 +70,7 @@ pub fn measure(dir: &Path, appends: usize, progress: Progress) -> Result<AppendF
     let db = cb.store().path().to_path_buf();
     drop(cb);
 
-    let mut store = Store::open(&db).context("opening the store directly")?;
+    let mut store = cipher.store(&db).context("opening the store directly")?;
     let (device, user) = casebook_store::read::profile(store.conn())?
         .context("the bench profile was created above")?;
     let origin = Origin { user, device };
@@ -108,7 +112,7 @@ pub fn measure(dir: &Path, appends: usize, progress: Progress) -> Result<AppendF
     drop(store);
     bar.finish_and_clear();
 
-    let cb = casebook_api::Casebook::open(dir)?;
+    let cb = cipher.open(dir)?;
     let (entries_after, _) =
         cb.entries(&key, &casebook_store::read::EntryFilter::default(), 0, 1)?;
     Ok(AppendFigures {

@@ -74,6 +74,7 @@ pub fn measure(
     key: &str,
     expected_entries: i64,
     runs: usize,
+    cipher: &crate::cipher::Cipher,
     progress: Progress,
 ) -> Result<FirstScreenFigures> {
     let bar = progress.bar(runs as u64, "first screen");
@@ -82,7 +83,7 @@ pub fn measure(
     let mut page_len = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let cb = casebook_api::Casebook::open(dir).context("opening the data directory")?;
+        let cb = cipher.open(dir).context("opening the data directory")?;
         open.push(started.elapsed());
         let started = Instant::now();
         let incident = cb.incident(key).context("reading the incident")?;
@@ -99,7 +100,7 @@ pub fn measure(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let jumps = jumps(dir, key, expected_entries, runs.max(5) * 4)?;
+    let jumps = jumps(dir, key, expected_entries, runs.max(5) * 4, cipher)?;
     Ok(FirstScreenFigures {
         entries: expected_entries,
         runs,
@@ -111,8 +112,14 @@ pub fn measure(
 }
 
 /// `n` far jumps of each sort, `n` histograms, and OFFSET walks as the baseline.
-fn jumps(dir: &Path, key: &str, total: i64, n: usize) -> Result<JumpFigures> {
-    let cb = casebook_api::Casebook::open(dir).context("opening the data directory")?;
+fn jumps(
+    dir: &Path,
+    key: &str,
+    total: i64,
+    n: usize,
+    cipher: &crate::cipher::Cipher,
+) -> Result<JumpFigures> {
+    let cb = cipher.open(dir).context("opening the data directory")?;
     let plain = EntryFilter::default();
     // Every entry the benchmark imports is a finding, so this filter keeps them all: the filter is checked on each
     // index entry walked, which is its whole cost.
@@ -161,7 +168,7 @@ fn jumps(dir: &Path, key: &str, total: i64, n: usize) -> Result<JumpFigures> {
     let mut all = Samples::default();
     sets.iter().for_each(|s| all.extend(s));
 
-    let store = casebook_store::Store::open(&dir.join(casebook_api::DATABASE_FILE))?;
+    let store = cipher.store(&dir.join(casebook_api::DATABASE_FILE))?;
     let incident = cb.resolve(key)?;
     let mut offset_walk = Samples::default();
     for _ in 0..n.min(20) {

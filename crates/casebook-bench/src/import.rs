@@ -60,6 +60,7 @@ pub fn measure(
     dir: &Path,
     baseline_dir: &Path,
     rows: usize,
+    cipher: &crate::cipher::Cipher,
     progress: Progress,
 ) -> Result<(ImportFigures, String)> {
     let jsonl = TimelineWriter::new(1).jsonl(rows);
@@ -71,16 +72,17 @@ pub fn measure(
     let parse = started.elapsed();
 
     std::fs::create_dir_all(baseline_dir)?;
-    let (bare, bare_rows) = bare(&baseline_dir.join("bare.db"), &parsed, progress)?;
+    let (bare, bare_rows) = bare(&baseline_dir.join("bare.db"), &parsed, cipher, progress)?;
     drop(parsed);
     let (baseline, baseline_rows, baseline_indexed) = like_for_like::run(
         &baseline_dir.join("like-for-like.db"),
         &jsonl,
         rows,
+        cipher,
         progress,
     )?;
 
-    let mut cb = crate::fresh_casebook(dir)?;
+    let mut cb = crate::fresh_casebook(dir, cipher)?;
     let key = crate::new_incident(&mut cb, "Bulk import benchmark")?;
     let bar = progress.bar(rows as u64, "import_timeline");
     let started = Instant::now();
@@ -121,8 +123,14 @@ pub fn measure(
 }
 
 /// The bare insert described in the module docs; returns its time and the rows in the table afterwards.
-fn bare(path: &Path, rows: &[ImportedEntry], progress: Progress) -> Result<(Duration, i64)> {
+fn bare(
+    path: &Path,
+    rows: &[ImportedEntry],
+    cipher: &crate::cipher::Cipher,
+    progress: Progress,
+) -> Result<(Duration, i64)> {
     let mut conn = Connection::open(path).context("creating the bare-insert database")?;
+    cipher.key_connection(&conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

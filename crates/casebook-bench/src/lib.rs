@@ -12,12 +12,17 @@
 //!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
 //! 7. [`blobs`]: the evidence store writing and re-checking a 1 GiB stream, plain and encrypted.
 //!
+//! With `--encrypted`, phases 1 to 4 run a second time on encrypted databases ([`cipher`]) and [`encrypted`] reports
+//! each figure's ratio to the plain one.
+//!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
 pub mod append;
 pub mod blobs;
+pub mod cipher;
 pub mod corpus;
+pub mod encrypted;
 pub mod first_screen;
 pub mod import;
 pub mod machine;
@@ -155,6 +160,8 @@ pub struct Figures {
     pub import: Option<import::ImportFigures>,
     pub first_screen: Option<first_screen::FirstScreenFigures>,
     pub search: Option<search::SearchFigures>,
+    /// The same store phases on encrypted databases (`--encrypted`).
+    pub encrypted: Option<StoreFigures>,
     pub pdf: Option<pdf::PdfFigures>,
     pub sync: Option<sync::SyncFigures>,
     pub blobs: Option<blobs::BlobFigures>,
@@ -172,49 +179,28 @@ pub fn run(
     sync: &sync::Options,
     progress: Progress,
 ) -> Result<Figures> {
+    run_with_encryption(sizes, phases, root, report_child, sync, progress, false)
+}
+
+/// [`run`], and with `encrypted` the store phases asked for (append, import, first screen, search) a second time on
+/// encrypted databases, in the same run, for [`encrypted`]'s ratios.
+pub fn run_with_encryption(
+    sizes: &Sizes,
+    phases: &[Phase],
+    root: &Path,
+    report_child: Option<&Path>,
+    sync: &sync::Options,
+    progress: Progress,
+    encrypted: bool,
+) -> Result<Figures> {
     let wants = |p: Phase| phases.contains(&p);
-    let append = if wants(Phase::Append) {
+    let store = store_phases(sizes, phases, root, &cipher::Cipher::plain(), progress)?;
+    let encrypted = if encrypted {
+        let dir = root.join("encrypted");
+        std::fs::create_dir_all(&dir)?;
         Some(
-            append::measure(&root.join("append"), sizes.appends, progress)
-                .context("measuring durable appends")?,
-        )
-    } else {
-        None
-    };
-    let cases = root.join("cases");
-    let (import, key) = if wants(Phase::Import) || wants(Phase::FirstScreen) || wants(Phase::Search)
-    {
-        let (figures, key) =
-            import::measure(&cases, &root.join("baselines"), sizes.import_rows, progress)
-                .context("measuring the bulk import")?;
-        (Some(figures), Some(key))
-    } else {
-        (None, None)
-    };
-    let first_screen = match &key {
-        Some(key) if wants(Phase::FirstScreen) => Some(
-            first_screen::measure(
-                &cases,
-                key,
-                sizes.import_rows as i64,
-                sizes.first_screen_runs,
-                progress,
-            )
-            .context("measuring an incident's first screen")?,
-        ),
-        _ => None,
-    };
-    let search = if key.is_some() && wants(Phase::Search) {
-        Some(
-            search::measure(
-                &cases,
-                key.as_deref().unwrap_or_default(),
-                sizes.import_rows,
-                sizes.search_entries,
-                sizes.search_rounds,
-                progress,
-            )
-            .context("measuring full-text search")?,
+            store_phases(sizes, phases, &dir, &cipher::Cipher::encrypted(), progress)
+                .context("measuring the store phases on encrypted databases")?,
         )
     } else {
         None
@@ -241,19 +227,102 @@ pub fn run(
         None
     };
     Ok(Figures {
-        append,
-        import,
-        first_screen,
-        search,
+        append: store.append,
+        import: store.import,
+        first_screen: store.first_screen,
+        search: store.search,
+        encrypted,
         pdf,
         sync,
         blobs,
     })
 }
 
+/// The figures of the store phases, on plain or on encrypted databases.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreFigures {
+    pub append: Option<append::AppendFigures>,
+    pub import: Option<import::ImportFigures>,
+    pub first_screen: Option<first_screen::FirstScreenFigures>,
+    pub search: Option<search::SearchFigures>,
+}
+
+fn store_phases(
+    sizes: &Sizes,
+    phases: &[Phase],
+    root: &Path,
+    cipher: &cipher::Cipher,
+    progress: Progress,
+) -> Result<StoreFigures> {
+    let wants = |p: Phase| phases.contains(&p);
+    let append = if wants(Phase::Append) {
+        Some(
+            append::measure(&root.join("append"), sizes.appends, cipher, progress)
+                .context("measuring durable appends")?,
+        )
+    } else {
+        None
+    };
+    let cases = root.join("cases");
+    let (import, key) = if wants(Phase::Import) || wants(Phase::FirstScreen) || wants(Phase::Search)
+    {
+        let (figures, key) = import::measure(
+            &cases,
+            &root.join("baselines"),
+            sizes.import_rows,
+            cipher,
+            progress,
+        )
+        .context("measuring the bulk import")?;
+        (Some(figures), Some(key))
+    } else {
+        (None, None)
+    };
+    let first_screen = match &key {
+        Some(key) if wants(Phase::FirstScreen) => Some(
+            first_screen::measure(
+                &cases,
+                key,
+                sizes.import_rows as i64,
+                sizes.first_screen_runs,
+                cipher,
+                progress,
+            )
+            .context("measuring an incident's first screen")?,
+        ),
+        _ => None,
+    };
+    let search = if key.is_some() && wants(Phase::Search) {
+        Some(
+            search::measure(
+                &cases,
+                key.as_deref().unwrap_or_default(),
+                sizes.import_rows,
+                sizes.search_entries,
+                sizes.search_rounds,
+                cipher,
+                progress,
+            )
+            .context("measuring full-text search")?,
+        )
+    } else {
+        None
+    };
+    Ok(StoreFigures {
+        append,
+        import,
+        first_screen,
+        search,
+    })
+}
+
 /// Opens a data directory and makes a lead its owner (a lead may edit every incident).
-pub(crate) fn fresh_casebook(dir: &Path) -> Result<casebook_api::Casebook> {
-    let mut cb = casebook_api::Casebook::open(dir)
+pub(crate) fn fresh_casebook(
+    dir: &Path,
+    cipher: &cipher::Cipher,
+) -> Result<casebook_api::Casebook> {
+    let mut cb = cipher
+        .create(dir)
         .with_context(|| format!("opening a data directory in {}", dir.display()))?;
     cb.init("Bench Lead", casebook_core::model::Role::Lead, None)
         .context("creating the bench profile")?;

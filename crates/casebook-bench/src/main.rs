@@ -31,6 +31,10 @@ struct Args {
     /// Run only these phases (comma-separated; first-screen and search run the import too, whose data they read).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "PHASE")]
     only: Vec<Phase>,
+    /// Also run the store phases asked for (append, import, first-screen, search) on encrypted databases in the same
+    /// run, and report each figure's ratio to the plain one.
+    #[arg(long)]
+    encrypted: bool,
     /// Internal: render one report (DATA_DIR KEY OUT.pdf) and print its figures as JSON; the benchmark runs itself
     /// this way so each report's peak memory is measured alone.
     #[arg(long, num_args = 3, value_names = ["DATA_DIR", "KEY", "OUT"], hide = true)]
@@ -108,13 +112,14 @@ fn main() -> Result<()> {
     } else {
         &args.only[..]
     };
-    let figures = casebook_bench::run(
+    let figures = casebook_bench::run_with_encryption(
         &sizes,
         phases,
         root.path(),
         exe.as_deref(),
         &sync,
         Progress::on_terminal(),
+        args.encrypted,
     )?;
     let finished = SystemClock
         .now()

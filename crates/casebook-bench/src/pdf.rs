@@ -46,7 +46,7 @@ pub fn measure(
     for (i, &entries) in sizes.iter().enumerate() {
         let dir = root.join(format!("pdf-{entries}"));
         let key = {
-            let mut cb = crate::fresh_casebook(&dir)?;
+            let mut cb = crate::fresh_casebook(&dir, &crate::cipher::Cipher::plain())?;
             let key = crate::new_incident(&mut cb, &format!("Report of {entries} entries"))?;
             let jsonl = TimelineWriter::new(7 + i as u64).jsonl(entries);
             cb.import_timeline(

@@ -117,6 +117,9 @@ pub fn checks(f: &Figures) -> Vec<Check> {
             pass: q.filter_overall.p95_ms < 30.0,
         });
     }
+    if let Some(e) = &f.encrypted {
+        out.extend(crate::encrypted::checks(e));
+    }
     if let Some(p) = &f.pdf {
         out.extend(pdf_checks(p));
     }
@@ -265,6 +268,9 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(b) = &f.blobs {
         blobs_text(&mut o, b);
+    }
+    if let Some(e) = &f.encrypted {
+        crate::encrypted::text(&mut o, f, e);
     }
     let _ = writeln!(
         o,

@@ -93,10 +93,11 @@ pub fn measure(
     have: usize,
     total: usize,
     rounds: usize,
+    cipher: &crate::cipher::Cipher,
     progress: Progress,
 ) -> Result<SearchFigures> {
     let per_incident = have.max(1);
-    let mut cb = casebook_api::Casebook::open(dir).context("opening the data directory")?;
+    let mut cb = cipher.open(dir).context("opening the data directory")?;
     let bar = progress.bar(total.saturating_sub(have) as u64, "building search corpus");
     let started = Instant::now();
     let mut built = 0;
@@ -128,7 +129,7 @@ pub fn measure(
         .context("counting entries")?;
     drop(cb);
 
-    let cb = casebook_api::Casebook::open(dir).context("reopening the data directory")?;
+    let cb = cipher.open(dir).context("reopening the data directory")?;
     let everywhere = |q: &str| -> Result<usize> { Ok(cb.search(q, None, LIMIT)?.len()) };
     let (overall, queries) = time_queries(QUERIES, rounds, "search queries", progress, everywhere)?;
     let scoped_entries = cb.entries(key, &EntryFilter::default(), 0, 0)?.0;

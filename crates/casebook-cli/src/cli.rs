@@ -44,7 +44,19 @@ pub enum Command {
         /// 1 (triage), 2 (incident response) or 3 (hunting); responders only.
         #[arg(long, value_parser = parse::<Tier>)]
         tier: Option<Tier>,
+        #[command(flatten)]
+        encryption: crate::commands::encryption::InitEncryption,
     },
+    /// Check the passphrase of an encrypted data directory (from CASEBOOK_PASSPHRASE_FILE or the terminal).
+    Unlock,
+    /// Encrypt an existing plain data directory in place, with a new passphrase. Close other Casebook windows first.
+    /// Interrupted, it leaves the directory plain (run it again) or encrypted, never a mix.
+    ///
+    /// Example: casebook encrypt --passphrase-stdin < passphrase.txt
+    Encrypt(crate::commands::encryption::EncryptArgs),
+    /// The passphrase of an encrypted data directory.
+    #[command(subcommand)]
+    Passphrase(crate::commands::encryption::PassphraseCmd),
     /// Show who is acting and where the data lives.
     Whoami,
     /// Join your team's server with your account. A new data directory gets its profile from the account; a

@@ -43,6 +43,14 @@ pub fn words(hint: &Hint) -> String {
         Hint::RequestEscalation { incident } => {
             format!("request one with `casebook escalate {incident} --to-tier 2 --reason \"…\"`")
         }
+        Hint::Unlock => {
+            "type the passphrase when asked (on a terminal), or set CASEBOOK_PASSPHRASE_FILE to a file holding \
+             it; `casebook unlock` checks it"
+                .into()
+        }
+        Hint::EncryptDirectory => {
+            "`casebook encrypt` encrypts this data directory in place (close other Casebook windows first)".into()
+        }
     }
 }
 

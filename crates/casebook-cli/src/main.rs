@@ -31,11 +31,14 @@ fn run(cli: cli::Cli) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot find a data directory for this user; pass --data-dir DIR")
         })?,
     };
-    let mut cb = Casebook::open(&dir)?;
+    let out = output::Out { json: cli.json };
+    if let Some(done) = commands::encryption::run_unopened(&dir, &cli.command, &out) {
+        return done;
+    }
+    let mut cb = commands::encryption::open(&dir, &cli.command)?;
     if let Some(who) = &cli.act_as {
         cb.act_as(who)?;
     }
-    let out = output::Out { json: cli.json };
     commands::dispatch(&mut cb, cli.command, &out)
 }
 

@@ -7,6 +7,7 @@
 pub mod append;
 pub mod arrival;
 pub mod blobs;
+pub mod cipher;
 pub mod dump;
 mod fts;
 mod migrate;
@@ -51,6 +52,11 @@ pub enum StoreError {
     Refused(casebook_core::admission::Refusal),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// The database is encrypted with another key (or is not a database at all); nothing was read or written.
+    #[error("the database cannot be opened with this key")]
+    WrongKey,
+    #[error("file error")]
+    Io(#[source] std::io::Error),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -80,14 +86,24 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date in one transaction.
+    /// Opens (creating if needed) the plain database at `path` and brings its schema up to date in one transaction.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_keyed(path, None)
+    }
+
+    /// [`Store::open`] for a database encrypted with `key` (created encrypted when new). Without a key the file is
+    /// plain SQLite. A key that does not open the file is [`StoreError::WrongKey`], and the file is left untouched.
+    pub fn open_keyed(path: &Path, key: Option<&cipher::DataKey>) -> Result<Store> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // The key comes before any other statement: SQLCipher reads page 1 with it.
+        if let Some(key) = key {
+            cipher::apply_key(&conn, key)?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL: readers never block the writer; synchronous=FULL: a committed event survives a power cut, not only a
         // killed process.

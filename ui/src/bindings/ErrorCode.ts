@@ -3,4 +3,4 @@
 /**
  * What kind of failure, for code to branch on (the CLI's exit code, the UI's error style, HTTP status later).
  */
-export type ErrorCode = "not_initialized" | "not_found" | "forbidden" | "invalid_input" | "conflict" | "newer_version" | "busy" | "disk_full" | "io" | "integrity" | "offline" | "unauthenticated" | "internal";
+export type ErrorCode = "not_initialized" | "not_found" | "forbidden" | "invalid_input" | "conflict" | "newer_version" | "busy" | "disk_full" | "io" | "integrity" | "offline" | "unauthenticated" | "locked" | "wrong_passphrase" | "internal";

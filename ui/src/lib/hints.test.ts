@@ -11,6 +11,8 @@ describe("hintWords", () => {
       hintWords({ kind: "verify_evidence", incident: "INC-7" }),
       hintWords({ kind: "request_escalation", incident: "INC-7" }),
       hintWords({ kind: "other_data_directory" }),
+      hintWords({ kind: "unlock" }),
+      hintWords({ kind: "encrypt_directory" }),
       hintWords({ kind: "input", field: "timeline_format", example: "jsonl" }),
     ];
     for (const words of all) {

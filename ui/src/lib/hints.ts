@@ -30,5 +30,9 @@ export function hintWords(hint: Hint | null | undefined): string | null {
       return `Verify integrity in the Evidence tab of ${hint.incident} re-hashes every stored file.`;
     case "request_escalation":
       return `Escalate ${hint.incident} first, in its Escalations tab.`;
+    case "unlock":
+      return "Restart Casebook and enter the passphrase of this data folder.";
+    case "encrypt_directory":
+      return "This data folder is not encrypted yet: encrypting a folder that is in use is done with Casebook closed.";
   }
 }

@@ -2,6 +2,7 @@
 //! authorization through the API, escalation flows and the error messages people see.
 
 mod attacks;
+mod encryption;
 mod erase;
 mod import;
 mod interchange;

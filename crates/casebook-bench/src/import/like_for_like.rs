@@ -25,7 +25,6 @@ use casebook_core::model::EntryKind;
 use casebook_core::signing::DeviceKey;
 use casebook_core::{DeviceId, Event, EventBody, EventId, Hlc, IncidentId, Payload, UserId};
 use casebook_import::Format;
-use casebook_store::Store;
 use rusqlite::{params, Transaction};
 use uuid::Uuid;
 
@@ -40,9 +39,12 @@ pub fn run(
     path: &Path,
     jsonl: &[u8],
     rows: usize,
+    cipher: &crate::cipher::Cipher,
     progress: Progress,
 ) -> Result<(Duration, i64, i64)> {
-    let mut store = Store::open(path).context("creating the like-for-like database")?;
+    let mut store = cipher
+        .store(path)
+        .context("creating the like-for-like database")?;
     let incident = IncidentId(Uuid::now_v7());
     let (author, device) = (UserId(Uuid::now_v7()), DeviceId(Uuid::now_v7()));
     let key = DeviceKey::from_secret([7; 32]);

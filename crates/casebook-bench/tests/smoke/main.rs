@@ -286,3 +286,60 @@ fn only_the_phases_asked_for_run() {
         "checks only for what ran: import ratio, first screen and far jump"
     );
 }
+
+#[test]
+fn the_encrypted_run_measures_the_store_phases_again_on_encrypted_databases() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let sync = casebook_bench::sync::Options {
+        database_url: None,
+        server: None,
+    };
+    let f = casebook_bench::run_with_encryption(
+        &TINY,
+        &[Phase::Append, Phase::FirstScreen],
+        root.path(),
+        None,
+        &sync,
+        Progress::hidden(),
+        true,
+    )
+    .expect("the benchmark runs");
+    let e = f.encrypted.as_ref().expect("the encrypted run happened");
+    let append = e.append.as_ref().expect("append ran encrypted");
+    assert_eq!(
+        append.entries_after,
+        2 * TINY.appends as i64,
+        "every encrypted append is in the incident"
+    );
+    let import = e.import.as_ref().expect("the import ran encrypted");
+    assert_eq!(import.stored_entries, TINY.import_rows as i64);
+    assert_eq!(import.baseline_rows, TINY.import_rows as i64);
+    assert_eq!(import.bare_rows, TINY.import_rows as i64);
+    let screen = e
+        .first_screen
+        .as_ref()
+        .expect("the first screen ran encrypted");
+    assert_eq!(screen.page_len, 100, "a full first page, encrypted");
+    assert!(
+        e.search.is_none(),
+        "only the phases asked for run encrypted"
+    );
+    let db = root.path().join("encrypted/cases/casebook.db");
+    let head = std::fs::read(&db).expect("the encrypted database");
+    assert!(
+        !head.starts_with(b"SQLite format 3"),
+        "the encrypted run really measured an encrypted database"
+    );
+    let report = Report::new(
+        Machine::detect(),
+        true,
+        TINY,
+        f,
+        "2026-12-02T00:00:00Z".into(),
+    );
+    let text = report::text(&report);
+    assert!(
+        text.contains("encrypted/plain") && text.contains("encrypted: bulk import"),
+        "the ratios and the encrypted checks are printed: {text}"
+    );
+}

@@ -2,6 +2,7 @@
 //! only routes.
 
 mod bundle;
+pub mod encryption;
 mod escalation;
 mod evidence;
 mod incident;
@@ -21,7 +22,11 @@ use crate::output::{opt_time, Out};
 
 pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Result<()> {
     match command {
-        Command::Init { name, role, tier } => profile::init(cb, &name, role, tier, out),
+        Command::Init {
+            name, role, tier, ..
+        } => profile::init(cb, &name, role, tier, out),
+        // They work on the data directory's files before anything opens it (`encryption::run_unopened`).
+        Command::Unlock | Command::Encrypt(_) | Command::Passphrase(_) => Ok(()),
         Command::Whoami => profile::whoami(cb, out),
         Command::User(c) => profile::user(cb, c, out),
         Command::Login {
