@@ -1,7 +1,8 @@
 //! Encryption at rest through the real binary: what is on disk after an encrypted case is written (nothing readable,
 //! the write-ahead log included), the refusals that change nothing (wrong passphrase, damaged key file, a database
 //! without its key), converting a plain directory and changing the passphrase, and kill -9 during a conversion.
-//! Evidence files are encrypted by the evidence store, not here.
+//! Evidence files are sealed by the evidence store under the same data key: their content and their SHA-256 must not
+//! show either, in a new encrypted directory or after a conversion.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use casebook_api::encryption::{protection, Protection};
 use casebook_api::{Casebook, Unlock};
 
-use crate::cli::DataDir;
+use crate::cli::{sha256_hex, DataDir};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 /// Rows imported into the directory that is converted under kill -9.
@@ -135,6 +136,20 @@ fn an_encrypted_case_leaves_nothing_readable_on_disk_write_ahead_log_included() 
             "2026-11-20T09:00:00Z",
         ],
     );
+    let evidence = b"Tangerine exfil ledger 4c1d: wire 90,000 to the courier";
+    std::fs::write(cb.work().join("ledger.txt"), evidence).expect("write the evidence file");
+    ok_unlocked(
+        &cb,
+        &[
+            "evidence",
+            "add",
+            &key,
+            "./ledger.txt",
+            "--source-host",
+            "FS-02",
+        ],
+    );
+    let evidence_sha = sha256_hex(evidence);
     // A Casebook kept open holds its last changes in the write-ahead log: scan while it is there.
     let mut open = Casebook::open_unlocked(cb.path(), &Unlock::Passphrase(PASSPHRASE.into()))
         .expect("the passphrase opens the directory");
@@ -145,7 +160,9 @@ fn an_encrypted_case_leaves_nothing_readable_on_disk_write_ahead_log_included() 
         std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0),
         "the scan must cover a live write-ahead log"
     );
-    let needles: [&[u8]; 6] = [
+    let needles: [&[u8]; 8] = [
+        b"Tangerine exfil",
+        evidence_sha.as_bytes(),
         b"Quetzal ransom",
         b"Hollowmere",
         b"Marmalade beacon",
@@ -162,6 +179,14 @@ fn an_encrypted_case_leaves_nothing_readable_on_disk_write_ahead_log_included() 
                 String::from_utf8_lossy(needle)
             );
         }
+        let named: Vec<PathBuf> = files(cb.path())
+            .into_keys()
+            .filter(|p| p.to_string_lossy().contains(&evidence_sha))
+            .collect();
+        assert!(
+            named.is_empty(),
+            "{moment}: no file name may reveal the evidence's SHA-256: {named:?}"
+        );
         drop(std::mem::replace(
             &mut open,
             Casebook::open_unlocked(cb.path(), &Unlock::Passphrase(PASSPHRASE.into()))
@@ -173,6 +198,24 @@ fn an_encrypted_case_leaves_nothing_readable_on_disk_write_ahead_log_included() 
         comments.len(),
         1,
         "the encrypted case reads back through the passphrase"
+    );
+    let out = cb.work().join("ledger-out.txt");
+    ok_unlocked(&cb, &["evidence", "verify"]);
+    ok_unlocked(
+        &cb,
+        &[
+            "evidence",
+            "extract",
+            &key,
+            &evidence_sha[..12],
+            "--output",
+            out.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&out).expect("extracted evidence"),
+        evidence,
+        "the sealed evidence reads back as it was added"
     );
 }
 
@@ -263,6 +306,16 @@ fn a_wrong_passphrase_a_damaged_key_file_and_a_database_without_its_key_are_refu
 #[test]
 fn a_plain_directory_is_encrypted_in_place_and_a_new_passphrase_rewraps_the_same_key() {
     let (cb, key) = DataDir::with_incident("Converted later");
+    let evidence = b"Saffron payroll dump 31e7 from the finance share";
+    std::fs::write(cb.work().join("payroll.csv"), evidence).expect("write the evidence file");
+    cb.ok(&[
+        "evidence",
+        "add",
+        &key,
+        "./payroll.csv",
+        "--source-host",
+        "FS-01",
+    ]);
     let (code, stdout, stderr) = run_with(
         &cb,
         &["encrypt", "--passphrase-stdin"],
@@ -281,6 +334,20 @@ fn a_plain_directory_is_encrypted_in_place_and_a_new_passphrase_rewraps_the_same
         ok_unlocked(&cb, &["incident", "show", &key]).contains("Converted later"),
         "every case is still there after the conversion"
     );
+    let evidence_sha = sha256_hex(evidence);
+    for needle in [&evidence[..12], evidence_sha.as_bytes()] {
+        assert!(
+            holding(cb.path(), needle).is_empty(),
+            "after the conversion the evidence shows neither its content nor its hash"
+        );
+    }
+    assert!(
+        !files(cb.path())
+            .into_keys()
+            .any(|p| p.to_string_lossy().contains(&evidence_sha)),
+        "after the conversion no file is named by the evidence's hash"
+    );
+    ok_unlocked(&cb, &["evidence", "verify"]);
 
     let database = std::fs::read(cb.database()).expect("db");
     let (code, _, stderr) = run_with(

@@ -14,6 +14,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use casebook_store::blobs::BlobStore;
 use casebook_store::cipher::{self, FileKind};
 use serde::Serialize;
 
@@ -122,6 +123,21 @@ pub(crate) fn data_key(data_dir: &Path, unlock: Option<&Unlock>) -> Result<Optio
             }
         },
     }
+}
+
+/// The evidence store of `data_dir`: sealed with the data key when the directory is encrypted. Plain blobs left by
+/// a conversion that was stopped are sealed now.
+pub(crate) fn open_blobs(data_dir: &Path, key: Option<&DataKey>) -> Result<BlobStore> {
+    let root = data_dir.join("blobs");
+    let Some(key) = key else {
+        return Ok(BlobStore::open(&root)?);
+    };
+    let blobs = BlobStore::open_encrypted(&root, *key.bytes())?;
+    if blobs.plain_blobs_left() {
+        // Blobs another program holds open stay plain (and readable) until a later open seals them.
+        blobs.seal_plain_blobs(&mut |_| std::ops::ControlFlow::Continue(()))?;
+    }
+    Ok(blobs)
 }
 
 /// The store's "this key does not open the file", for a key that unwrapped from this directory's key file.
@@ -239,6 +255,8 @@ pub fn encrypt_directory(
                 &key,
             )?;
             finish_conversion(data_dir)?;
+            // The evidence files follow the database; a kill here leaves plain blobs that the next open seals.
+            open_blobs(data_dir, Some(&key))?;
             Ok(Encrypted::Converted)
         }
     }

@@ -127,8 +127,7 @@ impl Casebook {
                 other => other.into(),
             },
         )?;
-        // The evidence store takes the same data key (`data_key`, bytes via `DataKey::bytes`) once it encrypts.
-        let blobs = BlobStore::open(&data_dir.join("blobs"))?;
+        let blobs = encryption::open_blobs(data_dir, data_key.as_ref())?;
         // Asked per blob while the sweep holds its lock; when in doubt (a read error), keep the file.
         blobs.sweep(&|sha| read::blob_referenced(store.conn(), sha).unwrap_or(true))?;
         let mut casebook = Casebook {

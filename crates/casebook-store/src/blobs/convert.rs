@@ -30,6 +30,12 @@ pub struct SealReport {
 }
 
 impl BlobStore {
+    /// Whether an encrypted store still holds plain blobs: a conversion that was stopped or killed, which
+    /// [`BlobStore::seal_plain_blobs`] finishes.
+    pub fn plain_blobs_left(&self) -> bool {
+        self.key.is_some() && !blob_files(&self.root.join(PLAIN_DIR)).is_empty()
+    }
+
     /// Seals every plain blob under `sha256/` into this encrypted store: the evidence half of `casebook encrypt`,
     /// which opens the store with [`BlobStore::open_encrypted`] and calls this until `left` is 0.
     ///
