@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -457,8 +456,7 @@ fn kill_9_during_encrypt_leaves_the_directory_plain_or_wholly_encrypted_and_lose
         // Choosing the moment of the kill is the point of this test: this sleep synchronizes nothing.
         std::thread::sleep(delay);
         let _ = child.kill();
-        let status = child.wait().expect("reap");
-        let _ = status.signal();
+        child.wait().expect("reap");
 
         let (state, entries) = entries_after(cb.path(), &context);
         assert!(
