@@ -45,7 +45,8 @@ impl BlobStore {
     /// both ways just loses its plain copy). Until then the store still reads the plain ones. A plain file that no
     /// longer matches its name is sealed as it is, under its name, so verification still reports it as changed.
     /// Unlocked temporary files are removed first: a plain copy or download left there would keep plaintext on disk
-    /// (such a download starts over). `progress` is called after each blob; [`ControlFlow::Break`] stops the run
+    /// (such a download starts over). A file there not named by a SHA-256 is no blob: it is left alone and counted
+    /// in `left`. `progress` is called after each blob; [`ControlFlow::Break`] stops the run
     /// there, every blob left still plain and readable.
     pub fn seal_plain_blobs(
         &self,
@@ -97,11 +98,15 @@ impl BlobStore {
         Ok(report)
     }
 
-    /// Seals one plain blob and removes it; `false` when another process holds it (it stays plain).
+    /// Seals one plain blob and removes it; `false` when another process holds it, or it is not named by a
+    /// SHA-256 (not a blob: it is left alone and counted as left).
     fn seal_one(&self, path: &Path, bytes: &mut u64) -> Result<bool, BlobError> {
         let Some(sha) = path.file_name().map(|n| n.to_string_lossy().to_string()) else {
             return Ok(false);
         };
+        if sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Ok(false);
+        }
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),

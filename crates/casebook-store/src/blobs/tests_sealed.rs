@@ -359,10 +359,28 @@ fn converting_a_plain_store_stops_anywhere_and_resumes_without_loss() {
         );
     }
 
+    // Not a blob: left alone, and counted as left.
+    let stray = dir.path().join(PLAIN_DIR).join("ab").join("notes.txt");
+    fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    fs::write(&stray, b"stray").unwrap();
     let second = store
         .seal_plain_blobs(&mut |_| ControlFlow::Continue(()))
         .unwrap();
-    assert_eq!((second.sealed, second.left), (3, 0));
+    assert_eq!(
+        (second.sealed, second.left),
+        (3, 1),
+        "every blob sealed; the stray file is left"
+    );
+    assert_eq!(
+        fs::read(&stray).unwrap(),
+        b"stray",
+        "a file that is no blob is left alone"
+    );
+    fs::remove_file(&stray).unwrap();
+    let third = store
+        .seal_plain_blobs(&mut |_| ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!((third.sealed, third.left), (0, 0));
     assert!(
         !dir.path().join(PLAIN_DIR).exists(),
         "no plain blob directory is left"
