@@ -93,6 +93,11 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         | Payload::EscalationAccepted { .. }
         | Payload::EscalationDeclined { .. }
         | Payload::EscalationAssigned { .. } => escalations::apply(&at, p),
+        // The alert projections come with migration 0008.
+        Payload::AlertRaised(_)
+        | Payload::AlertTriaged { .. }
+        | Payload::AlertPromoted { .. }
+        | Payload::AlertMerged { .. } => Ok(()),
     }
 }
 
