@@ -95,6 +95,7 @@ pub enum Field {
     Resolution,
     SearchWords,
     TimelineFormat,
+    AlertFormat,
 }
 
 /// An application error.
