@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::error::{io, ErrorCode};
 use crate::{Casebook, Error, Field, Hint, Result};
 
+pub use casebook_alerts::Format as AlertFormat;
 pub use triage::{DismissSummary, PromotedAlert};
 
 /// How an alert import went.
