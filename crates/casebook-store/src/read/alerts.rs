@@ -109,33 +109,7 @@ pub struct AlertView {
 
 /// A page of the queue, newest group first: with no rule and the `New` status, a walk of `alert_groups_queue`.
 pub fn alert_groups(conn: &Connection, q: &AlertQuery) -> Result<Vec<AlertGroupView>> {
-    let mut sql = String::from(
-        "SELECT id, title, rule_key, rule_name, key_observable, source, severity, first_us, last_us, alerts, new_alerts
-         FROM alert_groups g WHERE 1",
-    );
-    let mut args: Vec<Value> = Vec::new();
-    match q.status {
-        Some(AlertState::New) => sql.push_str(" AND open = 1"),
-        Some(state) => {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = g.id AND a.state = ?)",
-            );
-            args.push(Value::Text(state.as_str().into()));
-        }
-        None => {}
-    }
-    if let Some(rule) = &q.rule {
-        sql.push_str(" AND (rule_key = ? OR rule_name = ?)");
-        args.push(Value::Text(rule.clone()));
-        args.push(Value::Text(rule.clone()));
-    }
-    if let Some((last, id)) = &q.after {
-        sql.push_str(" AND (last_us, id) < (?, ?)");
-        args.push(Value::Integer(*last));
-        args.push(Value::Text(id.clone()));
-    }
-    sql.push_str(" ORDER BY last_us DESC, id DESC LIMIT ?");
-    args.push(Value::Integer(q.limit));
+    let (sql, args) = queue_sql(q);
     type Row = (
         String,
         String,
@@ -187,6 +161,38 @@ pub fn alert_groups(conn: &Connection, q: &AlertQuery) -> Result<Vec<AlertGroupV
             },
         )
         .collect()
+}
+
+/// The queue's query and its arguments.
+fn queue_sql(q: &AlertQuery) -> (String, Vec<Value>) {
+    let mut sql = String::from(
+        "SELECT id, title, rule_key, rule_name, key_observable, source, severity, first_us, last_us, alerts, new_alerts
+         FROM alert_groups g WHERE 1",
+    );
+    let mut args: Vec<Value> = Vec::new();
+    match q.status {
+        Some(AlertState::New) => sql.push_str(" AND open = 1"),
+        Some(state) => {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = g.id AND a.state = ?)",
+            );
+            args.push(Value::Text(state.as_str().into()));
+        }
+        None => {}
+    }
+    if let Some(rule) = &q.rule {
+        sql.push_str(" AND (rule_key = ? OR rule_name = ?)");
+        args.push(Value::Text(rule.clone()));
+        args.push(Value::Text(rule.clone()));
+    }
+    if let Some((last, id)) = &q.after {
+        sql.push_str(" AND (last_us, id) < (?, ?)");
+        args.push(Value::Integer(*last));
+        args.push(Value::Text(id.clone()));
+    }
+    sql.push_str(" ORDER BY last_us DESC, id DESC LIMIT ?");
+    args.push(Value::Integer(q.limit));
+    (sql, args)
 }
 
 /// Reads a cursor a page handed out.
@@ -442,4 +448,39 @@ pub fn alert_facts(conn: &Connection) -> Result<Vec<AlertFacts>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first screen of the queue stays under its target at 100,000 alerts only while it walks the queue index
+    /// from the newest open group (no scan, no sort), first page or later.
+    #[test]
+    fn the_open_queue_walks_its_index_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(&dir.path().join("casebook.db")).unwrap();
+        for after in [None, Some((5, "x".to_string()))] {
+            let (sql, args) = queue_sql(&AlertQuery {
+                status: Some(AlertState::New),
+                after,
+                limit: 50,
+                ..AlertQuery::default()
+            });
+            let plan: Vec<String> = store
+                .conn()
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|s| s.contains("INDEX alert_groups_queue (open=?")),
+                "{sql}\n{plan:?}"
+            );
+            assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+        }
+    }
 }
