@@ -147,7 +147,7 @@ impl Casebook {
         }
         let mut groups = HashSet::new();
         for id in &new_ids {
-            groups.insert(read::alert(&tx, *id)?.group);
+            groups.extend(read::alert_group(&tx, *id)?);
         }
         summary.groups = groups.len() as u64;
         tx.commit().map_err(casebook_store::StoreError::from)?;

@@ -212,6 +212,14 @@ pub fn group_alerts(conn: &Connection, group: AlertId) -> Result<Vec<(AlertId, A
         .collect()
 }
 
+/// The group an alert is in, when this replica holds it.
+pub fn alert_group(conn: &Connection, id: AlertId) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT group_id FROM alerts WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?)
+}
+
 /// Whether this replica holds the alert.
 pub fn alert_exists(conn: &Connection, id: AlertId) -> Result<bool> {
     Ok(conn
