@@ -369,6 +369,15 @@ pub(crate) fn describe(payload: &Payload, names: &dyn Names) -> Result<String> {
             "sent the escalation to {}",
             target(names, *to_tier, *assignee)
         ),
+        Payload::AlertRaised(a) => format!("raised the alert {}", quoted(&a.title)),
+        Payload::AlertTriaged {
+            alerts, verdict, ..
+        } => match alerts.len() {
+            1 => format!("dismissed an alert as {verdict}"),
+            n => format!("dismissed {n} alerts as {verdict}"),
+        },
+        Payload::AlertPromoted { .. } => "promoted an alert to this incident".into(),
+        Payload::AlertMerged { .. } => "merged an alert into this incident".into(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Open conflicts across the case load, for a panel that lists them and opens the incident: long-text versions
 //! nobody settled, changes kept but not applied because their author was out of scope at their place, and
-//! escalation transitions that lost. One query per kind over all incidents.
+//! escalation transitions that lost, and alert triage that lost to a promotion into the incident. One query per kind
+//! over all incidents.
 
 use casebook_core::model::TextField;
 use casebook_core::{EventId, IncidentId};
@@ -23,6 +24,8 @@ pub enum ConflictKind {
     Scope,
     /// An escalation transition that lost to an earlier one.
     Escalation,
+    /// A dismissal (or a second promotion) of an alert that lost to its promotion or merge into the incident.
+    Alert,
 }
 
 /// One conflict waiting for a person.
@@ -107,6 +110,31 @@ impl Casebook {
                 c.at,
                 detail,
             ));
+        }
+        for (alert, c) in read::alert_conflicts(conn)? {
+            let view = read::alert(conn, alert)?;
+            let Some(incident) = view.incident else {
+                continue;
+            };
+            let d = read::incident(conn, incident)?;
+            let detail = format!(
+                "the alert {} was {} here, so its {} as {} was not applied",
+                excerpt(&view.title),
+                view.state,
+                if c.incident.is_some() {
+                    "second triage"
+                } else {
+                    "dismissal"
+                },
+                c.state
+            );
+            let by = read::user(conn, c.author)?.map(|u| u.name);
+            let i = IncidentRef {
+                id: incident,
+                key: d.row.key,
+                title: d.row.title,
+            };
+            out.push(row(i, ConflictKind::Alert, c.event, None, by, c.at, detail));
         }
         out.sort_by_key(|c| std::cmp::Reverse((c.at, c.event)));
         Ok(out)

@@ -103,6 +103,7 @@ pub enum Field {
     Resolution,
     SearchWords,
     TimelineFormat,
+    AlertFormat,
 }
 
 /// An application error.

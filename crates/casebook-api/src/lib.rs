@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod agent;
+pub mod alerts;
 pub mod allowed;
 pub mod attention;
 pub mod bundle;
@@ -53,6 +54,9 @@ pub use keys::DataKey;
 /// The read models the front ends show, as the store projects them. Front ends name them here: they depend on this
 /// API alone, never on the store.
 pub mod views {
+    pub use casebook_store::read::{
+        AlertClaimView, AlertGroupView, AlertObservableView, AlertView,
+    };
     pub use casebook_store::read::{
         Bucket, CommentView, Cursor, CustodyView, EntryFilter, EntryView, EscalationView,
         EvidenceView, Histogram, IncidentDetail, IncidentFilter, IncidentRow, KindCount,

@@ -1,5 +1,6 @@
 //! Response metrics across incidents: time to detect, contain and resolve per severity, and escalation response
-//! times per target tier and severity, with breach counts. Also the log's own checks (hash chains, rebuild).
+//! times per target tier and severity, with breach counts; the alert queue's figures (volume per day and per rule,
+//! false-positive rate per rule, time to triage, time from alert to incident).
 
 use std::collections::BTreeMap;
 
@@ -157,6 +158,99 @@ impl Casebook {
         Ok(Metrics {
             by_severity,
             escalations,
+        })
+    }
+}
+
+/// Alerts seen on one UTC day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertDay {
+    /// `YYYY-MM-DD`, by the alert's own time.
+    pub day: String,
+    pub alerts: usize,
+}
+
+/// One rule's alerts and how triage judged them: what tells detection engineers which rule to fix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RuleAlertMetrics {
+    pub rule: String,
+    pub alerts: usize,
+    /// Dismissed, promoted or merged.
+    pub triaged: usize,
+    pub false_positives: usize,
+    /// False positives among the triaged alerts (0 to 1), absent before any triage.
+    pub false_positive_rate: Option<f64>,
+}
+
+/// The alert queue's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertMetrics {
+    pub alerts: usize,
+    /// Still new.
+    pub untriaged: usize,
+    pub per_day: Vec<AlertDay>,
+    /// Most alerts first.
+    pub per_rule: Vec<RuleAlertMetrics>,
+    /// From receiving an alert to its triage.
+    pub time_to_triage: Option<Spread>,
+    /// From an alert's time to the incident it was promoted to or merged into: the detection part of time to
+    /// detect (a promoted incident's occurred and detected times are the alert's).
+    pub alert_to_incident: Option<Spread>,
+}
+
+impl Casebook {
+    pub fn alert_metrics(&self) -> Result<AlertMetrics> {
+        use casebook_core::alert::AlertState;
+        let facts = read::alert_facts(self.store.conn())?;
+        let mut days: BTreeMap<String, usize> = BTreeMap::new();
+        let mut rules: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+        let (mut to_triage, mut to_incident) = (Vec::new(), Vec::new());
+        let mut untriaged = 0;
+        for f in &facts {
+            *days
+                .entry(f.seen.format("%Y-%m-%d").to_string())
+                .or_default() += 1;
+            let r = rules.entry(f.rule.clone()).or_default();
+            r.0 += 1;
+            if f.state == AlertState::New {
+                untriaged += 1;
+                continue;
+            }
+            r.1 += 1;
+            r.2 += usize::from(f.state == AlertState::FalsePositive);
+            if let Some(t) = f.triaged {
+                let secs = (t - f.received).num_seconds();
+                to_triage.extend((secs >= 0).then_some(secs));
+                if f.incident.is_some() {
+                    let secs = (t - f.seen).num_seconds();
+                    to_incident.extend((secs >= 0).then_some(secs));
+                }
+            }
+        }
+        let mut per_rule: Vec<RuleAlertMetrics> = rules
+            .into_iter()
+            .map(|(rule, (alerts, triaged, fp))| RuleAlertMetrics {
+                rule,
+                alerts,
+                triaged,
+                false_positives: fp,
+                false_positive_rate: (triaged > 0).then(|| fp as f64 / triaged as f64),
+            })
+            .collect();
+        per_rule.sort_by(|a, b| b.alerts.cmp(&a.alerts).then_with(|| a.rule.cmp(&b.rule)));
+        Ok(AlertMetrics {
+            alerts: facts.len(),
+            untriaged,
+            per_day: days
+                .into_iter()
+                .map(|(day, alerts)| AlertDay { day, alerts })
+                .collect(),
+            per_rule,
+            time_to_triage: spread(to_triage),
+            alert_to_incident: spread(to_incident),
         })
     }
 }

@@ -103,6 +103,9 @@ pub enum Command {
     /// Manage the people in the local directory.
     #[command(subcommand)]
     User(UserCmd),
+    /// The alert queue: import SIEM and IDS alerts, list, show, dismiss, promote to incidents, merge.
+    #[command(subcommand)]
+    Alert(crate::commands::alert::AlertCmd),
     /// Open, list, show, edit, assign and close incidents.
     #[command(subcommand)]
     Incident(IncidentCmd),
@@ -156,7 +159,8 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
-    /// Time to detect, contain and resolve; escalation response times per severity and tier.
+    /// Time to detect, contain and resolve; escalation response times per severity and tier; the alert queue's
+    /// volume, false-positive rate per rule and time to triage.
     Metrics,
     /// Check the event log.
     #[command(subcommand)]

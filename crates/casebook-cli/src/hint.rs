@@ -15,7 +15,7 @@ pub fn words(hint: &Hint) -> String {
                 format!("`casebook incident close KEY --resolution {example}` (or false-positive, benign, duplicate)")
             }
             Field::SearchWords => format!("e.g. casebook search \"{example}\""),
-            Field::TimelineFormat => format!("add --format {example}"),
+            Field::TimelineFormat | Field::AlertFormat => format!("add --format {example}"),
         },
         Hint::ListIncidents => "`casebook incident list` shows what is here".into(),
         Hint::ListTasks { incident } => format!("`casebook task list {incident}` shows them"),

@@ -49,6 +49,10 @@ pub enum Action {
     /// Set response targets (a lead's job).
     SetResponseTargets,
     ManageAccounts,
+    /// Put an alert in the queue (an import on a laptop, a SIEM's post to the server).
+    RaiseAlert,
+    /// Dismiss, promote or merge alerts.
+    TriageAlert,
 }
 
 impl Action {
@@ -64,6 +68,8 @@ impl Action {
             Action::Close { .. } => "close this incident that way",
             Action::SetResponseTargets => "set response targets",
             Action::ManageAccounts => "manage accounts",
+            Action::RaiseAlert => "raise alerts",
+            Action::TriageAlert => "triage alerts",
         }
     }
 }
@@ -81,6 +87,7 @@ fn who(actor: &Actor) -> String {
     match (actor.role, actor.tier) {
         (Role::Responder, Some(t)) => format!("a tier-{t} responder"),
         (Role::Lead, _) => "a lead".into(),
+        (Role::Integration, _) => "an integration".into(),
         (role, _) => format!("an {role}"),
     }
 }
@@ -105,7 +112,8 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
     use Role::*;
     let responder_or_lead = matches!(actor.role, Responder | Lead);
     let (allowed, why): (bool, String) = match action {
-        Action::Read => (true, String::new()),
+        // An integration's account exists to post alerts; it reads nothing.
+        Action::Read => (actor.role != Integration, "an integration only raises alerts".into()),
         Action::CreateIncident | Action::RequestEscalation => {
             (responder_or_lead, "only responders and leads change cases; auditors and admins read them".into())
         }
@@ -149,6 +157,14 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
         }
         Action::SetResponseTargets => (actor.role == Lead, "only a lead sets response targets".into()),
         Action::ManageAccounts => (actor.role == Admin, "only an admin manages accounts".into()),
+        Action::RaiseAlert => (
+            actor.role != Auditor,
+            "auditors read cases; responders, leads, admins and integrations raise alerts".into(),
+        ),
+        Action::TriageAlert => (
+            matches!(actor.role, Responder | Lead | Admin),
+            "responders of every tier, leads and admins triage alerts".into(),
+        ),
     };
     if allowed {
         Ok(())
@@ -345,6 +361,55 @@ mod tests {
                     "cell ({row}, {persona}): expected {want}, got {got:?}"
                 );
             }
+        }
+    }
+
+    /// The alert rows × the six personas and an integration, which may raise alerts and do nothing else.
+    #[test]
+    fn alerts_are_raised_by_all_but_auditors_and_triaged_by_responders_leads_and_admins() {
+        let integration = Actor {
+            user: ME,
+            role: Role::Integration,
+            tier: None,
+        };
+        let mut people = personas();
+        people.push(("integration", integration));
+        let rows: Vec<(&str, Action, [bool; 7])> = vec![
+            (
+                "raise alert",
+                Action::RaiseAlert,
+                [true, true, true, true, false, true, true],
+            ),
+            (
+                "triage alert",
+                Action::TriageAlert,
+                [true, true, true, true, false, true, false],
+            ),
+        ];
+        for (row, action, expected) in rows {
+            for ((persona, actor), want) in people.iter().zip(expected) {
+                assert_eq!(
+                    authorize(actor, action).is_ok(),
+                    want,
+                    "cell ({row}, {persona})"
+                );
+            }
+        }
+        for action in [
+            Action::Read,
+            Action::CreateIncident,
+            Action::Edit(scope(1, Some(ME))),
+            Action::RequestEscalation,
+            Action::TakeFromQueue { tier: Tier::ONE },
+            Action::Assign,
+            Action::SetResponseTargets,
+            Action::ManageAccounts,
+        ] {
+            assert!(
+                authorize(&integration, action).is_err(),
+                "an integration must not {}",
+                action.describe()
+            );
         }
     }
 

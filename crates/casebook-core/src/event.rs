@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 pub use crate::wire::WireEvent;
 
+use crate::alert::{AlertVerdict, NewAlert};
 use crate::escalation::ResponseTarget;
 use crate::model::*;
 use crate::signing::DeviceKey;
@@ -392,6 +393,23 @@ pub enum Payload {
         #[serde(default)]
         note: String,
     },
+    /// A SIEM or IDS raised an alert (global: no incident). Raised again, it is a duplicate of the first.
+    AlertRaised(NewAlert),
+    /// Tier 1 dismisses alerts (one, or a whole group at once) with a verdict and why (global).
+    AlertTriaged {
+        alerts: Vec<AlertId>,
+        verdict: AlertVerdict,
+        #[serde(default)]
+        reason: String,
+    },
+    /// The alert became the event's incident, opened by the events before this one in the same transaction.
+    AlertPromoted {
+        alert: AlertId,
+    },
+    /// The alert was found to belong to the event's incident, which already existed.
+    AlertMerged {
+        alert: AlertId,
+    },
 }
 
 impl Payload {
@@ -422,7 +440,23 @@ impl Payload {
             Payload::EscalationAccepted { .. } => "escalation_accepted",
             Payload::EscalationDeclined { .. } => "escalation_declined",
             Payload::EscalationAssigned { .. } => "escalation_assigned",
+            Payload::AlertRaised(_) => "alert_raised",
+            Payload::AlertTriaged { .. } => "alert_triaged",
+            Payload::AlertPromoted { .. } => "alert_promoted",
+            Payload::AlertMerged { .. } => "alert_merged",
         }
+    }
+
+    /// Whether the event belongs to no incident: directory events, response targets, raised and dismissed alerts.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self,
+            Payload::UserRegistered { .. }
+                | Payload::DeviceBound { .. }
+                | Payload::ResponseTargetsSet { .. }
+                | Payload::AlertRaised(_)
+                | Payload::AlertTriaged { .. }
+        )
     }
 
     /// The escalation an escalation event belongs to.
@@ -521,6 +555,41 @@ mod tests {
                     which: KeyTime::Contained,
                     at: None,
                 },
+            },
+            Payload::AlertRaised(NewAlert {
+                alert: crate::alert::alert_id("suricata", "x"),
+                source: "suricata".into(),
+                source_id: "x".into(),
+                format: "suricata".into(),
+                rule_name: Some("ET POLICY".into()),
+                rule_id: None,
+                severity: Severity::Sev3,
+                source_severity: Some("2".into()),
+                event_time: chrono::DateTime::from_timestamp_micros(1_331_698_658_276_340),
+                raised_at: None,
+                received_at: chrono::DateTime::from_timestamp_micros(1_331_698_659_000_000)
+                    .unwrap(),
+                title: "t".into(),
+                description: String::new(),
+                host: None,
+                user: None,
+                source_ip: Some("10.0.0.1".into()),
+                source_port: Some(53),
+                destination_ip: None,
+                destination_port: None,
+                observables: vec![crate::alert::AlertObservable {
+                    kind: ObservableKind::Ipv4,
+                    value: "10.0.0.1".into(),
+                }],
+                raw: "{\"event_type\":\"alert\"}\n".into(),
+            }),
+            Payload::AlertTriaged {
+                alerts: vec![AlertId(Uuid::from_u128(4))],
+                verdict: AlertVerdict::Benign,
+                reason: "backup job".into(),
+            },
+            Payload::AlertPromoted {
+                alert: AlertId(Uuid::from_u128(4)),
             },
         ] {
             let e = Event::seal(body(p), None);

@@ -63,4 +63,6 @@ id_type!(
     CommentId,
     /// An escalation request and its life.
     EscalationId,
+    /// An alert from a SIEM or IDS; derived from its source and the source's id (`alert::alert_id`).
+    AlertId,
 );

@@ -5,6 +5,7 @@
 //! caller, so every rule here is testable with fixed values. SQLite, the network, Tauri and PDF live elsewhere.
 
 pub mod admission;
+pub mod alert;
 pub mod authz;
 pub mod digest;
 pub mod escalation;

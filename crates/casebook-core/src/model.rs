@@ -47,8 +47,11 @@ impl Tlp {
 }
 
 string_enum! {
-    /// What a person does in Casebook. Responders also have a [`Tier`].
-    pub enum Role ("role") { Responder => "responder", Lead => "lead", Auditor => "auditor", Admin => "admin" }
+    /// What a person does in Casebook. Responders also have a [`Tier`]. An integration is a SIEM's account on the
+    /// team server: it raises alerts and does nothing else.
+    pub enum Role ("role") {
+        Responder => "responder", Lead => "lead", Auditor => "auditor", Admin => "admin", Integration => "integration",
+    }
 }
 
 string_enum! {

@@ -24,6 +24,10 @@ pub fn check_role(role: Role, tier: Option<Tier>) -> ApiResult<()> {
     match (role, tier) {
         (Role::Responder, Some(_)) | (Role::Lead | Role::Auditor | Role::Admin, None) => Ok(()),
         (Role::Responder, None) => Err(ApiError::invalid("a responder needs a tier (1, 2 or 3)")),
+        // An integration is a SIEM's account, made with its own device key by the integration intake, not a person.
+        (Role::Integration, None) => Err(ApiError::invalid(
+            "an integration is not a person's account; register it as an integration",
+        )),
         (_, Some(_)) => Err(ApiError::invalid("only responders have a tier")),
     }
 }

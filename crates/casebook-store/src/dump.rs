@@ -27,6 +27,9 @@ const TABLES: &[(&str, &str)] = &[
     ("escalation_transitions", "SELECT * FROM escalation_transitions ORDER BY event_id"),
     ("device_keys", "SELECT * FROM device_keys ORDER BY device, user_id"),
     ("scope_conflicts", "SELECT * FROM scope_conflicts ORDER BY event_id"),
+    ("alerts", "SELECT * FROM alerts ORDER BY id"),
+    ("alert_groups", "SELECT * FROM alert_groups ORDER BY id"),
+    ("alert_triage", "SELECT * FROM alert_triage ORDER BY alert_id, event_id"),
     (
         "search_index",
         "SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_index ORDER BY doc_kind, doc_id",

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0005_seen_marks.sql"),
     include_str!("../../../migrations/sqlite/0006_search_tokens.sql"),
     include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
+    include_str!("../../../migrations/sqlite/0008_alerts.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.

@@ -110,7 +110,7 @@ export const CUSTODY_ACTIONS: readonly CustodyAction[] = ["collected", "transfer
 
 export const TASK_STATUSES: readonly TaskStatus[] = ["open", "in-progress", "done", "cancelled"];
 
-export const ROLES: readonly Role[] = ["responder", "lead", "auditor", "admin"];
+export const ROLES: readonly Role[] = ["responder", "lead", "auditor", "admin", "integration"];
 
 /** The events the shell emits: `progress` carries a Progress, `team` an AgentState. */
 export const EVENTS = { progress: "progress", team: "team" } as const;

@@ -1,6 +1,7 @@
 //! Use-case tests of the application API on real data directories: merges between devices through case bundles,
 //! authorization through the API, escalation flows and the error messages people see.
 
+mod alerts;
 mod attacks;
 mod encryption;
 mod erase;

@@ -1,6 +1,7 @@
 //! One file per noun: each translates the parsed command into one API call and prints the result; `dispatch`
 //! only routes.
 
+pub mod alert;
 mod bundle;
 pub mod encryption;
 mod escalation;
@@ -46,6 +47,7 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
         Command::Logout { forget } => team::logout(cb, forget, out),
         Command::Sync { command } => team::sync(cb, command, out),
         Command::Incident(c) => incident::run(cb, c, out),
+        Command::Alert(c) => alert::run(cb, c, out),
         Command::Timeline(c) => timeline::run(cb, c, out),
         Command::Evidence(c) => evidence::run(cb, c, out),
         Command::Observable(c) => records::observable(cb, c, out),

@@ -11,7 +11,7 @@
 //!   every replica alike; an event out of scope is kept in the log and shown to leads as a conflict, never applied.
 
 use crate::authz::{self, Action, Actor, IncidentScope};
-use crate::event::{EventBody, FieldChange, NewEntry, Payload};
+use crate::event::{EventBody, NewEntry, Payload};
 use crate::model::{Role, Tier};
 use crate::signing::PublicKey;
 use crate::*;
@@ -155,13 +155,35 @@ fn forbidden(d: authz::Denied) -> Refusal {
 fn tier_fits(role: Role, tier: Option<Tier>) -> bool {
     matches!(
         (role, tier),
-        (Role::Responder, Some(_)) | (Role::Lead | Role::Auditor | Role::Admin, None)
+        (Role::Responder, Some(_))
+            | (
+                Role::Lead | Role::Auditor | Role::Admin | Role::Integration,
+                None
+            )
     )
 }
 
 /// Decides at arrival whether an event may enter the log, and how it counts.
 pub fn admit(e: &EventBody, cx: &Context) -> Result<Standing, Refusal> {
     check_values(e)?;
+    // An integration's device key lives on the team server, which signs what a SIEM posts: whatever else such a
+    // key signs (a directory change, an incident, a triage) is refused, so a leaked token can only add alerts.
+    if matches!(
+        cx.author,
+        Author::Verified {
+            role: Role::Integration,
+            ..
+        }
+    ) && !matches!(e.payload, Payload::AlertRaised(_))
+    {
+        return Err(Refusal::new(
+            RefusalCode::Forbidden,
+            format!(
+                "an integration may only raise alerts, not make a {} event",
+                e.payload.kind()
+            ),
+        ));
+    }
     match &e.payload {
         Payload::UserRegistered { user, .. } => admit_directory(e, cx, *user),
         Payload::DeviceBound {
@@ -184,6 +206,17 @@ pub fn admit(e: &EventBody, cx: &Context) -> Result<Standing, Refusal> {
             Author::Verified { role, tier } => {
                 let actor = actor(e, role, tier);
                 authz::authorize(&actor, Action::SetResponseTargets).map_err(forbidden)?;
+                Ok(Standing::Verified)
+            }
+        },
+        Payload::AlertRaised(_) | Payload::AlertTriaged { .. } => match cx.author {
+            Author::Unverified => Err(unverified("raise or triage alerts")),
+            Author::Verified { role, tier } => {
+                let action = match e.payload {
+                    Payload::AlertRaised(_) => Action::RaiseAlert,
+                    _ => Action::TriageAlert,
+                };
+                authz::authorize(&actor(e, role, tier), action).map_err(forbidden)?;
                 Ok(Standing::Verified)
             }
         },
@@ -212,6 +245,14 @@ fn admit_directory(e: &EventBody, cx: &Context, subject: UserId) -> Result<Stand
         if !tier_fits(*role, *tier) {
             return Err(invalid(
                 "a responder needs a tier and only responders have one",
+            ));
+        }
+        // Even as a claim: an integration is an account the directory's authority makes for a SIEM, never a role
+        // anyone takes for themselves.
+        if *role == Role::Integration && (!cx.directory_authority || subject == e.author) {
+            return Err(Refusal::new(
+                RefusalCode::Forbidden,
+                "only an admin registers an integration, and never as their own account",
             ));
         }
     }
@@ -280,6 +321,11 @@ fn admit_incident_event(e: &EventBody, cx: &Context) -> Result<Standing, Refusal
                     assignee: Some(e.author),
                 },
                 Payload::EscalationAssigned { .. } => Action::Assign,
+                Payload::AlertPromoted { .. } | Payload::AlertMerged { .. } => {
+                    // Triaging the alert, and adding it to the incident (judged at its place by `in_scope`).
+                    authz::authorize(&actor, Action::TriageAlert).map_err(forbidden)?;
+                    Action::Edit(open)
+                }
                 _ => Action::Edit(open),
             };
             authz::authorize(&actor, action).map_err(forbidden)?;
@@ -304,7 +350,9 @@ pub fn in_scope(
         | Payload::EscalationAcknowledged { .. }
         | Payload::EscalationAccepted { .. }
         | Payload::EscalationDeclined { .. }
-        | Payload::EscalationAssigned { .. } => return Ok(()),
+        | Payload::EscalationAssigned { .. }
+        | Payload::AlertRaised(_)
+        | Payload::AlertTriaged { .. } => return Ok(()),
         Payload::IncidentAssigned { tier, assignee, .. } => {
             if actor.role == Role::Lead {
                 return Ok(());
@@ -431,224 +479,11 @@ fn check_references(
     Ok(())
 }
 
-fn short(what: &str, s: &str) -> Result<(), Refusal> {
-    if s.len() > limits::SHORT_TEXT {
-        return Err(invalid(format!(
-            "its {what} is longer than {} bytes",
-            limits::SHORT_TEXT
-        )));
-    }
-    Ok(())
-}
+mod values;
+use values::check_values;
+pub use values::is_sha256;
 
-fn long(what: &str, s: &str) -> Result<(), Refusal> {
-    if s.len() > limits::LONG_TEXT {
-        return Err(invalid(format!(
-            "its {what} is longer than {} bytes",
-            limits::LONG_TEXT
-        )));
-    }
-    Ok(())
-}
-
-fn items<T>(what: &str, v: &[T]) -> Result<(), Refusal> {
-    if v.len() > limits::LIST_ITEMS {
-        return Err(invalid(format!(
-            "it lists more than {} {what}",
-            limits::LIST_ITEMS
-        )));
-    }
-    Ok(())
-}
-
-/// Whether `s` is a SHA-256 as Casebook writes it: 64 lowercase hex digits (never a path).
-pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-fn check_entry(n: &NewEntry) -> Result<(), Refusal> {
-    long("entry summary", &n.summary)?;
-    long("entry details", &n.details)?;
-    for s in [&n.source.host, &n.source.tool, &n.source.file, &n.time_zone]
-        .into_iter()
-        .flatten()
-    {
-        short("entry source", s)?;
-    }
-    items("linked evidence items", &n.evidence)?;
-    items("linked observables", &n.observables)?;
-    let attrs = serde_json::to_string(&n.attributes)
-        .map(|s| s.len())
-        .unwrap_or(usize::MAX);
-    if attrs > limits::ATTRIBUTES_JSON {
-        return Err(invalid(format!(
-            "an entry's extra attributes take more than {} bytes",
-            limits::ATTRIBUTES_JSON
-        )));
-    }
-    Ok(())
-}
-
-/// Values every replica must agree are well-formed.
-fn check_values(e: &EventBody) -> Result<(), Refusal> {
-    if e.device_seq == 0 || e.device_seq > i64::MAX as u64 {
-        return Err(invalid("its device sequence number is out of range"));
-    }
-    if e.hlc.device != e.device {
-        return Err(invalid(
-            "its clock names another device than the one that wrote it",
-        ));
-    }
-    let global = matches!(
-        e.payload,
-        Payload::UserRegistered { .. }
-            | Payload::DeviceBound { .. }
-            | Payload::ResponseTargetsSet { .. }
-    );
-    if global && e.incident.is_some() {
-        return Err(invalid(format!(
-            "a {} event belongs to no incident",
-            e.payload.kind()
-        )));
-    }
-    match &e.payload {
-        Payload::UserRegistered { name, .. } => {
-            if name.trim().is_empty() {
-                return Err(invalid("an account needs a name"));
-            }
-            short("name", name)
-        }
-        Payload::DeviceBound { public_key, .. } => short("public key", public_key),
-        Payload::ResponseTargetsSet { targets } => items("response targets", targets),
-        Payload::IncidentOpened {
-            key,
-            title,
-            summary,
-            category,
-            detection_source,
-            affected_assets,
-            tags,
-            ..
-        } => {
-            if !crate::key::looks_like_key(key)
-                || e.incident.map(crate::key::incident_key).as_deref() != Some(key)
-            {
-                return Err(invalid(format!(
-                    "its incident key `{}` does not match its incident id",
-                    key.chars().take(20).collect::<String>()
-                )));
-            }
-            short("title", title)?;
-            long("summary", summary)?;
-            short("category", category)?;
-            short("detection source", detection_source)?;
-            items("affected assets", affected_assets)?;
-            items("tags", tags)?;
-            affected_assets
-                .iter()
-                .chain(tags)
-                .try_for_each(|s| short("list item", s))
-        }
-        Payload::FieldSet { change } => match change {
-            FieldChange::Title(s) | FieldChange::Category(s) | FieldChange::DetectionSource(s) => {
-                short("value", s)
-            }
-            FieldChange::AffectedAssets(v) => {
-                items("affected assets", v)?;
-                v.iter().try_for_each(|s| short("affected asset", s))
-            }
-            _ => Ok(()),
-        },
-        Payload::TextEdited { text, resolves, .. } => {
-            long("text", text)?;
-            items("settled versions", resolves)
-        }
-        Payload::TagAdded { tag } | Payload::TagRemoved { tag, .. } => {
-            if tag.trim().is_empty() {
-                return Err(invalid("a tag cannot be empty"));
-            }
-            short("tag", tag)?;
-            if let Payload::TagRemoved { removes, .. } = &e.payload {
-                items("tag additions", removes)?;
-            }
-            Ok(())
-        }
-        Payload::IncidentAssigned { note, .. } | Payload::IncidentClosed { note, .. } => {
-            long("note", note)
-        }
-        Payload::EntryAdded(n) => check_entry(n),
-        Payload::EntriesImported { label, entries } => {
-            short("import label", label)?;
-            if entries.len() > limits::ENTRIES_PER_EVENT {
-                return Err(invalid(format!(
-                    "it imports more than {} entries in one event",
-                    limits::ENTRIES_PER_EVENT
-                )));
-            }
-            entries.iter().try_for_each(check_entry)
-        }
-        Payload::EntryKeyEventSet { .. } | Payload::TaskStatusSet { .. } => Ok(()),
-        Payload::EvidenceAdded {
-            name,
-            sha256,
-            media_type,
-            acquired_by,
-            source_host,
-            source_path,
-            description,
-            ..
-        } => {
-            if !is_sha256(sha256) {
-                return Err(invalid(
-                    "its evidence SHA-256 is not 64 lowercase hex digits (it could name a file outside the evidence store)",
-                ));
-            }
-            if name.trim().is_empty() {
-                return Err(invalid("an evidence item needs a name"));
-            }
-            for (what, s) in [
-                ("evidence name", name),
-                ("media type", media_type),
-                ("acquirer", acquired_by),
-                ("source host", source_host),
-                ("source path", source_path),
-            ] {
-                short(what, s)?;
-            }
-            long("description", description)
-        }
-        Payload::CustodyRecorded {
-            who,
-            location,
-            reason,
-            ..
-        } => {
-            short("custodian", who)?;
-            short("location", location)?;
-            long("reason", reason)
-        }
-        Payload::ObservableAdded { value, note, .. } => {
-            if value.trim().is_empty() {
-                return Err(invalid("an observable needs a value"));
-            }
-            short("observable value", value)?;
-            long("note", note)
-        }
-        Payload::TaskAdded { title, .. } => short("task title", title),
-        Payload::CommentAdded { body, .. } => long("comment", body),
-        Payload::EscalationRequested {
-            reason, handoff, ..
-        } => {
-            long("reason", reason)?;
-            long("hand-off note", handoff)
-        }
-        Payload::EscalationDeclined { reason, .. } => long("reason", reason),
-        Payload::EscalationAssigned { note, .. } => long("note", note),
-        Payload::EscalationAcknowledged { .. } | Payload::EscalationAccepted { .. } => Ok(()),
-    }
-}
-
+#[cfg(test)]
+mod alert_tests;
 #[cfg(test)]
 mod tests;

@@ -437,6 +437,7 @@ fn every_payload_type_by_every_persona_in_and_out_of_scope() {
     let names = ["admin", "lead", "tier1", "tier2", "tier3", "auditor"];
     let mut kinds: Vec<&str> = rows.iter().map(|(_, p, _, _)| p.kind()).collect();
     kinds.dedup();
+    // The four alert payloads have their own matrix, with the integration persona (`alert_tests`).
     assert_eq!(kinds.len(), 24, "every payload type has a row: {kinds:?}");
     for (row, payload, inside, outside) in &rows {
         for (i, persona) in personas().into_iter().enumerate() {

@@ -8,7 +8,8 @@
 //!
 //! `apply` judges the event's scope and routes it to its payload family's module: `directory` (people, device keys,
 //! response targets), `incident` (the incident's own fields, texts and tags), `entries` (timeline entries),
-//! `records` (evidence and custody, observables, tasks, comments) and `escalations`.
+//! `records` (evidence and custody, observables, tasks, comments), `escalations` and `alerts` (raised alerts, their
+//! groups and triage).
 
 use casebook_core::{Event, Payload};
 use rusqlite::{params, Transaction};
@@ -16,6 +17,7 @@ use rusqlite::{params, Transaction};
 use crate::append::Standing;
 use crate::Result;
 
+mod alerts;
 mod claims;
 mod directory;
 mod entries;
@@ -93,6 +95,10 @@ pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
         | Payload::EscalationAccepted { .. }
         | Payload::EscalationDeclined { .. }
         | Payload::EscalationAssigned { .. } => escalations::apply(&at, p),
+        Payload::AlertRaised(_)
+        | Payload::AlertTriaged { .. }
+        | Payload::AlertPromoted { .. }
+        | Payload::AlertMerged { .. } => alerts::apply(&at, p),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `Serialize`), separate from the core's domain types.
 
 mod activity;
+mod alerts;
 mod escalations;
 mod incidents;
 mod paging;
@@ -10,6 +11,7 @@ mod search;
 mod timeline;
 
 pub use activity::*;
+pub use alerts::*;
 pub use escalations::*;
 pub use incidents::*;
 pub use paging::*;

@@ -1,6 +1,7 @@
 //! Integration tests of the store on real SQLite files: the merge contract (any order of the same events gives the
 //! same state), rebuild equals live, idempotent arrival, and arrival safety.
 
+mod alerts;
 mod convergence;
 mod search;
 mod search_scope;

@@ -339,7 +339,7 @@ fn hostile_input_gives_results_or_nothing_never_an_error() {
 
 /// Turns a database written by this build back into what the previous schema (5 migrations) held: the index as
 /// migration 0002 created it, with the rows the old build wrote (their text; the new columns did not exist), and the
-/// timeline's time index as 0002 made it (0007 replaces it).
+/// timeline's time index as 0002 made it (0007 replaces it), and none of 0008's alert tables.
 fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -354,6 +354,7 @@ fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
              SELECT r, doc_kind, doc_id, incident_id, body FROM old_rows ORDER BY r;
          DROP INDEX timeline_by_time_filters;
          CREATE INDEX timeline_by_time ON timeline_entries (incident_id, event_time_us, id);
+         DROP TABLE alerts; DROP TABLE alert_groups; DROP TABLE alert_triage;
          PRAGMA user_version = 5;"
     ))
     .unwrap();
