@@ -3,4 +3,4 @@
 /**
  * Which kind of conflict.
  */
-export type ConflictKind = "text" | "scope" | "escalation";
+export type ConflictKind = "text" | "scope" | "escalation" | "alert";

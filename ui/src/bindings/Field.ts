@@ -3,4 +3,4 @@
 /**
  * An input a [`Hint::Input`] points at.
  */
-export type Field = "name" | "tier" | "title" | "reason" | "resolution" | "search_words" | "timeline_format";
+export type Field = "name" | "tier" | "title" | "reason" | "resolution" | "search_words" | "timeline_format" | "alert_format";
