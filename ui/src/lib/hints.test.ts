@@ -12,6 +12,7 @@ describe("hintWords", () => {
       hintWords({ kind: "request_escalation", incident: "INC-7" }),
       hintWords({ kind: "other_data_directory" }),
       hintWords({ kind: "input", field: "timeline_format", example: "jsonl" }),
+      hintWords({ kind: "input", field: "alert_format", example: "wazuh" }),
     ];
     for (const words of all) {
       expect(words).toBeTruthy();
