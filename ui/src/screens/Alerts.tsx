@@ -29,6 +29,8 @@ export function Alerts() {
   const [importJob, setImportJob] = useState<string | null>(null);
   const [pathText, setPathText] = useState("");
   const listRef = useRef<HTMLTableSectionElement>(null);
+  // The key after `g` belongs to the app's navigation (`g m` goes to metrics; it must not also merge).
+  const afterG = useRef(false);
 
   const page = useLoad(() => cmd.alerts({ status: filterState(filter), limit: PAGE, cursor: null }), [filter, app.version]);
   useEffect(() => { setExtra([]); setExhausted(false); }, [page.data]);
@@ -49,22 +51,32 @@ export function Alerts() {
     setDialog({ kind, row });
   };
 
+  // One listener for the screen's life that reads the latest render's values: a key pressed the moment the rows
+  // appear acts on them.
+  const now = useRef({ rows, current, open, dialog });
+  now.current = { rows, current, open, dialog };
+  const actRef = useRef(act);
+  actRef.current = act;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const { rows, current, open, dialog } = now.current;
       if (e.key === "Escape" && !dialog && open) return setOpen(null);
       if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || document.querySelector(".modal")) return;
+      const navigating = afterG.current;
+      afterG.current = e.key === "g";
+      if (navigating) return;
       if (e.key === "j" || e.key === "ArrowDown") setSel((s) => moveSelection(s, 1, rows.length));
       else if (e.key === "k" || e.key === "ArrowUp") setSel((s) => moveSelection(s, -1, rows.length));
       else if (e.key === "Enter" && current) setOpen((o) => (o === current.id ? null : current.id));
-      else if (e.key === "d") act("dismiss", current);
-      else if (e.key === "p") act("promote", current);
-      else if (e.key === "m") act("merge", current);
+      else if (e.key === "d") actRef.current("dismiss", current);
+      else if (e.key === "p") actRef.current("promote", current);
+      else if (e.key === "m") actRef.current("merge", current);
       else return;
       e.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [rows, current, open, dialog, can]);
+  }, []);
   useEffect(() => listRef.current?.querySelector(".selected")?.scrollIntoView({ block: "nearest" }), [sel]);
   // The detail follows the selection once open.
   useEffect(() => { if (open && current && open !== current.id) setOpen(current.id); }, [current?.id]);
