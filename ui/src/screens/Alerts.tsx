@@ -126,7 +126,7 @@ export function Alerts() {
       {rows.length > 0 && (
         <table class="grid incidents alerts" data-testid="alert-table">
           <thead>
-            <tr><th>Sev</th><th>Rule</th><th>Key observable</th><th>Alerts</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Status</th><th>Title</th></tr>
+            <tr><th>Sev</th><th>Rule</th><th>Key observable</th><th>Alerts</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Status</th></tr>
           </thead>
           <tbody ref={listRef}>
             {rows.map((g, i) => {
@@ -135,13 +135,13 @@ export function Alerts() {
                 <tr class={i === sel ? "selected" : ""} data-alert={g.id} data-count={g.alerts} data-waiting={st.waiting}
                   onClick={() => { setSel(i); setOpen(g.id); }}>
                   <td><SeverityBadge severity={g.severity} /></td>
-                  <td class="nowrap">{ruleLabel(g)}<span class="muted small"> · {g.source}</span></td>
+                  <td class="title">{ruleLabel(g)}<span class="muted small"> · {g.source}</span>
+                    {g.title !== ruleLabel(g) && <div class="muted small">{g.title}</div>}</td>
                   <td class="mono">{g.key_observable || <span class="muted">none</span>}</td>
                   <td class="num" data-testid="alert-count">{g.alerts}</td>
                   <td class="mono muted nowrap">{fmtTime(g.first_seen)}</td>
                   <td class="mono muted nowrap">{fmtTime(g.last_seen)}</td>
                   <td><span class={`badge status ${st.waiting ? "status-new" : "status-closed"}`}>{st.text}</span></td>
-                  <td class="title">{g.title}</td>
                 </tr>
               );
             })}
@@ -183,7 +183,7 @@ function AlertFacts({ d }: { d: AlertDetail }) {
   const addr = (ip: string | null, port: number | null) => (ip ? (port !== null ? `${ip}:${port}` : ip) : null);
   const facts: [string, string | null][] = [
     ["Rule", [a.rule_name, a.rule_id && `(${a.rule_id})`].filter(Boolean).join(" ") || null],
-    ["Source", `${a.source} · ${a.format} · ${a.source_id}`],
+    ["Source", [a.source, a.format !== a.source && a.format, a.source_id].filter(Boolean).join(" · ")],
     ["Source severity", a.source_severity],
     ["Event time", a.event_time && fmtTime(a.event_time)],
     ["Raised", a.raised_at && fmtTime(a.raised_at)],

@@ -17,7 +17,7 @@ export function Bars({ title, bars }: { title: string; bars: Bar[] }) {
         <div class="bars" role="img" aria-label={title}>
           {bars.map((b) => (
             <>
-              <span class="chart-label">{b.label}</span>
+              <span class="chart-label" title={b.label}>{b.label}</span>
               <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
                 <rect x="0" y="0" height="10" width={Math.max(0.5, (b.value / max) * 100)} class={`bar ${b.tone ?? ""}`} />
               </svg>
