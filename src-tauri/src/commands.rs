@@ -6,22 +6,24 @@
 //! The `commands!` macro defines each command and records its signature, from which `bindings` writes the
 //! TypeScript functions the UI calls, so the UI never names a command by a string of its own.
 
+use casebook_api::alerts::{AlertDetail, AlertImportSummary, DismissSummary, PromotedAlert};
 use casebook_api::escalations::EscalationStatus;
 use casebook_api::evidence::EvidenceVerdict;
 use casebook_api::interchange::{
     ExportScope, ObservableExport, ObservableFormat, ObservableImport,
 };
-use casebook_api::metrics::{Metrics, ResponseTimes};
+use casebook_api::metrics::{AlertMetrics, Metrics, ResponseTimes};
 use casebook_api::paging::TimelinePage;
 use casebook_api::report::{ReportSummary, ReportVerdict};
 use casebook_api::timeline::ImportSummary;
 use casebook_api::views::{
-    CommentView, EntryView, EvidenceView, Histogram, IncidentDetail, IncidentRow, ObservableView,
-    SearchHit, TaskView, UserView,
+    AlertGroupView, CommentView, EntryView, EvidenceView, Histogram, IncidentDetail, IncidentRow,
+    ObservableView, SearchHit, TaskView, UserView,
 };
 use casebook_api::{demo::DemoSummary, Casebook, Me};
+use casebook_core::alert::AlertVerdict;
 use casebook_core::event::FieldChange;
-use casebook_core::model::{Resolution, TaskStatus, TextField, Tier};
+use casebook_core::model::{Resolution, Severity, TaskStatus, TextField, Tier};
 use casebook_core::{DeviceId, EntryId, EventId};
 use chrono::{DateTime, Utc};
 
@@ -262,6 +264,24 @@ commands! {
     fn verify_report(path: String) -> ReportVerdict = |cb, work| cb.verify_report(&work.path(&path, Access::Read)?);
     /// Response metrics per severity and tier.
     fn metrics() -> Metrics = |cb, _| cb.metrics();
+
+    /// A page of the alert queue: one row per group (same rule, same key observable), newest first.
+    fn alerts(query: AlertQueueQuery) -> Vec<AlertGroupView> = |cb, _| cb.alerts(&query.into());
+    /// One alert with its facts, observables, triage claims and raw payload (plain text).
+    fn alert(id: String) -> AlertDetail = |cb, _| cb.alert(&id);
+    /// Imports the alerts of a file the person chose (format recognised), every one or none, reporting alerts
+    /// written as `progress` of `job`.
+    fn import_alerts(path: String, job: String) -> AlertImportSummary =
+        |cb, work| cb.import_alerts(&work.path(&path, Access::Read)?, None, &mut |n| work.progress(&job, n, None));
+    /// Dismisses alerts (or, with `whole_groups`, every new alert of their groups) as false positive or benign.
+    fn dismiss_alerts(ids: Vec<String>, whole_groups: bool, verdict: AlertVerdict, reason: String) -> DismissSummary =
+        |cb, _| cb.dismiss_alerts(&ids, whole_groups, verdict, &reason);
+    /// Opens an incident from an alert: its observables, times and the raw alert as evidence.
+    fn promote_alert(id: String, severity: Option<Severity>) -> PromotedAlert = |cb, _| cb.promote_alert(&id, severity);
+    /// Adds an alert to an open incident; the incident's key.
+    fn merge_alert(id: String, key: String) -> String = |cb, _| cb.merge_alert(&id, &key);
+    /// The alert queue's figures: volume per day and rule, false positives per rule, time to triage and to incident.
+    fn alert_metrics() -> AlertMetrics = |cb, _| cb.alert_metrics();
 
     /// What others changed in an incident since the acting person last opened it (empty the first time).
     fn changes_since_seen(key: String) -> SeenChanges = |cb, _| cb.changes_since_seen(&key);

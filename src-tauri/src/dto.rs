@@ -4,8 +4,10 @@
 //! Inputs are plain data converted into the API's input types with `From`; no rule lives here (defaults such as
 //! "now" or "the file's name" are the API's).
 
+use casebook_api::alerts::AlertListQuery;
 use casebook_api::views::{Cursor, EntryFilter, IncidentFilter};
 use casebook_api::{ErrorCode, Hint};
+use casebook_core::alert::AlertState;
 use casebook_core::event::EntrySource;
 use casebook_core::model::{
     CustodyAction, EntryKind, ObservableKind, Role, Severity, Status, Tier, Tlp,
@@ -86,6 +88,27 @@ impl From<&IncidentQuery> for IncidentFilter {
             tier: q.tier,
             assignee: q.assignee,
             unassigned: q.unassigned,
+        }
+    }
+}
+
+/// Which rows of the alert queue to list.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AlertQueueQuery {
+    /// `new` for the groups still waiting; none for every group.
+    pub status: Option<AlertState>,
+    pub limit: u32,
+    /// The `cursor` of the last row shown, for the next page.
+    pub cursor: Option<String>,
+}
+
+impl From<AlertQueueQuery> for AlertListQuery {
+    fn from(q: AlertQueueQuery) -> Self {
+        AlertListQuery {
+            status: q.status,
+            rule: None,
+            limit: Some(q.limit),
+            cursor: q.cursor,
         }
     }
 }

@@ -10,6 +10,7 @@ import { hintWords } from "./lib/hints";
 import { ErrorNote, Loading, Modal } from "./components/ui";
 import { FirstRun } from "./screens/FirstRun";
 import { Queue } from "./screens/Queue";
+import { Alerts } from "./screens/Alerts";
 import { Incident } from "./screens/Incident";
 import { Board } from "./screens/Board";
 import { Metrics } from "./screens/Metrics";
@@ -124,6 +125,7 @@ export function App() {
         "/": () => setSearch(true),
         n: () => !!can?.change_cases && setNewIncident(true),
         "g q": () => go({ screen: "queue" }),
+        "g a": () => go({ screen: "alerts" }),
         "g b": () => go({ screen: "board" }),
         "g m": () => go({ screen: "metrics" }),
         "g s": () => go({ screen: "settings" }),
@@ -161,6 +163,7 @@ export function App() {
 
   const nav: [Route["screen"], string, string][] = [
     ["queue", "Queue", "g q"],
+    ["alerts", "Alerts", "g a"],
     ["board", "Lead's board", "g b"],
     ["metrics", "Metrics", "g m"],
     ["settings", "Settings", "g s"],
@@ -197,6 +200,7 @@ export function App() {
         </nav>
         <main class="content">
           {route.screen === "queue" && <Queue />}
+          {route.screen === "alerts" && <Alerts />}
           {route.screen === "incident" && <Incident key={route.key} incidentKey={route.key} initialTab={route.tab} />}
           {route.screen === "board" && <Board />}
           {route.screen === "metrics" && <Metrics />}

@@ -5,6 +5,7 @@ import type { Allowed, AgentState, CommandError, Me } from "./bindings/commands"
 
 export type Route =
   | { screen: "queue" }
+  | { screen: "alerts" }
   | { screen: "incident"; key: string; tab?: string }
   | { screen: "board" }
   | { screen: "metrics" }

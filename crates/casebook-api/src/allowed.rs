@@ -15,6 +15,12 @@ pub struct Allowed {
     pub change_cases: bool,
     pub set_response_targets: bool,
     pub manage_accounts: bool,
+    /// Put alerts in the queue from a file (everyone but auditors).
+    pub import_alerts: bool,
+    /// Dismiss alerts and merge them into incidents (responders of every tier, leads and admins).
+    pub triage_alerts: bool,
+    /// Promote an alert to a new incident: triage it and open an incident.
+    pub promote_alerts: bool,
     /// Assign or reassign incidents and escalations to a tier or a person (leads).
     pub assign: bool,
     /// Change the incident asked about: its fields, timeline, evidence, observables, tasks and comments.
@@ -35,6 +41,9 @@ impl Casebook {
             change_cases: may(Action::CreateIncident),
             set_response_targets: may(Action::SetResponseTargets),
             manage_accounts: may(Action::ManageAccounts),
+            import_alerts: may(Action::RaiseAlert),
+            triage_alerts: may(Action::TriageAlert),
+            promote_alerts: may(Action::TriageAlert) && may(Action::CreateIncident),
             assign: may(Action::Assign),
             edit: false,
             take: false,

@@ -7,6 +7,18 @@ export type Allowed = {
  */
 change_cases: boolean, set_response_targets: boolean, manage_accounts: boolean, 
 /**
+ * Put alerts in the queue from a file (everyone but auditors).
+ */
+import_alerts: boolean, 
+/**
+ * Dismiss alerts and merge them into incidents (responders of every tier, leads and admins).
+ */
+triage_alerts: boolean, 
+/**
+ * Promote an alert to a new incident: triage it and open an incident.
+ */
+promote_alerts: boolean, 
+/**
  * Assign or reassign incidents and escalations to a tier or a person (leads).
  */
 assign: boolean, 

@@ -2,6 +2,18 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AccountChange } from "./AccountChange";
 import type { AgentState } from "./AgentState";
+import type { AlertClaimView } from "./AlertClaimView";
+import type { AlertDay } from "./AlertDay";
+import type { AlertDetail } from "./AlertDetail";
+import type { AlertGroupView } from "./AlertGroupView";
+import type { AlertId } from "./AlertId";
+import type { AlertImportSummary } from "./AlertImportSummary";
+import type { AlertMetrics } from "./AlertMetrics";
+import type { AlertObservableView } from "./AlertObservableView";
+import type { AlertQueueQuery } from "./AlertQueueQuery";
+import type { AlertState } from "./AlertState";
+import type { AlertVerdict } from "./AlertVerdict";
+import type { AlertView } from "./AlertView";
 import type { Allowed } from "./Allowed";
 import type { AnswerInput } from "./AnswerInput";
 import type { Bucket } from "./Bucket";
@@ -19,6 +31,7 @@ import type { CustodyInput } from "./CustodyInput";
 import type { CustodyView } from "./CustodyView";
 import type { DemoSummary } from "./DemoSummary";
 import type { DeviceId } from "./DeviceId";
+import type { DismissSummary } from "./DismissSummary";
 import type { EntryId } from "./EntryId";
 import type { EntryInput } from "./EntryInput";
 import type { EntryKind } from "./EntryKind";
@@ -66,6 +79,7 @@ import type { OpenConflict } from "./OpenConflict";
 import type { PageAt } from "./PageAt";
 import type { ProfileInput } from "./ProfileInput";
 import type { Progress } from "./Progress";
+import type { PromotedAlert } from "./PromotedAlert";
 import type { ReportCheck } from "./ReportCheck";
 import type { ReportKind } from "./ReportKind";
 import type { ReportSummary } from "./ReportSummary";
@@ -73,6 +87,7 @@ import type { ReportVerdict } from "./ReportVerdict";
 import type { Resolution } from "./Resolution";
 import type { ResponseTimes } from "./ResponseTimes";
 import type { Role } from "./Role";
+import type { RuleAlertMetrics } from "./RuleAlertMetrics";
 import type { ScopeConflict } from "./ScopeConflict";
 import type { SearchHit } from "./SearchHit";
 import type { SeenChanges } from "./SeenChanges";
@@ -102,7 +117,7 @@ import type { UserId } from "./UserId";
 import type { UserView } from "./UserView";
 import type { VerdictKind } from "./VerdictKind";
 
-export type { AccountChange, AgentState, Allowed, AnswerInput, Bucket, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, Cursor, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, EntryId, EntryInput, EntryKind, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, Histogram, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, KindCount, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, PageAt, ProfileInput, Progress, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, TimeRange, TimelinePage, Tlp, UserId, UserView, VerdictKind };
+export type { AccountChange, AgentState, AlertClaimView, AlertDay, AlertDetail, AlertGroupView, AlertId, AlertImportSummary, AlertMetrics, AlertObservableView, AlertQueueQuery, AlertState, AlertVerdict, AlertView, Allowed, AnswerInput, Bucket, CaFilePath, ChangeView, CheckResult, ClockState, CommandError, CommentId, CommentView, ConflictKind, Cursor, CustodyAction, CustodyInput, CustodyView, DemoSummary, DeviceId, DismissSummary, EntryId, EntryInput, EntryKind, EntryQuery, EntryView, ErrorCode, EscalationConflict, EscalationId, EscalationMetrics, EscalationState, EscalationStatus, EventId, EvidenceId, EvidenceInput, EvidenceStatus, EvidenceVerdict, EvidenceView, Field, FieldChange, FileFilter, ForgetReport, Hint, Histogram, ImportSummary, IncidentDetail, IncidentId, IncidentQuery, IncidentRow, KeyTime, KindCount, LogLine, LoginReport, Me, Metrics, NewIncidentInput, NewTeamAccount, ObservableExport, ObservableFormat, ObservableId, ObservableImport, ObservableInput, ObservableKind, ObservableView, OpenConflict, PageAt, ProfileInput, Progress, PromotedAlert, ReportCheck, ReportKind, ReportSummary, ReportVerdict, Resolution, ResponseTimes, Role, RuleAlertMetrics, ScopeConflict, SearchHit, SeenChanges, ServerCertificate, ServerTrust, ServerVerdict, Severity, SeverityMetrics, Spread, Startup, Status, SyncPhase, SyncReport, SyncStatus, TaskId, TaskStatus, TaskView, TeamAccount, TeamDevice, TextConflict, TextField, Tier, TimeRange, TimelinePage, Tlp, UserId, UserView, VerdictKind };
 
 export const ENTRY_KINDS: readonly EntryKind[] = ["detection", "alert", "action", "containment", "communication", "finding", "note", "system"];
 
@@ -343,6 +358,42 @@ export function verifyReport(path: string): Promise<ReportVerdict> {
 /** Response metrics per severity and tier. */
 export function metrics(): Promise<Metrics> {
   return invoke("metrics");
+}
+
+/** A page of the alert queue: one row per group (same rule, same key observable), newest first. */
+export function alerts(query: AlertQueueQuery): Promise<Array<AlertGroupView>> {
+  return invoke("alerts", { query });
+}
+
+/** One alert with its facts, observables, triage claims and raw payload (plain text). */
+export function alert(id: string): Promise<AlertDetail> {
+  return invoke("alert", { id });
+}
+
+/** Imports the alerts of a file the person chose (format recognised), every one or none, reporting alerts */
+/** written as `progress` of `job`. */
+export function importAlerts(path: string, job: string): Promise<AlertImportSummary> {
+  return invoke("import_alerts", { path, job });
+}
+
+/** Dismisses alerts (or, with `whole_groups`, every new alert of their groups) as false positive or benign. */
+export function dismissAlerts(ids: Array<string>, wholeGroups: boolean, verdict: AlertVerdict, reason: string): Promise<DismissSummary> {
+  return invoke("dismiss_alerts", { ids, whole_groups: wholeGroups, verdict, reason });
+}
+
+/** Opens an incident from an alert: its observables, times and the raw alert as evidence. */
+export function promoteAlert(id: string, severity: Severity | null): Promise<PromotedAlert> {
+  return invoke("promote_alert", { id, severity });
+}
+
+/** Adds an alert to an open incident; the incident's key. */
+export function mergeAlert(id: string, key: string): Promise<string> {
+  return invoke("merge_alert", { id, key });
+}
+
+/** The alert queue's figures: volume per day and rule, false positives per rule, time to triage and to incident. */
+export function alertMetrics(): Promise<AlertMetrics> {
+  return invoke("alert_metrics");
 }
 
 /** What others changed in an incident since the acting person last opened it (empty the first time). */

@@ -14,6 +14,7 @@ describe("hintWords", () => {
       hintWords({ kind: "unlock" }),
       hintWords({ kind: "encrypt_directory" }),
       hintWords({ kind: "input", field: "timeline_format", example: "jsonl" }),
+      hintWords({ kind: "input", field: "alert_format", example: "wazuh" }),
     ];
     for (const words of all) {
       expect(words).toBeTruthy();

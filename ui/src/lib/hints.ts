@@ -7,6 +7,7 @@ export function hintWords(hint: Hint | null | undefined): string | null {
   if (!hint) return null;
   switch (hint.kind) {
     case "input":
+      if (hint.field === "alert_format") return "Choose a Wazuh, Elastic Security, Splunk, Suricata EVE or generic JSON alert file.";
       return hint.field === "timeline_format" ? "Choose a .csv, .jsonl, .ndjson or .json file." : null;
     case "list_incidents":
       return "The Queue (g q) lists every incident on this laptop.";

@@ -6,6 +6,8 @@ describe("shortcuts", () => {
     const s = new KeySequence();
     expect(s.feed("g")).toBeNull();
     expect(s.feed("q")).toBe("g q");
+    expect(s.feed("g")).toBeNull();
+    expect(s.feed("a")).toBe("g a");
     expect(s.feed("n")).toBe("n");
     expect(s.feed("g")).toBeNull();
     expect(s.feed("x")).toBeNull();

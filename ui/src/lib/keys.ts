@@ -1,12 +1,13 @@
 // Keyboard shortcuts: one table that both the key handler and the help overlay (`?`) read, so they cannot disagree.
 
-export type Shortcut = { keys: string; description: string; scope: "global" | "queue" | "incident" | "timeline" };
+export type Shortcut = { keys: string; description: string; scope: "global" | "queue" | "alerts" | "incident" | "timeline" };
 
 export const SHORTCUTS: Shortcut[] = [
   { keys: "?", description: "Show or hide this help", scope: "global" },
   { keys: "/", description: "Search everything", scope: "global" },
   { keys: "n", description: "New incident", scope: "global" },
   { keys: "g q", description: "Go to the queue", scope: "global" },
+  { keys: "g a", description: "Go to the alert queue", scope: "global" },
   { keys: "g b", description: "Go to the lead's board", scope: "global" },
   { keys: "g m", description: "Go to metrics", scope: "global" },
   { keys: "g s", description: "Go to settings", scope: "global" },
@@ -14,6 +15,10 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: "S", description: "Sync with the team now (Shift+S)", scope: "global" },
   { keys: "Escape", description: "Close a dialog, leave a field", scope: "global" },
   { keys: "j / k", description: "Next / previous incident (Enter opens it)", scope: "queue" },
+  { keys: "j / k", description: "Next / previous alert group (Enter shows its detail and raw payload)", scope: "alerts" },
+  { keys: "d", description: "Dismiss the selected alert, or its whole group, as false positive or benign", scope: "alerts" },
+  { keys: "p", description: "Promote the selected alert to an incident", scope: "alerts" },
+  { keys: "m", description: "Merge the selected alert into an open incident", scope: "alerts" },
   { keys: "1 … 8", description: "Switch tab (Overview, Timeline, Evidence, …)", scope: "incident" },
   { keys: "a", description: "Add a timeline entry (type, Tab to kind, Enter to save)", scope: "timeline" },
   { keys: "j / k", description: "Next / previous entry", scope: "timeline" },

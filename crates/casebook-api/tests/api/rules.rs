@@ -414,8 +414,20 @@ fn what_each_person_may_do_comes_from_the_role_matrix_at_the_incidents_scope() {
         (false, false, false, false, 0),
         "an auditor reads"
     );
+    assert!(
+        ana.triage_alerts && ana.promote_alerts && ana.import_alerts,
+        "tier 1 triages the alert queue"
+    );
+    assert!(
+        !auditor.triage_alerts && !auditor.promote_alerts && !auditor.import_alerts,
+        "an auditor sees the alert queue without triage controls"
+    );
     let admin = as_who(&mut cb, "Root Admin");
     assert!(admin.manage_accounts && !admin.change_cases && !admin.edit);
+    assert!(
+        admin.triage_alerts && !admin.promote_alerts,
+        "an admin dismisses alerts but opens no incident"
+    );
 
     // Once tier 2 has it, tier 1 may no longer change it, and the answer follows at once.
     cb.act_as("Ana Silva").unwrap();
