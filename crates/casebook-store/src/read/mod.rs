@@ -3,6 +3,7 @@
 
 mod activity;
 mod escalations;
+mod hits;
 mod incidents;
 mod paging;
 mod records;
