@@ -175,7 +175,12 @@ fn the_documented_invocations_work_in_order() {
     );
 
     let hits = cb.json(&["search", "mail gateway"]);
-    let found = array(&hits).iter().any(|h| {
+    assert_eq!(
+        (&hits["limit"], &hits["more"]),
+        (&serde_json::json!(20), &serde_json::json!(false)),
+        "the JSON says how many hits were asked for and that none was left out: {hits}"
+    );
+    let found = array(&hits["hits"]).iter().any(|h| {
         h["incident_key"] == key.as_str()
             && h["kind"] == "entry"
             && h["snippet"].as_str().is_some_and(|s| s.contains("mail"))
@@ -183,6 +188,18 @@ fn the_documented_invocations_work_in_order() {
     assert!(
         found,
         "searching `mail gateway` must find the containment entry: {hits}"
+    );
+    // `mail` is in two entries and starts `Mailbox`: a limit of two leaves one out, and both outputs say so.
+    let partial = cb.json(&["search", "mail", "--limit", "2"]);
+    assert_eq!(
+        (array(&partial["hits"]).len(), &partial["more"]),
+        (2, &serde_json::json!(true)),
+        "a search cut at its limit must say in the JSON that more match: {partial}"
+    );
+    let table = cb.ok(&["search", "mail", "--limit", "2"]);
+    assert!(
+        table.contains("(the first 2 hits; more match: use --limit for more)"),
+        "the table must say it shows part of the hits: {table}"
     );
 
     let other = DataDir::new();

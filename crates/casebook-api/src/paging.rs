@@ -2,7 +2,8 @@
 //! already shown, each with the total and the page's position; and the visual timeline's histogram in one call.
 //!
 //! Landing on a position uses the store's [`TimelineMap`] (every 256th place of the filtered list), made in one walk
-//! of the index, which also gives the total. Maps are kept per incident and filter until the database changes:
+//! of the index, which also gives the total; with a text filter the map holds every match's place, made from the
+//! full-text index, and pages are read from it. Maps are kept per incident and filter until the database changes:
 //! `PRAGMA data_version` moves when another connection commits, `total_changes` when this one writes.
 
 use std::sync::{Arc, Mutex};
@@ -73,27 +74,32 @@ impl Casebook {
         let total = map.total();
         let at_position = |position: i64| -> Result<TimelinePage> {
             let position = position.clamp(0, total);
-            let entries = match map.place_at(conn, id, filter, position)? {
-                Some(place) => read::entries_from(conn, id, filter, &place, limit)?,
-                None => Vec::new(),
-            };
             Ok(TimelinePage {
                 total,
                 position,
-                entries,
+                entries: map.page(conn, id, filter, position, limit)?,
             })
         };
+        // A text filter's map holds every place, so a page next to an entry is a page at its position; other maps
+        // step from the entry on the index (a keyset page), which needs no count.
+        let every = map.holds_every_place();
         match at {
             PageAt::Position(position) => at_position(position),
             PageAt::Time(t) => at_position(map.position_of_time(conn, id, filter, t)?),
+            PageAt::After(c) if every => at_position(map.rank(conn, id, filter, &c, true)?),
             PageAt::After(c) => Ok(TimelinePage {
                 total,
                 position: map.rank(conn, id, filter, &c, true)?,
                 entries: read::entries_after(conn, id, filter, Some(&c), limit)?,
             }),
             PageAt::Before(c) => {
-                let entries = read::entries_before(conn, id, filter, &c, limit)?;
                 let before = map.rank(conn, id, filter, &c, false)?;
+                let entries = if every {
+                    let start = (before - limit.max(0)).max(0);
+                    map.page(conn, id, filter, start, before - start)?
+                } else {
+                    read::entries_before(conn, id, filter, &c, limit)?
+                };
                 Ok(TimelinePage {
                     total,
                     position: before - entries.len() as i64,

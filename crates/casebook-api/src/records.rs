@@ -5,9 +5,20 @@ use casebook_core::observable::{guess_kind, normalize};
 use casebook_core::{CommentId, ObservableId, Payload, TaskId};
 use casebook_store::read::{self, CommentView, ObservableView, SearchHit, TaskView};
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{Casebook, Error, Field, Hint, Result};
+
+/// A search's hits, best first, and whether more match than were asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// Most hits asked for.
+    pub limit: i64,
+    /// More hits than `limit` match: `hits` is only part of them.
+    pub more: bool,
+}
 
 /// What a person gives to add an observable.
 #[derive(Debug, Clone)]
@@ -182,5 +193,20 @@ impl Casebook {
         }
         let scope = incident.map(|k| self.resolve(k)).transpose()?;
         Ok(read::search(self.store.conn(), query, scope, limit)?)
+    }
+
+    /// [`Casebook::search`], saying whether more than `limit` hits match (a list a script must not take as whole).
+    pub fn search_results(
+        &self,
+        query: &str,
+        incident: Option<&str>,
+        limit: i64,
+    ) -> Result<SearchResults> {
+        let limit = limit.max(0);
+        // One hit more than asked tells whether the list is partial; the first `limit` are the same either way.
+        let mut hits = self.search(query, incident, limit.saturating_add(1))?;
+        let more = hits.len() as i64 > limit;
+        hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(SearchResults { hits, limit, more })
     }
 }

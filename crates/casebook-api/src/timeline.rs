@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use casebook_core::event::{EntrySource, NewEntry};
 use casebook_core::model::EntryKind;
 use casebook_core::{EntryId, EventId, Payload};
-use casebook_import::{ExportEntry, Format, ImportError, ImportedEntry};
+use casebook_import::{CsvTimelineWriter, ExportEntry, Format, ImportError, ImportedEntry};
 use casebook_store::append::{append_local, Origin};
 use casebook_store::read::{self, EntryFilter, EntryView};
 use chrono::{DateTime, Offset, Utc};
@@ -228,23 +228,75 @@ impl Casebook {
         Ok(summary)
     }
 
-    /// Writes the timeline in Timesketch format (CSV or JSONL), oldest first.
+    /// Writes the timeline in Timesketch format (CSV or JSONL), oldest first, [`EXPORT_PAGE`] entries at a time, so
+    /// memory stays flat however long the timeline.
     pub fn export_timeline(&self, key_or_id: &str, format: Format, out: impl Write) -> Result<u64> {
-        let id = self.resolve(key_or_id)?;
-        let filter = EntryFilter::default();
-        let total = read::entry_count(self.store.conn(), id, &filter)?;
-        let entries = read::entries(self.store.conn(), id, &filter, 0, total)?;
-        let export: Vec<ExportEntry> = entries.into_iter().map(export_entry).collect();
-        let n = export.len() as u64;
-        let written = match format {
-            Format::Csv => casebook_import::write_csv(&export, out),
-            Format::Jsonl => casebook_import::write_jsonl(&export, out),
-        };
-        written.map_err(|e| {
-            Error::with_source(ErrorCode::Io, format!("cannot write the timeline: {e}"), e)
-        })?;
-        Ok(n)
+        self.export_timeline_in_pages(key_or_id, format, out, EXPORT_PAGE)
     }
+
+    fn export_timeline_in_pages(
+        &self,
+        key_or_id: &str,
+        format: Format,
+        mut out: impl Write,
+        page: i64,
+    ) -> Result<u64> {
+        let id = self.resolve(key_or_id)?;
+        let conn = self.store.conn();
+        // One read transaction: CSV reads the timeline twice, and both passes must see the same entries.
+        let snapshot = conn
+            .unchecked_transaction()
+            .map_err(casebook_store::StoreError::from)?;
+        // Every entry, a page at a time, each page after the last entry of the one before (a keyset step).
+        let pages = |each: &mut dyn FnMut(&[ExportEntry]) -> Result<()>| -> Result<u64> {
+            let (filter, mut after, mut n) = (EntryFilter::default(), None, 0u64);
+            loop {
+                let entries = read::entries_after(conn, id, &filter, after.as_ref(), page)?;
+                let Some(last) = entries.last() else {
+                    return Ok(n);
+                };
+                after = Some(read::Cursor::from(last));
+                n += entries.len() as u64;
+                let batch: Vec<ExportEntry> = entries.into_iter().map(export_entry).collect();
+                each(&batch)?;
+            }
+        };
+        let written = match format {
+            Format::Csv => {
+                // The header names every attribute column, in the order they first appear: a first pass learns them.
+                let mut columns: Vec<String> = Vec::new();
+                pages(&mut |batch| {
+                    for name in batch.iter().flat_map(|e| e.attributes.keys()) {
+                        if !columns.contains(name) {
+                            columns.push(name.clone());
+                        }
+                    }
+                    Ok(())
+                })?;
+                let mut csv = CsvTimelineWriter::new(&mut out, columns).map_err(export_error)?;
+                let n = pages(&mut |batch| {
+                    batch
+                        .iter()
+                        .try_for_each(|e| csv.write(e))
+                        .map_err(export_error)
+                })?;
+                csv.finish().map_err(export_error)?;
+                n
+            }
+            Format::Jsonl => pages(&mut |batch| {
+                casebook_import::write_jsonl(batch, &mut out).map_err(export_error)
+            })?,
+        };
+        drop(snapshot);
+        Ok(written)
+    }
+}
+
+/// Entries an export holds in memory at once.
+const EXPORT_PAGE: i64 = 1_000;
+
+fn export_error(e: casebook_import::ExportError) -> Error {
+    Error::with_source(ErrorCode::Io, format!("cannot write the timeline: {e}"), e)
 }
 
 /// Reads every row into batches of `IMPORT_CHUNK` entries and sends them, then `AllRead` when there was at least one
@@ -375,5 +427,73 @@ fn export_entry(e: EntryView) -> ExportEntry {
         timestamp_desc: desc,
         message: e.summary,
         attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use casebook_core::model::{Role, Severity, Tlp};
+
+    use super::*;
+
+    /// An export in pages writes the same bytes as one that holds the whole timeline at once (a page bigger than
+    /// it), including a CSV column that only an entry of a late page has, and entries that share an instant.
+    #[test]
+    fn an_export_in_pages_equals_one_of_the_whole_timeline() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cb = Casebook::open(dir.path()).unwrap();
+        cb.init("Ana", Role::Lead, None).unwrap();
+        let key = cb
+            .new_incident(crate::incidents::NewIncident::titled(
+                "Long",
+                Severity::Sev2,
+                Tlp::Amber,
+            ))
+            .unwrap()
+            .row
+            .key;
+        let mut jsonl = String::new();
+        for i in 0..50 {
+            let late = if i == 45 {
+                r#","late":"only here""#
+            } else {
+                ""
+            };
+            jsonl.push_str(&format!(
+                r#"{{"message":"event {i}","datetime":"2026-11-20T10:{:02}:00+02:00","timestamp_desc":"Write","host":"h{i}"{late}}}"#,
+                i / 3
+            ));
+            jsonl.push('\n');
+        }
+        cb.import_timeline(
+            &key,
+            jsonl.as_bytes(),
+            Format::Jsonl,
+            "t",
+            EntryKind::Finding,
+            &mut |_| {},
+        )
+        .unwrap();
+        for format in [Format::Csv, Format::Jsonl] {
+            let (mut paged, mut whole) = (Vec::new(), Vec::new());
+            let n = cb
+                .export_timeline_in_pages(&key, format, &mut paged, 7)
+                .unwrap();
+            cb.export_timeline_in_pages(&key, format, &mut whole, 1_000)
+                .unwrap();
+            assert_eq!(n, 50, "every entry is written once");
+            assert_eq!(
+                String::from_utf8(paged).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{format:?}"
+            );
+        }
+        let mut csv = Vec::new();
+        cb.export_timeline(&key, Format::Csv, &mut csv).unwrap();
+        let header = String::from_utf8(csv).unwrap();
+        assert!(
+            header.lines().next().unwrap().ends_with(",late"),
+            "the late column is in the header: {header:.200}"
+        );
     }
 }

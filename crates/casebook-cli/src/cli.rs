@@ -156,6 +156,7 @@ pub enum Command {
         /// Only this incident's incident text, entries, observables and comments (key or id).
         #[arg(long, value_name = "KEY")]
         incident: Option<String>,
+        /// Most hits shown; the JSON's `more` says when others match too.
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },

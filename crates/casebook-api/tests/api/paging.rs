@@ -127,6 +127,15 @@ fn filters() -> Vec<(&'static str, EntryFilter)> {
                 ..Default::default()
             },
         ),
+        (
+            "text, findings, corrected hidden",
+            EntryFilter {
+                kind: Some(EntryKind::Finding),
+                hide_superseded: true,
+                text: Some("row".into()),
+                ..Default::default()
+            },
+        ),
     ]
 }
 

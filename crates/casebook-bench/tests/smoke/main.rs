@@ -224,13 +224,35 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         figures.clone(),
         "2026-11-22T00:00:00Z".into(),
     );
-    // Four store targets, the far jump, two more for searching inside one incident, the report's linearity (no
-    // 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database, server memory.
+    // Each shape of the search mix has its own check, over every sample of its queries.
+    let search = figures.search.as_ref().expect("search ran");
+    let mut shapes: Vec<&str> = casebook_bench::search::QUERIES
+        .iter()
+        .map(|q| q.0)
+        .collect();
+    shapes.dedup();
     assert_eq!(
-        report.checks.len(),
-        8 + sync_checks,
-        "one check per target measured"
+        search.shapes.iter().map(|s| s.shape).collect::<Vec<_>>(),
+        shapes,
+        "one figure per shape, in the mix's order"
     );
+    for s in &search.shapes {
+        let queries = casebook_bench::search::QUERIES
+            .iter()
+            .filter(|q| q.0 == s.shape)
+            .count();
+        assert_eq!(
+            s.latency.count,
+            queries * search.rounds,
+            "{}: every sample of the shape's queries",
+            s.shape
+        );
+    }
+    // Four store targets, the far jump, two more for searching inside one incident, one per search shape, the
+    // report's linearity (no 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database,
+    // server memory.
+    let checks = 8 + shapes.len() + sync_checks;
+    assert_eq!(report.checks.len(), checks, "one check per target measured");
     let text = report::text(&report);
     assert!(
         text.contains("PASS") || text.contains("MISS"),
@@ -239,7 +261,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(8 + sync_checks),
+        Some(checks),
         "JSON carries the checks"
     );
 }

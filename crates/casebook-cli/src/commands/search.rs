@@ -11,12 +11,13 @@ pub fn search(
     limit: i64,
     out: &Out,
 ) -> anyhow::Result<()> {
-    let hits = cb.search(query, incident, limit)?;
-    out.show(&hits, || {
-        if hits.is_empty() {
+    let found = cb.search_results(query, incident, limit)?;
+    out.show(&found, || {
+        if found.hits.is_empty() {
             return format!("No matches for `{query}`.");
         }
-        let rows: Vec<Vec<String>> = hits
+        let rows: Vec<Vec<String>> = found
+            .hits
             .iter()
             .map(|h| {
                 vec![
@@ -26,6 +27,13 @@ pub fn search(
                 ]
             })
             .collect();
-        table(&["INCIDENT", "IN", "MATCH"], &rows)
+        let mut t = table(&["INCIDENT", "IN", "MATCH"], &rows);
+        if found.more {
+            t.push_str(&format!(
+                "(the first {} hits; more match: use --limit for more)\n",
+                found.limit
+            ));
+        }
+        t
     })
 }

@@ -4,6 +4,7 @@
 mod activity;
 mod alerts;
 mod escalations;
+mod hits;
 mod incidents;
 mod paging;
 mod records;

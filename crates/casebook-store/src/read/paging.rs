@@ -167,16 +167,32 @@ pub const MAP_EVERY: i64 = 256;
 
 /// Every [`MAP_EVERY`]th place of a filtered timeline and how many entries it holds, made in one walk of the index
 /// (about the cost of counting). Positions then cost a binary search and a short walk instead of an OFFSET walk
-/// from the start. A map describes the data when it was made: callers keep it only while the store is unchanged.
+/// from the start. A text filter's map holds every place instead, made from the full-text index (see
+/// [`TimelineMap::holds_every_place`]). A map describes the data when it was made: callers keep it only while the
+/// store is unchanged.
 #[derive(Debug, Clone)]
 pub struct TimelineMap {
     total: i64,
-    /// `marks[k]` is the key of the entry at position `k * MAP_EVERY`.
+    /// `marks[k]` is the key of the entry at position `k * every`.
+    every: i64,
     marks: Vec<Key>,
 }
 
+/// The places of a text filter's matches, from the full-text index: its matches (the incident's scope token ANDed
+/// with the words, so only this incident's documents are walked), each joined to its entry by primary key for its
+/// place and the other filters. `CROSS JOIN` keeps the index as the outer loop, so the cost follows the matches,
+/// not the incident's length.
+pub(crate) const TEXT_PLACES: &str = "SELECT t.event_time_us, t.id FROM search_index s CROSS JOIN timeline_entries t
+    WHERE search_index MATCH ?5 AND s.doc_kind = 'entry' AND t.id = s.doc_id AND t.incident_id = ?1
+    AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1) AND (?4 = 0 OR t.superseded_by IS NULL)";
+
 impl TimelineMap {
     pub fn build(conn: &Connection, incident: IncidentId, filter: &EntryFilter) -> Result<Self> {
+        if filter.text.is_some() {
+            if let Some(map) = Self::build_from_text(conn, incident, filter)? {
+                return Ok(map);
+            }
+        }
         let sql = format!(
             "SELECT t.event_time_us, t.id FROM timeline_entries t WHERE {WHERE} ORDER BY t.event_time_us, t.id"
         );
@@ -191,7 +207,73 @@ impl TimelineMap {
             }
             total += 1;
         }
-        Ok(TimelineMap { total, marks })
+        Ok(TimelineMap {
+            total,
+            every: MAP_EVERY,
+            marks,
+        })
+    }
+
+    /// A text filter's map: every matching place, sorted here. Walking the incident's index and testing each entry
+    /// against the matches would cost the incident's length (twice: map and page) plus the full-text query each
+    /// time; this costs the matches once, and pages then read their entries by id. `None` when nothing typed is a
+    /// word (the filter then keeps every entry).
+    fn build_from_text(
+        conn: &Connection,
+        incident: IncidentId,
+        filter: &EntryFilter,
+    ) -> Result<Option<Self>> {
+        let p = params(incident, filter, vec![]);
+        if p[4] == Value::Null {
+            return Ok(None);
+        }
+        let mut stmt = conn.prepare_cached(TEXT_PLACES)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(p))?;
+        let mut marks = Vec::new();
+        while let Some(r) = rows.next()? {
+            marks.push(Key(r.get(0)?, r.get(1)?));
+        }
+        marks.sort_unstable();
+        marks.dedup();
+        Ok(Some(TimelineMap {
+            total: marks.len() as i64,
+            every: 1,
+            marks,
+        }))
+    }
+
+    /// Whether the map holds every place (a text filter's): pages then come from it by position.
+    pub fn holds_every_place(&self) -> bool {
+        self.every == 1
+    }
+
+    /// Up to `limit` entries from `position` on: read by id from the map's places when it holds every one, else by a
+    /// keyset walk from the place at `position`.
+    pub fn page(
+        &self,
+        conn: &Connection,
+        incident: IncidentId,
+        filter: &EntryFilter,
+        position: i64,
+        limit: i64,
+    ) -> Result<Vec<EntryView>> {
+        if self.holds_every_place() {
+            let from = position.clamp(0, self.total) as usize;
+            let to = from
+                .saturating_add(limit.max(0) as usize)
+                .min(self.marks.len());
+            let mut out = Vec::with_capacity(to - from);
+            for k in &self.marks[from..to] {
+                if let Some(e) = super::entry(conn, k.cursor()?.id)? {
+                    out.push(e);
+                }
+            }
+            return Ok(out);
+        }
+        match self.place_at(conn, incident, filter, position)? {
+            Some(place) => entries_from(conn, incident, filter, &place, limit),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Entries that match the filter.
@@ -210,9 +292,12 @@ impl TimelineMap {
         if position < 0 || position >= self.total {
             return Ok(None);
         }
-        let mark = &self.marks[(position / MAP_EVERY) as usize];
+        let mark = &self.marks[(position / self.every) as usize];
+        if position % self.every == 0 {
+            return Ok(Some(mark.cursor()?));
+        }
         let [time, id] = key_params(mark);
-        let skip = Value::Integer(position % MAP_EVERY);
+        let skip = Value::Integer(position % self.every);
         let mut stmt = conn.prepare_cached(&place_sql())?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params(
             incident,
@@ -261,8 +346,11 @@ impl TimelineMap {
         let k = self
             .marks
             .partition_point(|m| if inclusive { m <= key } else { m < key });
+        if self.holds_every_place() {
+            return Ok(k as i64);
+        }
         let (base, from) = match k.checked_sub(1) {
-            Some(i) => (i as i64 * MAP_EVERY, self.marks[i].clone()),
+            Some(i) => (i as i64 * self.every, self.marks[i].clone()),
             None => return Ok(0),
         };
         let op = if inclusive { "<=" } else { "<" };
@@ -408,6 +496,35 @@ fn end(
 mod tests {
     use super::*;
 
+    fn plan(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // The plan does not depend on the values; any will do.
+        let nulls = vec![Value::Null; stmt.parameter_count()];
+        stmt.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// A text filter's map costs its matches only while the full-text index is the outer loop and each match finds
+    /// its entry by primary key: `SCAN s VIRTUAL TABLE INDEX 0:M…`, then `SEARCH t USING INDEX
+    /// sqlite_autoindex_timeline_entries_1 (id=?)`, with no sort in SQL (the map sorts the places itself).
+    #[test]
+    fn a_text_filters_places_come_from_the_index_then_each_entry_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(&dir.path().join("casebook.db")).unwrap();
+        let steps = plan(store.conn(), TEXT_PLACES);
+        assert!(
+            steps[0].starts_with("SCAN s VIRTUAL TABLE INDEX") && steps[0].contains(":M"),
+            "{steps:?}"
+        );
+        assert!(
+            steps[1].contains("SEARCH t USING INDEX sqlite_autoindex_timeline_entries_1 (id=?)"),
+            "{steps:?}"
+        );
+        assert_eq!(steps.len(), 2, "{steps:?}");
+    }
+
     /// Far jumps stay cheap only while every paging query seeks on the index by incident and place rather than
     /// scanning the incident from its start (or the table).
     #[test]
@@ -417,17 +534,7 @@ mod tests {
         let mut queries = vec![place_sql(), rank_sql("<"), rank_sql("<=")];
         queries.extend(["<", ">", ">="].map(page_sql));
         for sql in queries {
-            let mut stmt = store
-                .conn()
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap();
-            // The plan does not depend on the values; any will do.
-            let nulls = vec![Value::Null; stmt.parameter_count()];
-            let plan: Vec<String> = stmt
-                .query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
+            let plan = plan(store.conn(), &sql);
             assert!(
                 plan.iter().any(|step| step.contains(
                     // `USING INDEX`, or `USING COVERING INDEX` where the query needs no other column.

@@ -5,6 +5,7 @@ use casebook_core::IncidentId;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use super::hits;
 use crate::fts;
 use crate::sql::parse;
 use crate::Result;
@@ -32,6 +33,8 @@ pub struct Query {
     pub incidents: String,
     /// The identifiers typed (their parts) and whether each is a prefix, to mark them in snippets.
     idents: Vec<(Vec<String>, bool)>,
+    /// The plain words typed, lowercase, and whether each is a prefix: what snippets mark and ranking counts.
+    words: Vec<hits::Word>,
 }
 
 /// The query for `input`, or `None` when it has no word to look for.
@@ -46,11 +49,15 @@ pub fn fts_query(input: &str) -> Option<Query> {
     let mut index = Vec::new();
     let mut incidents = Vec::new();
     let mut idents = Vec::new();
+    let mut plain = Vec::new();
     for (i, parts) in words.iter().enumerate() {
         let prefix = i == last && !complete;
         let star = if prefix { "*" } else { "" };
         match parts[..] {
-            [word] => index.push(format!("body:\"{word}\"{star}")),
+            [word] => {
+                index.push(format!("body:\"{word}\"{star}"));
+                plain.push((word.to_lowercase(), prefix));
+            }
             _ => {
                 index.push(format!("idents:\"{}\"{star}", fts::ident(parts)));
                 let lower = parts.iter().map(|p| p.to_lowercase()).collect();
@@ -63,6 +70,7 @@ pub fn fts_query(input: &str) -> Option<Query> {
         index: index.join(" "),
         incidents: incidents.join(" "),
         idents,
+        words: plain,
     })
 }
 
@@ -131,24 +139,32 @@ fn mark_idents(snippet: &str, idents: &[(Vec<String>, bool)]) -> String {
 /// A query with more matches than this lists its newest matches first instead of ranking them (see [`search`]).
 pub const RANK_WINDOW: i64 = 2_000;
 
-/// Hits of the incidents' own text (a row per incident, so always ranked), then of entries, observables and
-/// comments: ranked by bm25 when the query has fewer than [`RANK_WINDOW`] of them, else the newest first.
-const INCIDENT_HITS: &str = "SELECT 'incident', i.id, i.id, i.key, snippet(incident_search, 1, '[', ']', '…', 12),
-        incident_search.rank
+/// Hits of the incidents' own text (a row per incident, so always ranked by bm25).
+const INCIDENT_HITS: &str = "SELECT 'incident', i.id, i.id, i.key, snippet(incident_search, 1, '[', ']', '…', 12)
     FROM incident_search JOIN incidents i ON i.rowid = incident_search.rowid
     WHERE incident_search MATCH ?1 AND (?2 IS NULL OR i.id = ?2) ORDER BY incident_search.rank LIMIT ?3";
-const RANKED_DOC_HITS: &str = "SELECT s.doc_kind, s.doc_id, s.incident_id, i.key,
-        snippet(search_index, 3, '[', ']', '…', 12), s.rank
-    FROM search_index s JOIN incidents i ON i.id = s.incident_id WHERE search_index MATCH ?1
-    ORDER BY s.rank LIMIT ?2";
-const NEWEST_DOC_HITS: &str = "SELECT s.doc_kind, s.doc_id, s.incident_id, i.key,
-        snippet(search_index, 3, '[', ']', '…', 12), 0.0
-    FROM search_index s JOIN incidents i ON i.id = s.incident_id WHERE search_index MATCH ?1
-    ORDER BY s.rowid DESC LIMIT ?2";
 
-type Row = (String, String, String, Option<String>, String, f64);
+/// The newest matches of entries, observables and comments: rowids only, so the walk reads nothing but the index.
+const NEWEST_MATCHES: &str =
+    "SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?2";
 
-/// The best `limit` hits for `input`, best first, across every incident or inside `incident`.
+/// One matching document by rowid (a lookup, not a query of the index) and its incident's key.
+const DOC: &str = "SELECT s.doc_kind, s.doc_id, s.incident_id, i.key, s.body
+    FROM search_index s JOIN incidents i ON i.id = s.incident_id WHERE s.rowid = ?1";
+
+/// A matching document's text, to rank it.
+const TEXT: &str = "SELECT body FROM search_index WHERE rowid = ?1";
+
+type Row = (String, String, String, Option<String>, String);
+
+/// The best `limit` hits for `input`, best first, across every incident or inside `incident`: the incidents' own
+/// text first, then entries, observables and comments.
+///
+/// One walk of the full-text index, newest first, takes up to [`RANK_WINDOW`] matching rowids. A query with that
+/// many lists its newest matches first, which is what a responder reads first among thousands of alike log lines;
+/// fewer are ranked here from their text (`hits::scores`). FTS5's own ranking (bm25) and `snippet()` would each need
+/// a second query, and bm25 walks every match of every word, over the whole index, to weigh how rare it is: for a
+/// common word, or the incident's scope token (one per document of the incident), that walk was most of the time.
 pub fn search(
     conn: &Connection,
     input: &str,
@@ -158,46 +174,60 @@ pub fn search(
     let Some(q) = fts_query(input) else {
         return Ok(Vec::new());
     };
+    let limit = limit.max(0);
     let index = scoped(&q.index, incident);
     let scope = incident.map(|i| i.to_string());
-    // bm25 needs, for every word, the number of rows holding it: FTS5 visits every match of each word before it
-    // scores one row, which for a word in 170,000 entries (or the 100,000 rows of an incident's scope) costs tens
-    // of milliseconds. Whether the query has more than RANK_WINDOW matches is known from the newest ones alone (by
-    // rowid, no scoring); such a query lists its newest matches first, which is what a responder reads first among
-    // thousands of alike log lines. Fewer matches are ranked in full.
-    let window_full = conn
-        .prepare_cached(
-            "SELECT rowid FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(params![index, RANK_WINDOW - 1], |r| r.get::<_, i64>(0))
-        .optional()?
-        .is_some();
-    let read = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<Row>> {
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(p, |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?;
-        let out = rows.collect::<Result<Vec<Row>, _>>()?;
-        Ok(out)
+    let mut rows: Vec<Row> = conn
+        .prepare_cached(INCIDENT_HITS)?
+        .query_map(params![q.incidents, scope, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let matches: Vec<i64> = conn
+        .prepare_cached(NEWEST_MATCHES)?
+        .query_map(params![index, RANK_WINDOW], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut doc = conn.prepare_cached(DOC)?;
+    let mut read = |rowid: i64| -> Result<Option<Row>> {
+        Ok(doc
+            .query_row([rowid], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()?)
     };
-    let mut rows = read(INCIDENT_HITS, &[&q.incidents, &scope, &limit])?;
-    if window_full {
-        rows.extend(read(NEWEST_DOC_HITS, &[&index, &limit])?);
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    let chosen: Vec<i64> = if matches.len() as i64 >= RANK_WINDOW {
+        matches
     } else {
-        rows.extend(read(RANKED_DOC_HITS, &[&index, &limit])?);
-        // bm25 is lower for better matches.
-        rows.sort_by(|a, b| a.5.total_cmp(&b.5));
+        let mut text = conn.prepare_cached(TEXT)?;
+        let mut texts = Vec::with_capacity(matches.len());
+        for rowid in &matches {
+            texts.push(text.query_row([rowid], |r| r.get::<_, String>(0))?);
+        }
+        let mut scored: Vec<(f64, i64)> = hits::scores(&texts, &q.words)
+            .into_iter()
+            .zip(matches)
+            .collect();
+        // Best first; among equals the newest (the walk's order, which a stable sort keeps).
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.into_iter().map(|(_, rowid)| rowid).collect()
+    };
+    let mut docs: Vec<Row> = Vec::new();
+    for rowid in chosen {
+        if docs.len() + rows.len() >= wanted {
+            break;
+        }
+        docs.extend(read(rowid)?);
     }
-    rows.truncate(usize::try_from(limit.max(0)).unwrap_or(0));
+    rows.extend(docs);
+    rows.truncate(wanted);
     rows.into_iter()
-        .map(|(kind, id, inc, key, snippet, _)| {
+        .map(|(kind, id, inc, key, text)| {
+            let snippet = if kind == "incident" {
+                text
+            } else {
+                hits::snippet(&text, &q.words)
+            };
             Ok(SearchHit {
                 kind,
                 id,
@@ -212,6 +242,37 @@ pub fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let nulls = vec![rusqlite::types::Value::Null; stmt.parameter_count()];
+        stmt.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// A search costs one walk of the index only while the walk is FTS5's own newest-first order (no sort of every
+    /// match in SQL) and the hits are read by rowid (`INDEX 0:=`), never by matching again.
+    #[test]
+    fn a_search_walks_the_index_once_and_reads_its_hits_by_rowid() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(&dir.path().join("casebook.db")).unwrap();
+        let walk = plan(store.conn(), NEWEST_MATCHES);
+        assert_eq!(walk.len(), 1, "{walk:?}");
+        assert!(
+            walk[0].starts_with("SCAN search_index VIRTUAL TABLE INDEX") && walk[0].contains('M'),
+            "{walk:?}"
+        );
+        for sql in [DOC, TEXT] {
+            let read = plan(store.conn(), sql);
+            assert!(
+                read[0].contains("VIRTUAL TABLE INDEX 0:=") && !read[0].contains('M'),
+                "{read:?}"
+            );
+            assert!(!read.iter().any(|s| s.contains("SCAN i")), "{read:?}");
+        }
+    }
 
     #[test]
     fn any_input_becomes_a_valid_query() {
