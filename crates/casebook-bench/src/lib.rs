@@ -9,11 +9,14 @@
 //! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape;
 //! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory;
 //! 6. [`sync`]: team sync through a real server over HTTPS on loopback: a fresh laptop's pull of the whole log, 20
-//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load.
+//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
+//! 7. [`alert_queue`]: a laptop's import of a SIEM export (100,000 alerts at full size) and the alert queue's first
+//!    screen over them.
 //!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
+pub mod alert_queue;
 pub mod append;
 pub mod corpus;
 pub mod first_screen;
@@ -54,6 +57,8 @@ pub struct Sizes {
     /// Events each of them pushes, and how many per push.
     pub sync_push_events: usize,
     pub sync_push_batch: usize,
+    /// Alerts a laptop imports before its alert queue's first screen is opened.
+    pub queue_alerts: usize,
 }
 
 impl Sizes {
@@ -69,6 +74,7 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 5_000,
         sync_push_batch: 100,
+        queue_alerts: 100_000,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -83,6 +89,7 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 50,
         sync_push_batch: 10,
+        queue_alerts: 5_000,
     };
 }
 
@@ -127,6 +134,7 @@ pub enum Phase {
     Search,
     Pdf,
     Sync,
+    AlertQueue,
 }
 
 impl Phase {
@@ -137,6 +145,7 @@ impl Phase {
         Phase::Search,
         Phase::Pdf,
         Phase::Sync,
+        Phase::AlertQueue,
     ];
 }
 
@@ -149,6 +158,7 @@ pub struct Figures {
     pub search: Option<search::SearchFigures>,
     pub pdf: Option<pdf::PdfFigures>,
     pub sync: Option<sync::SyncFigures>,
+    pub alert_queue: Option<alert_queue::AlertQueueFigures>,
 }
 
 /// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
@@ -223,6 +233,19 @@ pub fn run(
     } else {
         None
     };
+    let alert_queue = if wants(Phase::AlertQueue) {
+        Some(
+            alert_queue::measure(
+                &root.join("alert-queue"),
+                sizes.queue_alerts,
+                sizes.first_screen_runs,
+                progress,
+            )
+            .context("measuring the alert queue")?,
+        )
+    } else {
+        None
+    };
     Ok(Figures {
         append,
         import,
@@ -230,6 +253,7 @@ pub fn run(
         search,
         pdf,
         sync,
+        alert_queue,
     })
 }
 

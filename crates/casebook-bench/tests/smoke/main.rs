@@ -16,7 +16,11 @@ const TINY: Sizes = Sizes {
     sync_clients: 3,
     sync_push_events: 20,
     sync_push_batch: 5,
+    queue_alerts: 300,
 };
+
+/// Rows on the alert queue's first screen.
+const PAGE: usize = casebook_bench::alert_queue::PAGE as usize;
 
 fn positive(x: f64, what: &str) {
     assert!(
@@ -92,6 +96,27 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     ] {
         positive(x, what);
     }
+
+    let q = f.alert_queue.as_ref().expect("the alert-queue phase ran");
+    assert_eq!(
+        q.alerts, TINY.queue_alerts as u64,
+        "every alert of the export is imported"
+    );
+    assert!(
+        q.groups > 0 && q.groups <= q.alerts,
+        "the alerts fall in queue rows"
+    );
+    assert_eq!(
+        q.first_screen.count, TINY.first_screen_runs,
+        "one sample per open"
+    );
+    assert_eq!(
+        q.page_len,
+        crate::PAGE,
+        "the queue's first screen is a full page"
+    );
+    positive(q.alerts_per_sec, "alert import rate");
+    positive(q.first_screen.p95_ms, "alert queue first screen p95");
 
     let s = f.first_screen.as_ref().expect("the first-screen phase ran");
     assert_eq!(
@@ -246,7 +271,11 @@ fn only_the_phases_asked_for_run() {
     );
     assert!(f.first_screen.is_some(), "the phase asked for ran");
     assert!(
-        f.append.is_none() && f.search.is_none() && f.pdf.is_none() && f.sync.is_none(),
+        f.append.is_none()
+            && f.search.is_none()
+            && f.pdf.is_none()
+            && f.sync.is_none()
+            && f.alert_queue.is_none(),
         "no other phase ran"
     );
     let report = Report::new(
