@@ -230,10 +230,11 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         "2026-11-22T00:00:00Z".into(),
     );
     // Four store targets, the far jump, two more for searching inside one incident, the report's linearity (no
-    // 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database, server memory.
+    // 10,000-entry report at tiny sizes), the alert queue's first screen, and the sync ones: pull, no loss per
+    // database, server memory.
     assert_eq!(
         report.checks.len(),
-        8 + sync_checks,
+        9 + sync_checks,
         "one check per target measured"
     );
     let text = report::text(&report);
@@ -244,7 +245,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(8 + sync_checks),
+        Some(9 + sync_checks),
         "JSON carries the checks"
     );
 }
