@@ -10,7 +10,9 @@
 //! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory;
 //! 6. [`sync`]: team sync through a real server over HTTPS on loopback: a fresh laptop's pull of the whole log, 20
 //!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
-//! 7. [`blobs`]: the evidence store writing and re-checking a 1 GiB stream, plain and encrypted.
+//! 7. [`blobs`]: the evidence store writing and re-checking a 1 GiB stream, plain and encrypted;
+//! 8. [`alert_queue`]: a laptop's import of a SIEM export (100,000 alerts at full size) and the alert queue's first
+//!    screen over them.
 //!
 //! With `--encrypted`, phases 1 to 4 run a second time on encrypted databases ([`cipher`]) and [`encrypted`] reports
 //! each figure's ratio to the plain one.
@@ -18,6 +20,7 @@
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
+pub mod alert_queue;
 pub mod append;
 pub mod blobs;
 pub mod cipher;
@@ -63,6 +66,8 @@ pub struct Sizes {
     pub sync_push_batch: usize,
     /// Bytes of the evidence stream written to a plain and an encrypted evidence store.
     pub blob_bytes: u64,
+    /// Alerts a laptop imports before its alert queue's first screen is opened.
+    pub queue_alerts: usize,
 }
 
 impl Sizes {
@@ -79,6 +84,7 @@ impl Sizes {
         sync_push_events: 5_000,
         sync_push_batch: 100,
         blob_bytes: 1 << 30,
+        queue_alerts: 100_000,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -94,6 +100,7 @@ impl Sizes {
         sync_push_events: 50,
         sync_push_batch: 10,
         blob_bytes: 32 << 20,
+        queue_alerts: 5_000,
     };
 }
 
@@ -139,6 +146,7 @@ pub enum Phase {
     Pdf,
     Sync,
     Blobs,
+    AlertQueue,
 }
 
 impl Phase {
@@ -150,6 +158,7 @@ impl Phase {
         Phase::Pdf,
         Phase::Sync,
         Phase::Blobs,
+        Phase::AlertQueue,
     ];
 }
 
@@ -165,6 +174,7 @@ pub struct Figures {
     pub pdf: Option<pdf::PdfFigures>,
     pub sync: Option<sync::SyncFigures>,
     pub blobs: Option<blobs::BlobFigures>,
+    pub alert_queue: Option<alert_queue::AlertQueueFigures>,
 }
 
 /// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
@@ -226,6 +236,19 @@ pub fn run_with_encryption(
     } else {
         None
     };
+    let alert_queue = if wants(Phase::AlertQueue) {
+        Some(
+            alert_queue::measure(
+                &root.join("alert-queue"),
+                sizes.queue_alerts,
+                sizes.first_screen_runs,
+                progress,
+            )
+            .context("measuring the alert queue")?,
+        )
+    } else {
+        None
+    };
     Ok(Figures {
         append: store.append,
         import: store.import,
@@ -235,6 +258,7 @@ pub fn run_with_encryption(
         pdf,
         sync,
         blobs,
+        alert_queue,
     })
 }
 

@@ -136,6 +136,15 @@ pub fn checks(f: &Figures) -> Vec<Check> {
     if let Some(s) = &f.sync {
         out.extend(sync_checks(s));
     }
+    if let Some(q) = &f.alert_queue {
+        out.push(Check {
+            what: "alert queue's first screen, p95",
+            value: q.first_screen.p95_ms,
+            unit: "ms",
+            target: "< 50 ms",
+            pass: q.first_screen.p95_ms < 50.0,
+        });
+    }
     out
 }
 
@@ -293,6 +302,9 @@ pub fn text(r: &Report) -> String {
     if let Some(e) = &f.encrypted {
         crate::encrypted::text(&mut o, f, e);
     }
+    if let Some(q) = &f.alert_queue {
+        alert_queue_text(&mut o, q);
+    }
     let _ = writeln!(
         o,
         "\ntargets (DESIGN.md){}",
@@ -388,6 +400,32 @@ fn import_text(o: &mut String, i: &crate::import::ImportFigures) {
         o,
         "   JSONL parsing alone       {} rows/s",
         n(i.parse_rows_per_sec)
+    );
+}
+
+fn alert_queue_text(o: &mut String, q: &crate::alert_queue::AlertQueueFigures) {
+    let _ = writeln!(
+        o,
+        "7. alert queue: import of {} alerts, then the first screen x{}",
+        n(q.alerts as f64),
+        q.runs
+    );
+    let _ = writeln!(
+        o,
+        "   Casebook::import_alerts   {} alerts/s ({:.1} s), {} queue rows",
+        n(q.alerts_per_sec),
+        q.import_secs,
+        n(q.groups as f64)
+    );
+    let _ = writeln!(
+        o,
+        "   {} newest open groups     p50 {:.2} ms   p95 {:.2} ms   max {:.2} ms",
+        q.page_len, q.first_screen.p50_ms, q.first_screen.p95_ms, q.first_screen.max_ms
+    );
+    let _ = writeln!(
+        o,
+        "   Casebook::open before it  p50 {:.2} ms   p95 {:.2} ms\n",
+        q.open.p50_ms, q.open.p95_ms
     );
 }
 

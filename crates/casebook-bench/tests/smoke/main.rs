@@ -18,7 +18,11 @@ const TINY: Sizes = Sizes {
     sync_push_batch: 5,
     // Three and a half of the encrypted store's 64 KiB chunks.
     blob_bytes: 7 << 15,
+    queue_alerts: 300,
 };
+
+/// Rows on the alert queue's first screen.
+const PAGE: usize = casebook_bench::alert_queue::PAGE as usize;
 
 fn positive(x: f64, what: &str) {
     assert!(
@@ -94,6 +98,27 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     ] {
         positive(x, what);
     }
+
+    let q = f.alert_queue.as_ref().expect("the alert-queue phase ran");
+    assert_eq!(
+        q.alerts, TINY.queue_alerts as u64,
+        "every alert of the export is imported"
+    );
+    assert!(
+        q.groups > 0 && q.groups <= q.alerts,
+        "the alerts fall in queue rows"
+    );
+    assert_eq!(
+        q.first_screen.count, TINY.first_screen_runs,
+        "one sample per open"
+    );
+    assert_eq!(
+        q.page_len,
+        crate::PAGE,
+        "the queue's first screen is a full page"
+    );
+    positive(q.alerts_per_sec, "alert import rate");
+    positive(q.first_screen.p95_ms, "alert queue first screen p95");
 
     let s = f.first_screen.as_ref().expect("the first-screen phase ran");
     assert_eq!(
@@ -249,9 +274,9 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         );
     }
     // Four store targets, the far jump, two more for searching inside one incident, one per search shape, the
-    // report's linearity (no 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database,
-    // server memory.
-    let checks = 8 + shapes.len() + sync_checks;
+    // report's linearity (no 10,000-entry report at tiny sizes), the alert queue's first screen, and the sync ones:
+    // pull, no loss per database, server memory.
+    let checks = 9 + shapes.len() + sync_checks;
     assert_eq!(report.checks.len(), checks, "one check per target measured");
     let text = report::text(&report);
     assert!(
@@ -292,7 +317,8 @@ fn only_the_phases_asked_for_run() {
             && f.search.is_none()
             && f.pdf.is_none()
             && f.sync.is_none()
-            && f.blobs.is_none(),
+            && f.blobs.is_none()
+            && f.alert_queue.is_none(),
         "no other phase ran"
     );
     let report = Report::new(
