@@ -130,6 +130,7 @@ async fn mint(
             objects: vec![event.id().0],
             opens_incident: false,
             blob: None,
+            alert: None,
         })
         .await?;
     tx.set_frontier(device, last + 1).await?;
