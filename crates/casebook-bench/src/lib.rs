@@ -9,11 +9,13 @@
 //! 4. [`search`]: the same data directory grown to 1,000,000 entries, then full-text queries of every shape;
 //! 5. [`pdf`]: the post-incident PDF report at 1,000, 10,000 and 50,000 timeline entries, time and peak memory;
 //! 6. [`sync`]: team sync through a real server over HTTPS on loopback: a fresh laptop's pull of the whole log, 20
-//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load.
+//!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
+//! 7. [`alerts`]: a SIEM's integration posting alerts in batches to a server on loopback (alerts/s, each post).
 //!
 //! [`run`] drives them; `main.rs` only parses flags and prints. Nothing here asserts a timing: the binary reports PASS
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
+pub mod alerts;
 pub mod append;
 pub mod corpus;
 pub mod first_screen;
@@ -54,6 +56,9 @@ pub struct Sizes {
     /// Events each of them pushes, and how many per push.
     pub sync_push_events: usize,
     pub sync_push_batch: usize,
+    /// Alerts an integration posts to the server, and how many per post.
+    pub alerts: usize,
+    pub alert_batch: usize,
 }
 
 impl Sizes {
@@ -69,6 +74,8 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 5_000,
         sync_push_batch: 100,
+        alerts: 20_000,
+        alert_batch: 500,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -83,6 +90,8 @@ impl Sizes {
         sync_clients: 20,
         sync_push_events: 50,
         sync_push_batch: 10,
+        alerts: 1_000,
+        alert_batch: 100,
     };
 }
 
@@ -127,6 +136,7 @@ pub enum Phase {
     Search,
     Pdf,
     Sync,
+    Alerts,
 }
 
 impl Phase {
@@ -137,6 +147,7 @@ impl Phase {
         Phase::Search,
         Phase::Pdf,
         Phase::Sync,
+        Phase::Alerts,
     ];
 }
 
@@ -149,6 +160,7 @@ pub struct Figures {
     pub search: Option<search::SearchFigures>,
     pub pdf: Option<pdf::PdfFigures>,
     pub sync: Option<sync::SyncFigures>,
+    pub alerts: Option<alerts::AlertFigures>,
 }
 
 /// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
@@ -223,6 +235,19 @@ pub fn run(
     } else {
         None
     };
+    let alerts = if wants(Phase::Alerts) {
+        Some(
+            alerts::measure(
+                &root.join("alerts"),
+                sizes.alerts,
+                sizes.alert_batch,
+                progress,
+            )
+            .context("measuring alert intake")?,
+        )
+    } else {
+        None
+    };
     Ok(Figures {
         append,
         import,
@@ -230,6 +255,7 @@ pub fn run(
         search,
         pdf,
         sync,
+        alerts,
     })
 }
 

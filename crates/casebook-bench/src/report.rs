@@ -123,6 +123,22 @@ pub fn checks(f: &Figures) -> Vec<Check> {
     if let Some(s) = &f.sync {
         out.extend(sync_checks(s));
     }
+    if let Some(a) = &f.alerts {
+        out.push(Check {
+            what: "alert intake at the team server (batches, dedup)",
+            value: a.alerts_per_sec,
+            unit: "/s",
+            target: ">= 2,000",
+            pass: a.alerts_per_sec >= 2_000.0,
+        });
+        out.push(Check {
+            what: "alert intake: alerts lost or raised twice",
+            value: a.alerts.abs_diff(a.new) as f64,
+            unit: "",
+            target: "0",
+            pass: a.exactly_once,
+        });
+    }
     out
 }
 
@@ -262,6 +278,28 @@ pub fn text(r: &Report) -> String {
     }
     if let Some(s) = &f.sync {
         sync_text(&mut o, s);
+    }
+    if let Some(a) = &f.alerts {
+        let _ = writeln!(
+            o,
+            "7. alert intake: an integration posts {} generic alerts ({} groups, {:.0} bytes each) in batches of {} to an in-process server (HTTPS, SQLite)",
+            n(a.alerts as f64),
+            n(a.groups as f64),
+            a.bytes as f64 / a.alerts.max(1) as f64,
+            a.batch
+        );
+        let _ = writeln!(
+            o,
+            "   {} alerts/s over {:.2} s; per batch p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} new, {} duplicates; exactly once: {}\n",
+            n(a.alerts_per_sec),
+            a.seconds,
+            a.per_batch.p50_ms,
+            a.per_batch.p99_ms,
+            a.per_batch.max_ms,
+            n(a.new as f64),
+            n(a.duplicates as f64),
+            if a.exactly_once { "yes" } else { "NO" }
+        );
     }
     let _ = writeln!(
         o,

@@ -16,6 +16,8 @@ const TINY: Sizes = Sizes {
     sync_clients: 3,
     sync_push_events: 20,
     sync_push_batch: 5,
+    alerts: 120,
+    alert_batch: 50,
 };
 
 fn positive(x: f64, what: &str) {
@@ -197,6 +199,20 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     let sync_checks = 3 + pushes.len() - 1;
 
+    let a = f.alerts.as_ref().expect("the alert phase ran");
+    assert_eq!(
+        (a.new, a.duplicates, a.per_batch.count),
+        (120, 0, 3),
+        "120 new alerts in three posts of at most 50"
+    );
+    assert!(
+        a.exactly_once,
+        "the log grew by each alert once and a re-post added nothing: {a:?}"
+    );
+    positive(a.alerts_per_sec, "alert intake rate");
+    positive(a.per_batch.p99_ms, "alert post p99");
+    let alert_checks = 2;
+
     let report = Report::new(
         Machine::detect(),
         true,
@@ -208,7 +224,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     // 10,000-entry report at tiny sizes), and the sync ones: pull, no loss per database, server memory.
     assert_eq!(
         report.checks.len(),
-        8 + sync_checks,
+        8 + sync_checks + alert_checks,
         "one check per target measured"
     );
     let text = report::text(&report);
@@ -219,7 +235,7 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     let json = serde_json::to_value(&report).expect("the report serializes");
     assert_eq!(
         json["checks"].as_array().map(Vec::len),
-        Some(8 + sync_checks),
+        Some(8 + sync_checks + alert_checks),
         "JSON carries the checks"
     );
 }
@@ -246,7 +262,11 @@ fn only_the_phases_asked_for_run() {
     );
     assert!(f.first_screen.is_some(), "the phase asked for ran");
     assert!(
-        f.append.is_none() && f.search.is_none() && f.pdf.is_none() && f.sync.is_none(),
+        f.append.is_none()
+            && f.search.is_none()
+            && f.pdf.is_none()
+            && f.sync.is_none()
+            && f.alerts.is_none(),
         "no other phase ran"
     );
     let report = Report::new(
