@@ -3,6 +3,7 @@
 //! application API on data directories of their own, syncing with the real client).
 
 mod agent;
+mod alerts;
 mod evidence_fetch;
 mod harness;
 mod matrix;

@@ -31,9 +31,11 @@ enum Caller {
     Auditor,
     Admin,
     OtherTeamAdmin,
+    /// A SIEM's account: it posts alerts and nothing else.
+    Integration,
 }
 
-const CALLERS: [Caller; 9] = [
+const CALLERS: [Caller; 10] = [
     Caller::Anonymous,
     Caller::Expired,
     Caller::Revoked,
@@ -43,9 +45,10 @@ const CALLERS: [Caller; 9] = [
     Caller::Auditor,
     Caller::Admin,
     Caller::OtherTeamAdmin,
+    Caller::Integration,
 ];
 
-fn agent(server: &Server) -> ureq::Agent {
+pub(crate) fn agent(server: &Server) -> ureq::Agent {
     let pem = std::fs::read(&server.cert).unwrap();
     let certs = casebook_sync::client::certificates(&pem).unwrap();
     ureq::Agent::config_builder()
@@ -73,7 +76,16 @@ fn expected(route: &routes::Route, caller: Caller) -> u16 {
     if matches!(caller, Anonymous | Expired | Revoked) {
         return 401;
     }
-    let created = if route.method == "POST" && route.path == routes::ACCOUNTS {
+    if caller == Integration || route.access == Access::Integration {
+        return if (caller == Integration) == (route.access == Access::Integration) {
+            200
+        } else {
+            403
+        };
+    }
+    let created = if route.method == "POST"
+        && [routes::ACCOUNTS, routes::INTEGRATIONS].contains(&route.path)
+    {
         201
     } else {
         200
@@ -84,7 +96,7 @@ fn expected(route: &routes::Route, caller: Caller) -> u16 {
         created
     };
     match route.access {
-        Access::Public => unreachable!(),
+        Access::Public | Access::Integration => unreachable!(),
         Access::Member => {
             // Another team's objects answer as if they did not exist.
             let names_ours =
@@ -101,7 +113,11 @@ fn expected(route: &routes::Route, caller: Caller) -> u16 {
         },
         Access::Admin => match caller {
             Admin => created,
-            OtherTeamAdmin if [routes::ACCOUNT, routes::DEVICE].contains(&route.path) => 404,
+            OtherTeamAdmin
+                if [routes::ACCOUNT, routes::DEVICE, routes::INTEGRATION].contains(&route.path) =>
+            {
+                404
+            }
             OtherTeamAdmin => created,
             _ => 403,
         },
@@ -172,6 +188,19 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
         ))
         .unwrap();
     tokens.insert(Caller::Revoked, Some(session.token));
+    let integration = |name: &str| {
+        server
+            .runtime
+            .block_on(casebook_server::integrations::add_integration(
+                &*server.storage,
+                server.team.id,
+                server.admin.user,
+                name,
+                now(),
+            ))
+            .unwrap()
+    };
+    tokens.insert(Caller::Integration, Some(integration("matrix-siem").token));
 
     // Something for the parameterised routes to name: an incident and an evidence file of the team.
     let mut t1 = server.laptop(&server.account("Evidence Owner", Role::Responder, Some(1)));
@@ -231,6 +260,17 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
                     path = routes::ACCOUNT.replace("{user}", &target.user.to_string());
                     body = Some(("application/json".into(), b"{\"disabled\":true}".to_vec()))
                 }
+                ("POST", routes::ALERTS) => {
+                    body = Some(("application/json".into(), br#"{"title": "Matrix alert", "time": "2026-12-01T10:00:00Z", "source": "matrix", "source_id": "1"}"#.to_vec()))
+                }
+                ("POST", routes::INTEGRATIONS) => {
+                    body = Some(("application/json".into(), serde_json::to_vec(&serde_json::json!({"name": format!("siem-{}", Uuid::now_v7().simple())})).unwrap()))
+                }
+                ("DELETE", routes::INTEGRATION) => {
+                    let name = format!("spare-{}", Uuid::now_v7().simple());
+                    integration(&name);
+                    path = routes::INTEGRATION.replace("{name}", &name);
+                }
                 ("DELETE", routes::DEVICE) => {
                     let (_, _, d) = server.session(&server.account("Spare", Role::Responder, Some(3)));
                     path = routes::DEVICE.replace("{device}", &d.to_string());
@@ -241,8 +281,10 @@ fn every_route_answers_every_caller_as_the_role_table_says() {
             let token = if route.method == "DELETE"
                 && route.path == routes::SESSION
                 && token.is_some()
-                && !matches!(caller, Caller::Expired | Caller::Revoked)
-            {
+                && !matches!(
+                    caller,
+                    Caller::Expired | Caller::Revoked | Caller::Integration
+                ) {
                 let email = match caller {
                     Caller::Admin => server.admin.email.clone(),
                     Caller::OtherTeamAdmin => other_admin.email.clone(),

@@ -42,6 +42,7 @@ mod adapters;
 mod error;
 mod fields;
 mod generic;
+mod raise;
 mod split;
 
 use std::io::Read;

@@ -74,7 +74,7 @@ fn lines(plain: &Figures, e: &StoreFigures) -> Vec<Line> {
 pub fn text(o: &mut String, plain: &Figures, e: &StoreFigures) {
     let _ = writeln!(
         o,
-        "7. the store phases on encrypted databases (SQLCipher, raw 256-bit key), same run"
+        "10. the store phases on encrypted databases (SQLCipher, raw 256-bit key), same run"
     );
     let _ = writeln!(
         o,

@@ -12,7 +12,8 @@
 //!    laptops pushing at once (SQLite, and PostgreSQL when a database is given), the server's memory under that load;
 //! 7. [`blobs`]: the evidence store writing and re-checking a 1 GiB stream, plain and encrypted;
 //! 8. [`alert_queue`]: a laptop's import of a SIEM export (100,000 alerts at full size) and the alert queue's first
-//!    screen over them.
+//!    screen over them;
+//! 9. [`alerts`]: a SIEM's integration posting alerts in batches to a server on loopback (alerts/s, each post).
 //!
 //! With `--encrypted`, phases 1 to 4 run a second time on encrypted databases ([`cipher`]) and [`encrypted`] reports
 //! each figure's ratio to the plain one.
@@ -21,6 +22,7 @@
 //! or MISS against the targets and the tests only check that the figures are produced and the counts add up.
 
 pub mod alert_queue;
+pub mod alerts;
 pub mod append;
 pub mod blobs;
 pub mod cipher;
@@ -68,6 +70,9 @@ pub struct Sizes {
     pub blob_bytes: u64,
     /// Alerts a laptop imports before its alert queue's first screen is opened.
     pub queue_alerts: usize,
+    /// Alerts an integration posts to the server, and how many per post.
+    pub alerts: usize,
+    pub alert_batch: usize,
 }
 
 impl Sizes {
@@ -85,6 +90,8 @@ impl Sizes {
         sync_push_batch: 100,
         blob_bytes: 1 << 30,
         queue_alerts: 100_000,
+        alerts: 20_000,
+        alert_batch: 500,
     };
 
     /// A smoke run for CI: every phase, small enough for a debug build.
@@ -101,6 +108,8 @@ impl Sizes {
         sync_push_batch: 10,
         blob_bytes: 32 << 20,
         queue_alerts: 5_000,
+        alerts: 1_000,
+        alert_batch: 100,
     };
 }
 
@@ -147,6 +156,7 @@ pub enum Phase {
     Sync,
     Blobs,
     AlertQueue,
+    Alerts,
 }
 
 impl Phase {
@@ -159,6 +169,7 @@ impl Phase {
         Phase::Sync,
         Phase::Blobs,
         Phase::AlertQueue,
+        Phase::Alerts,
     ];
 }
 
@@ -175,6 +186,7 @@ pub struct Figures {
     pub sync: Option<sync::SyncFigures>,
     pub blobs: Option<blobs::BlobFigures>,
     pub alert_queue: Option<alert_queue::AlertQueueFigures>,
+    pub alerts: Option<alerts::AlertFigures>,
 }
 
 /// Runs the `phases` asked for with data under `root` (which must exist and should be empty). The first screen and
@@ -249,6 +261,19 @@ pub fn run_with_encryption(
     } else {
         None
     };
+    let alerts = if wants(Phase::Alerts) {
+        Some(
+            alerts::measure(
+                &root.join("alerts"),
+                sizes.alerts,
+                sizes.alert_batch,
+                progress,
+            )
+            .context("measuring alert intake")?,
+        )
+    } else {
+        None
+    };
     Ok(Figures {
         append: store.append,
         import: store.import,
@@ -259,6 +284,7 @@ pub fn run_with_encryption(
         sync,
         blobs,
         alert_queue,
+        alerts,
     })
 }
 

@@ -145,6 +145,22 @@ pub fn checks(f: &Figures) -> Vec<Check> {
             pass: q.first_screen.p95_ms < 50.0,
         });
     }
+    if let Some(a) = &f.alerts {
+        out.push(Check {
+            what: "alert intake at the team server (batches, dedup)",
+            value: a.alerts_per_sec,
+            unit: "/s",
+            target: ">= 2,000",
+            pass: a.alerts_per_sec >= 2_000.0,
+        });
+        out.push(Check {
+            what: "alert intake: alerts lost or raised twice",
+            value: a.alerts.abs_diff(a.new) as f64,
+            unit: "",
+            target: "0",
+            pass: a.exactly_once,
+        });
+    }
     out
 }
 
@@ -305,6 +321,28 @@ pub fn text(r: &Report) -> String {
     if let Some(q) = &f.alert_queue {
         alert_queue_text(&mut o, q);
     }
+    if let Some(a) = &f.alerts {
+        let _ = writeln!(
+            o,
+            "9. alert intake: an integration posts {} generic alerts ({} groups, {:.0} bytes each) in batches of {} to an in-process server (HTTPS, SQLite)",
+            n(a.alerts as f64),
+            n(a.groups as f64),
+            a.bytes as f64 / a.alerts.max(1) as f64,
+            a.batch
+        );
+        let _ = writeln!(
+            o,
+            "   {} alerts/s over {:.2} s; per batch p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} new, {} duplicates; exactly once: {}\n",
+            n(a.alerts_per_sec),
+            a.seconds,
+            a.per_batch.p50_ms,
+            a.per_batch.p99_ms,
+            a.per_batch.max_ms,
+            n(a.new as f64),
+            n(a.duplicates as f64),
+            if a.exactly_once { "yes" } else { "NO" }
+        );
+    }
     let _ = writeln!(
         o,
         "\ntargets (DESIGN.md){}",
@@ -406,7 +444,7 @@ fn import_text(o: &mut String, i: &crate::import::ImportFigures) {
 fn alert_queue_text(o: &mut String, q: &crate::alert_queue::AlertQueueFigures) {
     let _ = writeln!(
         o,
-        "7. alert queue: import of {} alerts, then the first screen x{}",
+        "8. alert queue: import of {} alerts, then the first screen x{}",
         n(q.alerts as f64),
         q.runs
     );

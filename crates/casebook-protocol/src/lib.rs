@@ -9,7 +9,7 @@
 use casebook_core::admission::RefusalCode;
 use casebook_core::digest::SetDigest;
 use casebook_core::model::{Role, Tier};
-use casebook_core::{DeviceId, EventId, IncidentId, UserId};
+use casebook_core::{AlertId, DeviceId, EventId, IncidentId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -41,6 +41,8 @@ pub mod limits {
     pub const BLOB_CHUNK: usize = 8 * 1024 * 1024;
     /// Events in one page of a pull.
     pub const PULL_PAGE: u32 = 5_000;
+    /// One post of alerts: thousands of alerts of a few kilobytes (one alert is capped at 1 MiB by its reader).
+    pub const ALERTS_BODY: usize = 16 * 1024 * 1024;
 }
 
 /// A team on the server. Ids are UUIDs so that another team's objects cannot be guessed.
@@ -132,6 +134,53 @@ pub struct Device {
     pub fingerprint: String,
     pub revoked: bool,
     pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// `POST /v1/integrations` (admins): a SIEM's account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewIntegration {
+    /// Letters, digits, `-`, `_` and `.`, up to 64 (`wazuh-prod`).
+    pub name: String,
+}
+
+/// An integration as the server shows it (never its key or token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    pub name: String,
+    /// The directory user its alerts are authored by.
+    pub user: UserId,
+    /// The device whose key (held by the server) signs its alerts.
+    pub device: DeviceId,
+    pub fingerprint: String,
+    pub revoked: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The answer to adding an integration: its bearer token, shown this once (the server keeps only its SHA-256).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationToken {
+    pub integration: Integration,
+    pub token: String,
+}
+
+/// `POST /v1/alerts`: what the server did with a post, all of it admitted (a post with a bad alert is refused
+/// whole, with `{code, message}` naming the line or element and the field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsPosted {
+    /// Alerts raised by this post.
+    pub new: usize,
+    /// Alerts the team already had (same source and source id), or repeated within the post: nothing appended.
+    pub duplicates: usize,
+    /// Every alert of the post, in order.
+    pub alerts: Vec<AlertReceipt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertReceipt {
+    pub alert: AlertId,
+    pub source: String,
+    pub source_id: String,
+    pub duplicate: bool,
 }
 
 /// `GET /v1/sync/frontiers`: for every device, the highest sequence up to which the server holds (or has settled)

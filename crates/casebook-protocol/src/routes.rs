@@ -21,6 +21,9 @@ pub enum Access {
     Writer,
     /// The team's admins.
     Admin,
+    /// The team's integrations (a SIEM's account, by its token): they post alerts and call nothing else, and no
+    /// person's token calls their route.
+    Integration,
 }
 
 pub const HEALTH: &str = "/health";
@@ -39,6 +42,9 @@ pub const ACCOUNTS: &str = "/v1/accounts";
 pub const ACCOUNT: &str = "/v1/accounts/{user}";
 pub const DEVICES: &str = "/v1/devices";
 pub const DEVICE: &str = "/v1/devices/{device}";
+pub const ALERTS: &str = "/v1/alerts";
+pub const INTEGRATIONS: &str = "/v1/integrations";
+pub const INTEGRATION: &str = "/v1/integrations/{name}";
 
 pub const ALL: &[Route] = &[
     Route {
@@ -154,5 +160,30 @@ pub const ALL: &[Route] = &[
         path: DEVICE,
         access: Access::Admin,
         summary: "Revoke a device: its tokens stop working at once",
+    },
+    Route {
+        method: "GET",
+        path: INTEGRATIONS,
+        access: Access::Admin,
+        summary: "List the team's integrations (SIEM accounts)",
+    },
+    Route {
+        method: "POST",
+        path: INTEGRATIONS,
+        access: Access::Admin,
+        summary: "Add an integration; its token is in the answer, once",
+    },
+    Route {
+        method: "DELETE",
+        path: INTEGRATION,
+        access: Access::Admin,
+        summary: "Revoke an integration: its token stops working at once",
+    },
+    Route {
+        method: "POST",
+        path: ALERTS,
+        access: Access::Integration,
+        summary: "Post alerts (one JSON document, an array, or JSON lines; ?format= optional), all or nothing, \
+                  idempotent by source and source id",
     },
 ];

@@ -21,8 +21,8 @@ use async_trait::async_trait;
 use casebook_core::{DeviceId, EventId, IncidentId, UserId};
 use casebook_protocol::TeamId;
 use casebook_server_storage::{
-    AccountRow, AsideEvent, BlobState, DeviceRow, EventRow, LogTx, Micros, Result, Storage,
-    StorageError, TeamRow, TokenRow,
+    AccountRow, AsideEvent, BlobState, DeviceRow, EventRow, IntegrationRow, LogTx, Micros, Result,
+    Storage, StorageError, TeamRow, TokenRow,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::types::ToSql;
@@ -47,8 +47,8 @@ pub fn log_lock_key(team: TeamId) -> i64 {
 
 use error::{database, unique};
 use rows::{
-    to_i64, ACCOUNT_COLUMNS, ASIDE_COLUMNS, DEVICE_COLUMNS, EVENT_COLUMNS, TEAM_COLUMNS,
-    TOKEN_COLUMNS,
+    to_i64, ACCOUNT_COLUMNS, ASIDE_COLUMNS, DEVICE_COLUMNS, EVENT_COLUMNS, INTEGRATION_COLUMNS,
+    TEAM_COLUMNS, TOKEN_COLUMNS,
 };
 
 /// Connections per server process unless told otherwise. A push holds one connection while it waits for its
@@ -364,6 +364,59 @@ impl Storage for PgStorage {
         )
         .await?;
         Ok(())
+    }
+
+    async fn create_integration(&self, i: &IntegrationRow) -> Result<()> {
+        self.write(
+            "INSERT INTO integrations (team, name, user_id, device, device_secret, token_hash, revoked, created_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &i.team.0,
+                &i.name,
+                &i.user.0,
+                &i.device.0,
+                &i.device_secret,
+                &i.token_hash,
+                &i.revoked,
+                &i.created_us,
+            ],
+            "adding an integration",
+            || format!("an integration named {:?}", i.name),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn integrations(&self, team: TeamId) -> Result<Vec<IntegrationRow>> {
+        let sql = format!(
+            "SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE team = $1 ORDER BY created_us, name"
+        );
+        all(
+            self.query(&sql, &[&team.0], "listing integrations").await?,
+            rows::integration,
+        )
+    }
+
+    async fn integration_by_token(&self, token_hash: &str) -> Result<Option<IntegrationRow>> {
+        let sql = format!("SELECT {INTEGRATION_COLUMNS} FROM integrations WHERE token_hash = $1");
+        one(
+            self.query(&sql, &[&token_hash], "reading an integration")
+                .await?,
+            rows::integration,
+        )
+    }
+
+    async fn revoke_integration(&self, team: TeamId, name: &str) -> Result<IntegrationRow> {
+        let sql = format!(
+            "UPDATE integrations SET revoked = true WHERE team = $1 AND name = $2 AND NOT revoked \
+             RETURNING {INTEGRATION_COLUMNS}"
+        );
+        one(
+            self.query(&sql, &[&team.0, &name], "revoking an integration")
+                .await?,
+            rows::integration,
+        )?
+        .ok_or_else(|| StorageError::NotFound(format!("an integration named {name:?}")))
     }
 
     async fn begin(&self, team: TeamId) -> Result<Box<dyn LogTx>> {

@@ -20,7 +20,7 @@
 //! owns it. Should the `ROLLBACK` fail, or no runtime be there to run it, the connection is detached from the pool
 //! and closed, and PostgreSQL aborts the transaction itself. Either way the advisory lock goes with the transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use casebook_core::{DeviceId, EventId, IncidentId};
@@ -261,6 +261,10 @@ impl LogTx for PgLogTx {
                  b AS ( \
                      INSERT INTO blobs (team, sha256, size) \
                      SELECT $1, $13, $14 FROM e WHERE $13::text IS NOT NULL \
+                     ON CONFLICT DO NOTHING), \
+                 a AS ( \
+                     INSERT INTO alerts (team, alert, event) \
+                     SELECT $1, $15, $3 FROM e WHERE $15::uuid IS NOT NULL \
                      ON CONFLICT DO NOTHING) \
                  SELECT position FROM e",
                 &[
@@ -278,6 +282,7 @@ impl LogTx for PgLogTx {
                     &event.opens_incident,
                     &blob,
                     &blob_size,
+                    &event.alert,
                 ],
                 "appending an event",
             )
@@ -316,6 +321,18 @@ impl LogTx for PgLogTx {
         )
         .await?;
         Ok(())
+    }
+
+    async fn alerts_known(&mut self, alerts: &[Uuid]) -> Result<HashSet<Uuid>> {
+        let team = self.team.0;
+        let rows = self
+            .query(
+                "SELECT alert FROM alerts WHERE team = $1 AND alert = ANY($2)",
+                &[&team, &alerts],
+                "looking up raised alerts",
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

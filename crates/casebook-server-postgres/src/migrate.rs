@@ -6,7 +6,10 @@ use tokio_postgres::Client;
 
 use crate::error::database;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_server.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_server.sql"),
+    include_str!("../../../migrations/postgres/0002_integrations.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

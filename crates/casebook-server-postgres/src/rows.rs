@@ -6,7 +6,7 @@ use casebook_core::model::{Role, Tier};
 use casebook_core::{DeviceId, EventId, IncidentId, UserId};
 use casebook_protocol::TeamId;
 use casebook_server_storage::{
-    AccountRow, AsideEvent, DeviceRow, EventRow, Result, TeamRow, TokenRow,
+    AccountRow, AsideEvent, DeviceRow, EventRow, IntegrationRow, Result, TeamRow, TokenRow,
 };
 use tokio_postgres::Row;
 
@@ -123,5 +123,21 @@ pub(crate) fn aside(r: &Row) -> Result<AsideEvent> {
         detail: r.get(7),
         pushed_by: UserId(r.get(8)),
         received_us: r.get(9),
+    })
+}
+
+pub(crate) const INTEGRATION_COLUMNS: &str =
+    "team, name, user_id, device, device_secret, token_hash, revoked, created_us";
+
+pub(crate) fn integration(r: &Row) -> Result<IntegrationRow> {
+    Ok(IntegrationRow {
+        team: TeamId(r.get(0)),
+        name: r.get(1),
+        user: UserId(r.get(2)),
+        device: DeviceId(r.get(3)),
+        device_secret: r.get(4),
+        token_hash: r.get(5),
+        revoked: r.get(6),
+        created_us: r.get(7),
     })
 }

@@ -21,9 +21,10 @@ mod rows;
 use log_tx::SqliteTx;
 use rows::*;
 
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../migrations/server-sqlite/0001_server.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/server-sqlite/0001_server.sql"),
+    include_str!("../../../migrations/server-sqlite/0002_integrations.sql"),
+];
 
 pub struct SqliteStorage {
     writer: Arc<Mutex<Connection>>,
@@ -273,6 +274,67 @@ impl Storage for SqliteStorage {
             )
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn create_integration(&self, i: &IntegrationRow) -> Result<()> {
+        self.writer.lock().await.execute(
+            "INSERT INTO integrations (team, name, user_id, device, device_secret, token_hash, revoked, created_us)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![i.team.to_string(), i.name, i.user.to_string(), i.device.to_string(), i.device_secret,
+                    i.token_hash, i.revoked, i.created_us],
+        ).map_err(|e| match db(e) {
+            StorageError::Conflict(_) => StorageError::Conflict(format!("an integration named {:?}", i.name)),
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    async fn integrations(&self, team: TeamId) -> Result<Vec<IntegrationRow>> {
+        let c = self.reader.lock().await;
+        let mut stmt = c
+            .prepare(&format!(
+                "{INTEGRATION} WHERE team = ?1 ORDER BY created_us, name"
+            ))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([team.to_string()], integration_row)
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)?).collect()
+    }
+
+    async fn integration_by_token(&self, token_hash: &str) -> Result<Option<IntegrationRow>> {
+        let c = self.reader.lock().await;
+        c.query_row(
+            &format!("{INTEGRATION} WHERE token_hash = ?1"),
+            [token_hash],
+            integration_row,
+        )
+        .optional()
+        .map_err(db)?
+        .transpose()
+    }
+
+    async fn revoke_integration(&self, team: TeamId, name: &str) -> Result<IntegrationRow> {
+        let c = self.writer.lock().await;
+        let row = c
+            .query_row(
+                &format!("{INTEGRATION} WHERE team = ?1 AND name = ?2 AND revoked = 0"),
+                [team.to_string(), name.to_string()],
+                integration_row,
+            )
+            .optional()
+            .map_err(db)?
+            .transpose()?
+            .ok_or_else(|| StorageError::NotFound(format!("an integration named {name:?}")))?;
+        c.execute(
+            "UPDATE integrations SET revoked = 1 WHERE team = ?1 AND device = ?2",
+            [team.to_string(), row.device.to_string()],
+        )
+        .map_err(db)?;
+        Ok(IntegrationRow {
+            revoked: true,
+            ..row
+        })
     }
 
     async fn begin(&self, team: TeamId) -> Result<Box<dyn LogTx>> {

@@ -1,7 +1,7 @@
 //! A push in progress on the SQLite storage: the log's side of `LogTx`, holding the writer connection (and so the
 //! write lock) from the first check to the commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use casebook_core::{DeviceId, EventId, IncidentId};
@@ -206,6 +206,15 @@ impl LogTx for SqliteTx {
                 .execute([&self.team, i])
                 .map_err(db)?;
         }
+        if let Some(alert) = e.alert {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO alerts (team, alert, event) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(db)?
+                .execute(params![self.team, alert.to_string(), e.id.to_string()])
+                .map_err(db)?;
+        }
         if let Some((sha, size)) = &e.blob {
             self.conn
                 .prepare_cached(
@@ -246,6 +255,25 @@ impl LogTx for SqliteTx {
             ])
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn alerts_known(&mut self, alerts: &[Uuid]) -> Result<HashSet<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM alerts WHERE team = ?1 AND alert = ?2")
+            .map_err(db)?;
+        let mut known = HashSet::new();
+        for alert in alerts {
+            if stmt
+                .query_row([&self.team, &alert.to_string()], |_| Ok(()))
+                .optional()
+                .map_err(db)?
+                .is_some()
+            {
+                known.insert(*alert);
+            }
+        }
+        Ok(known)
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {

@@ -13,6 +13,9 @@ pub(crate) const ACCOUNT: &str =
 pub(crate) const DEVICE: &str =
     "SELECT team, device, user_id, alias, name, public_key, revoked, created_us, last_seen_us FROM devices";
 
+pub(crate) const INTEGRATION: &str =
+    "SELECT team, name, user_id, device, device_secret, token_hash, revoked, created_us FROM integrations";
+
 pub(crate) fn parse<T: std::str::FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
@@ -173,6 +176,40 @@ pub(crate) fn aside_row(r: &Row) -> RowResult<AsideEvent> {
             detail,
             pushed_by: parse(&pushed_by)?,
             received_us,
+        })
+    })())
+}
+
+pub(crate) fn integration_row(r: &Row) -> RowResult<IntegrationRow> {
+    let (team, name, user, device, secret, token_hash, revoked, created): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        bool,
+        i64,
+    ) = (
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    );
+    Ok((|| {
+        Ok(IntegrationRow {
+            team: team_id(&team)?,
+            name,
+            user: parse(&user)?,
+            device: parse(&device)?,
+            device_secret: secret,
+            token_hash,
+            revoked,
+            created_us: created,
         })
     })())
 }

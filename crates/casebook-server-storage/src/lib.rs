@@ -11,7 +11,7 @@
 //! - **Event bytes are kept exactly as pushed**: `raw` goes in and comes out byte for byte (no re-encoding, no
 //!   `jsonb`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use casebook_core::model::{Role, Tier};
@@ -131,6 +131,26 @@ pub struct NewEvent {
     pub opens_incident: bool,
     /// An evidence file the event names: `(sha256, size)`; only named files may be uploaded.
     pub blob: Option<(String, u64)>,
+    /// The alert an `AlertRaised` event raises (its id, derived from source and source id): indexed so a re-sent
+    /// alert is found to be a duplicate by [`LogTx::alerts_known`], whoever raised it first.
+    pub alert: Option<Uuid>,
+}
+
+/// An integration: a SIEM's account on the server. It has a directory user with the `integration` role and a
+/// device whose key the server holds and signs the integration's alerts with; a SIEM calls with its bearer token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationRow {
+    pub team: TeamId,
+    /// Unique among the team's integrations that are not revoked (`wazuh-prod`).
+    pub name: String,
+    pub user: UserId,
+    pub device: DeviceId,
+    /// The device's Ed25519 secret key (hex). It never leaves the server.
+    pub device_secret: String,
+    /// The SHA-256 of its bearer token (hex); the token itself is shown once, when the integration is added.
+    pub token_hash: String,
+    pub revoked: bool,
+    pub created_us: Micros,
 }
 
 /// An event the server did not put in its log: a fork, a reused id, or one the admission rule refused.
@@ -190,6 +210,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn delete_token(&self, token_hash: &str) -> Result<()>;
     /// Every token of a device (on revocation).
     async fn delete_device_tokens(&self, team: TeamId, device: DeviceId) -> Result<()>;
+
+    // Integrations. A name is unique among a team's integrations not revoked (`Conflict` otherwise).
+    async fn create_integration(&self, integration: &IntegrationRow) -> Result<()>;
+    /// The team's integrations, revoked ones included, oldest first.
+    async fn integrations(&self, team: TeamId) -> Result<Vec<IntegrationRow>>;
+    async fn integration_by_token(&self, token_hash: &str) -> Result<Option<IntegrationRow>>;
+    /// Revokes the team's live integration of that name: its token stops working at once (`NotFound` when absent).
+    async fn revoke_integration(&self, team: TeamId, name: &str) -> Result<IntegrationRow>;
 
     // The log.
     /// Opens a write transaction holding the team's write lock until commit (or drop, which rolls back).
@@ -257,5 +285,7 @@ pub trait LogTx: Send {
     /// Appends at the next position and returns it.
     async fn append(&mut self, event: &NewEvent) -> Result<u64>;
     async fn set_aside(&mut self, event: &AsideEvent) -> Result<()>;
+    /// Which of these alert ids an appended `AlertRaised` already raised (see [`NewEvent::alert`]).
+    async fn alerts_known(&mut self, alerts: &[Uuid]) -> Result<HashSet<Uuid>>;
     async fn commit(self: Box<Self>) -> Result<()>;
 }

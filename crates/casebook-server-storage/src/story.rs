@@ -42,6 +42,7 @@ pub fn event(device: DeviceId, seq: u64, incident: Option<IncidentId>) -> NewEve
         objects: vec![id.0],
         opens_incident: false,
         blob: None,
+        alert: None,
     }
 }
 
@@ -340,6 +341,99 @@ pub async fn story(s: Arc<dyn Storage>) {
         })
     );
     s.ping().await.unwrap();
+    integrations(s, &acme, &other).await;
+}
+
+/// Integrations (live names unique per team, found by token, revoked for good) and the index of raised alerts
+/// (kept with the event's commit, per team).
+async fn integrations(s: Arc<dyn Storage>, acme: &TeamRow, other: &TeamRow) {
+    let wazuh = IntegrationRow {
+        team: acme.id,
+        name: "wazuh-prod".into(),
+        user: UserId(Uuid::now_v7()),
+        device: DeviceId(Uuid::now_v7()),
+        device_secret: "11".repeat(32),
+        token_hash: format!("{:064x}", Uuid::now_v7().as_u128()),
+        revoked: false,
+        created_us: 20,
+    };
+    s.create_integration(&wazuh).await.unwrap();
+    let again = IntegrationRow {
+        device: DeviceId(Uuid::now_v7()),
+        token_hash: format!("{:064x}", Uuid::now_v7().as_u128()),
+        ..wazuh.clone()
+    };
+    assert!(
+        matches!(
+            s.create_integration(&again).await,
+            Err(StorageError::Conflict(_))
+        ),
+        "a live integration's name is unique in its team"
+    );
+    s.create_integration(&IntegrationRow {
+        team: other.id,
+        token_hash: format!("{:064x}", Uuid::now_v7().as_u128()),
+        ..again.clone()
+    })
+    .await
+    .expect("another team may use the same name");
+    assert_eq!(
+        s.integration_by_token(&wazuh.token_hash)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&wazuh)
+    );
+    assert_eq!(s.integrations(acme.id).await.unwrap(), vec![wazuh.clone()]);
+    let revoked = s.revoke_integration(acme.id, "wazuh-prod").await.unwrap();
+    assert!(revoked.revoked && revoked.device == wazuh.device);
+    assert!(
+        s.integration_by_token(&wazuh.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked,
+        "a revoked integration's token is known to be revoked"
+    );
+    assert!(matches!(
+        s.revoke_integration(acme.id, "wazuh-prod").await,
+        Err(StorageError::NotFound(_))
+    ));
+    s.create_integration(&again)
+        .await
+        .expect("a revoked integration's name may be given again");
+    assert_eq!(s.integrations(acme.id).await.unwrap().len(), 2);
+
+    // The index of raised alerts: filled by appends that raise one, rolled back with them, per team.
+    let (raised, rolled_back) = (Uuid::now_v7(), Uuid::now_v7());
+    let dev = again.device;
+    let mut tx = s.begin(acme.id).await.unwrap();
+    let mut e = event(dev, 1, None);
+    e.alert = Some(raised);
+    tx.append(&e).await.unwrap();
+    assert_eq!(
+        tx.alerts_known(&[raised, rolled_back]).await.unwrap(),
+        [raised].into_iter().collect(),
+        "an alert raised in this transaction is known inside it"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = s.begin(acme.id).await.unwrap();
+    let mut e = event(dev, 2, None);
+    e.alert = Some(rolled_back);
+    tx.append(&e).await.unwrap();
+    drop(tx);
+    let mut tx = s.begin(acme.id).await.unwrap();
+    assert_eq!(
+        tx.alerts_known(&[raised, rolled_back]).await.unwrap(),
+        [raised].into_iter().collect(),
+        "a rolled-back raise is not known"
+    );
+    drop(tx);
+    let mut tx = s.begin(other.id).await.unwrap();
+    assert!(
+        tx.alerts_known(&[raised]).await.unwrap().is_empty(),
+        "another team's alerts are its own"
+    );
 }
 
 /// Many pushes at once on one team's log, read concurrently: `writers` tasks each make `pushes` transactions of 1 to

@@ -1,5 +1,5 @@
-//! The HTTP face of sign-in and of the directory: sessions, the caller's own account, and the admins' account and
-//! device routes. Each handler checks the caller's role and calls one function of `directory`.
+//! The HTTP face of sign-in and of the directory: sessions, the caller's own account, and the admins' account,
+//! device and integration routes. Each handler checks the caller's role and calls one function of `directory`.
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -7,12 +7,14 @@ use axum::Json;
 use casebook_core::{DeviceId, UserId};
 use casebook_protocol::routes::Access;
 use casebook_protocol::{
-    Account, AccountChange, Device, ErrorCode, NewAccount, Session, SignIn, Team,
+    Account, AccountChange, Device, ErrorCode, Integration, IntegrationToken, NewAccount,
+    NewIntegration, Session, SignIn, Team,
 };
 use casebook_server_storage::TokenRow;
 
 use crate::auth::{new_token, token_hash, verify_password, Caller};
 use crate::directory::{self, account_view, device_view};
+use crate::integrations;
 use crate::{ApiError, ApiResult, ServerState, TOKEN_LIFETIME_US};
 
 pub async fn sign_in(
@@ -221,4 +223,42 @@ pub async fn revoke_device(
         .map_err(|_| ApiError::not_found("the device"))?;
     let d = directory::revoke_device(&*s.storage, caller.team, device).await?;
     Ok(Json(device_view(&d)))
+}
+
+pub async fn list_integrations(
+    State(s): State<ServerState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Integration>>> {
+    caller.require(Access::Admin)?;
+    Ok(Json(
+        integrations::integrations(&*s.storage, caller.team).await?,
+    ))
+}
+
+pub async fn add_integration(
+    State(s): State<ServerState>,
+    caller: Caller,
+    Json(new): Json<NewIntegration>,
+) -> ApiResult<(StatusCode, Json<IntegrationToken>)> {
+    caller.require(Access::Admin)?;
+    let made = integrations::add_integration(
+        &*s.storage,
+        caller.team,
+        caller.user(),
+        &new.name,
+        s.now_us(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+pub async fn revoke_integration(
+    State(s): State<ServerState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Integration>> {
+    caller.require(Access::Admin)?;
+    Ok(Json(
+        integrations::revoke_integration(&*s.storage, caller.team, &name).await?,
+    ))
 }

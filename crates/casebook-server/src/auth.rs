@@ -13,7 +13,7 @@ use casebook_core::model::{Role, Tier};
 use casebook_core::UserId;
 use casebook_protocol::routes::Access;
 use casebook_protocol::TeamId;
-use casebook_server_storage::{AccountRow, DeviceRow};
+use casebook_server_storage::{AccountRow, DeviceRow, IntegrationRow};
 use sha2::{Digest, Sha256};
 
 use crate::{ApiError, ApiResult, ServerState};
@@ -47,6 +47,8 @@ impl Caller {
             // Responders and leads change cases; auditors read, admins manage accounts.
             Access::Writer => matches!(self.role(), Role::Responder | Role::Lead),
             Access::Admin => self.role() == Role::Admin,
+            // Integrations' routes take an integration's token, never a person's.
+            Access::Integration => false,
         }
     }
 
@@ -60,6 +62,11 @@ impl Caller {
                 self.role()
             ),
             Access::Admin => "only the team's admins manage accounts and devices".to_string(),
+            Access::Integration => {
+                "only an integration's token posts alerts to the server; on a laptop, \
+                                    import them"
+                    .to_string()
+            }
             _ => "this account may not do that".to_string(),
         }))
     }
@@ -75,6 +82,48 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
+/// The SHA-256 of the request's bearer token.
+fn bearer_hash(parts: &Parts) -> ApiResult<String> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(|| ApiError::unauthenticated("sign in first: this request carries no token"))?;
+    let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+        ApiError::unauthenticated("the Authorization header must be \"Bearer <token>\"")
+    })?;
+    Ok(token_hash(token.trim()))
+}
+
+/// An integration calling with its token: the only caller of the integrations' route.
+#[derive(Debug, Clone)]
+pub struct IntegrationCaller(pub IntegrationRow);
+
+impl FromRequestParts<ServerState> for IntegrationCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ServerState,
+    ) -> Result<IntegrationCaller, ApiError> {
+        let hash = bearer_hash(parts)?;
+        match state.storage.integration_by_token(&hash).await? {
+            Some(i) if i.revoked => Err(ApiError::unauthenticated(
+                "this integration was revoked by an admin; ask them for a new one",
+            )),
+            Some(i) => Ok(IntegrationCaller(i)),
+            // A person's token: signed out, expired or revoked answers as anywhere else; valid, it is refused.
+            None => {
+                let person = Caller::from_request_parts(parts, state).await?;
+                person.require(Access::Integration)?;
+                Err(ApiError::forbidden(
+                    "this route takes an integration's token",
+                ))
+            }
+        }
+    }
+}
+
 impl FromRequestParts<ServerState> for Caller {
     type Rejection = ApiError;
 
@@ -82,22 +131,18 @@ impl FromRequestParts<ServerState> for Caller {
         parts: &mut Parts,
         state: &ServerState,
     ) -> Result<Caller, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::unauthenticated("sign in first: this request carries no token")
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::unauthenticated("the Authorization header must be \"Bearer <token>\"")
-        })?;
-        let hash = token_hash(token.trim());
-        let row = state.storage.token(&hash).await?.ok_or_else(|| {
-            ApiError::unauthenticated(
-                "this device's sign-in is not valid (signed out or revoked); sign in again",
-            )
-        })?;
+        let hash = bearer_hash(parts)?;
+        let Some(row) = state.storage.token(&hash).await? else {
+            // An integration's token calls one route only; say so rather than "sign in again".
+            return Err(match state.storage.integration_by_token(&hash).await? {
+                Some(i) if !i.revoked => ApiError::forbidden(
+                    "an integration's token only posts alerts (POST /v1/alerts); it reads and changes nothing else",
+                ),
+                _ => ApiError::unauthenticated(
+                    "this device's sign-in is not valid (signed out or revoked); sign in again",
+                ),
+            });
+        };
         if row.expires_us <= state.now_us() {
             return Err(ApiError::unauthenticated(
                 "this device's sign-in has expired; sign in again",

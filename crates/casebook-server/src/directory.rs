@@ -6,17 +6,15 @@
 //! the same admission rule: a laptop that joins trusts the directory device as its anchor, and no laptop can grant
 //! itself a role.
 
-use casebook_core::event::WireEvent;
 use casebook_core::model::{Role, Tier};
 use casebook_core::signing::{DeviceKey, PublicKey};
-use casebook_core::{DeviceId, Event, EventBody, EventId, Hlc, Payload, UserId};
+use casebook_core::{DeviceId, Payload, UserId};
 use casebook_protocol::{Account, AccountChange, Device, NewAccount, TeamId};
-use casebook_server_storage::{
-    AccountRow, DeviceRow, LogTx, NewEvent, Storage, StorageError, TeamRow,
-};
+use casebook_server_storage::{AccountRow, DeviceRow, LogTx, Storage, StorageError, TeamRow};
 use uuid::Uuid;
 
 use crate::auth::{check_password_strength, hash_password};
+use crate::chain::{global_row, Chain};
 use crate::{ApiError, ApiResult};
 
 /// Whether a role and a tier fit together: responders have a tier, nobody else does.
@@ -47,7 +45,7 @@ fn normalize_email(email: &str) -> ApiResult<String> {
     Ok(e)
 }
 
-fn check_name(name: &str) -> ApiResult<String> {
+pub(crate) fn check_name(name: &str) -> ApiResult<String> {
     let n = name.trim();
     if n.is_empty() || n.len() > 200 || n.chars().any(char::is_control) {
         return Err(ApiError::invalid("a name is one line of up to 200 bytes"));
@@ -82,57 +80,19 @@ pub fn device_view(d: &DeviceRow) -> Device {
 }
 
 /// Appends a directory event signed by the team's directory key, chained to its previous one.
-async fn mint(
+pub(crate) async fn mint(
     tx: &mut dyn LogTx,
     team: &TeamRow,
     author: UserId,
     payload: Payload,
     now_us: i64,
 ) -> ApiResult<u64> {
-    let device = team.directory_device;
-    let last = tx.frontier(device).await?;
-    let (prev_hash, prev_hlc) = match last {
-        0 => (None, Hlc::zero(device)),
-        n => {
-            let raw = tx
-                .seq_raw(device, n)
-                .await?
-                .ok_or_else(|| StorageError::Corrupt(format!("directory event {n} is missing")))?;
-            let prev: WireEvent = serde_json::from_str(&raw)
-                .map_err(|e| StorageError::Corrupt(format!("directory event {n}: {e}")))?;
-            (Some(prev.hash), prev.hlc)
-        }
-    };
     let key = DeviceKey::from_secret_hex(&team.directory_secret)
         .map_err(|e| StorageError::Corrupt(format!("the team's directory key: {e}")))?;
-    let body = EventBody {
-        id: EventId(Uuid::now_v7()),
-        incident: None,
-        author,
-        device,
-        device_seq: last + 1,
-        hlc: Hlc::tick(prev_hlc, now_us),
-        payload,
-    };
-    let event = Event::seal_signed(body, prev_hash, &key);
-    let raw = serde_json::to_string(&WireEvent::from(&event))
-        .map_err(|e| StorageError::Corrupt(format!("encoding a directory event: {e}")))?;
-    let position = tx
-        .append(&NewEvent {
-            id: event.id(),
-            incident: None,
-            author,
-            device,
-            device_seq: last + 1,
-            hash: event.hash.clone(),
-            raw,
-            received_us: now_us,
-            objects: vec![event.id().0],
-            opens_incident: false,
-            blob: None,
-        })
-        .await?;
-    tx.set_frontier(device, last + 1).await?;
+    let mut chain = Chain::load(tx, team.directory_device, key).await?;
+    let (event, raw) = chain.seal(author, payload, now_us)?;
+    let position = tx.append(&global_row(&event, raw, now_us)).await?;
+    tx.set_frontier(chain.device(), chain.seq()).await?;
     Ok(position)
 }
 
@@ -195,7 +155,7 @@ pub async fn create_team(
     Ok((team, admin))
 }
 
-fn internal(e: anyhow::Error) -> ApiError {
+pub(crate) fn internal(e: anyhow::Error) -> ApiError {
     tracing::error!(error = %e, "internal error");
     ApiError::new(
         casebook_protocol::ErrorCode::Internal,
@@ -203,7 +163,7 @@ fn internal(e: anyhow::Error) -> ApiError {
     )
 }
 
-async fn team_row(storage: &dyn Storage, team: TeamId) -> ApiResult<TeamRow> {
+pub(crate) async fn team_row(storage: &dyn Storage, team: TeamId) -> ApiResult<TeamRow> {
     storage
         .team(team)
         .await?

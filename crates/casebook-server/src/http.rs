@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::{accounts, blobs, observe, sync, ServerState};
+use crate::{accounts, blobs, intake, observe, sync, ServerState};
 
 /// Every route, each with the body limit of its kind of request.
 pub fn router(state: ServerState) -> Router {
@@ -62,6 +62,17 @@ pub fn router(state: ServerState) -> Router {
         .route(r::ACCOUNT, patch(accounts::change_account).layer(small))
         .route(r::DEVICES, get(accounts::list_devices))
         .route(r::DEVICE, delete(accounts::revoke_device))
+        .route(
+            r::INTEGRATIONS,
+            get(accounts::list_integrations)
+                .post(accounts::add_integration)
+                .layer(small),
+        )
+        .route(r::INTEGRATION, delete(accounts::revoke_integration))
+        .route(
+            r::ALERTS,
+            post(intake::post_alerts).layer(DefaultBodyLimit::max(limits::ALERTS_BODY)),
+        )
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such route") })
         .layer(middleware::from_fn(uniform_errors))
         .with_state(state)

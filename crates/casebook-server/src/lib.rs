@@ -6,8 +6,9 @@
 //! Tauri: the admission rule it applies is the core's, the one every laptop applies.
 //!
 //! Map: `auth` (tokens, roles per route, passwords, sign-in rate limits), `directory` (accounts, devices and the
-//! signed directory events laptops trust), `push` (admission of pushed events), `sync` (frontiers, pull, digests,
-//! the change stream), `blobs` (evidence files), `observe` (health, metrics, OpenAPI), `tls` (certificates),
+//! signed directory events laptops trust), `integrations` (SIEM accounts whose device keys the server holds),
+//! `intake` (alerts posted by integrations, signed and admitted here), `chain` (events the server signs itself),
+//! `push` (admission of pushed events), `sync` (frontiers, pull, digests, the change stream), `blobs` (evidence files), `observe` (health, metrics, OpenAPI), `tls` (certificates),
 //! `http` (the router and the listener).
 
 use std::sync::Arc;
@@ -17,9 +18,12 @@ use casebook_server_storage::Storage;
 mod accounts;
 pub mod auth;
 pub mod blobs;
+mod chain;
 pub mod directory;
 mod error;
 mod http;
+pub mod intake;
+pub mod integrations;
 pub mod observe;
 pub mod push;
 pub mod sync;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use casebook_core::model::{Role, Tier};
 use casebook_protocol::{AccountChange, NewAccount, TeamId};
-use casebook_server::{directory, tls, Clock, ServerState, SystemClock};
+use casebook_server::{directory, integrations, tls, Clock, ServerState, SystemClock};
 use casebook_server_storage::{Storage, TeamRow};
 use clap::{Args, Parser, Subcommand};
 
@@ -50,6 +50,9 @@ enum Command {
     /// Manage laptops signed in to the team.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Manage integrations: a SIEM's account, which posts alerts (POST /v1/alerts) and does nothing else.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
     /// Serve the team over HTTPS.
     Serve(ServeArgs),
     /// After restoring the database from a backup: give every team a new epoch, so laptops pull everything again
@@ -112,6 +115,19 @@ enum DeviceCommand {
     List,
     /// Revoke a device: its sign-in stops working at once.
     Revoke { device: String },
+}
+
+#[derive(Subcommand)]
+enum IntegrationCommand {
+    /// Add an integration and print its token (shown this once).
+    Add {
+        /// Letters, digits, `-`, `_` or `.` (wazuh-prod).
+        name: String,
+    },
+    /// List the team's integrations.
+    List,
+    /// Revoke an integration: its token stops working at once.
+    Revoke { name: String },
 }
 
 #[derive(Args)]
@@ -407,6 +423,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        Command::Integration(i) => {
+            let storage = open_storage(&cli).await?;
+            let team = pick_team(&*storage, cli.team.as_deref()).await?;
+            let s = &*storage;
+            match i {
+                IntegrationCommand::Add { name } => {
+                    let by = first_admin(s, team.id).await?;
+                    let made = integrations::add_integration(s, team.id, by, name, now)
+                        .await
+                        .map_err(api)?;
+                    print(cli.json, &made, || {
+                        format!(
+                            "Integration {:?} added. Its token (shown this once; keep it in the SIEM's secret store):\n{}\n\
+                             Post alerts with: curl --cacert cert.pem -H \"Authorization: Bearer $TOKEN\" \
+                             --data-binary @alerts.json https://HOST:8443/v1/alerts",
+                            made.integration.name, made.token
+                        )
+                    });
+                }
+                IntegrationCommand::List | IntegrationCommand::Revoke { .. } => {
+                    let shown = match i {
+                        IntegrationCommand::Revoke { name } => {
+                            vec![integrations::revoke_integration(s, team.id, name)
+                                .await
+                                .map_err(api)?]
+                        }
+                        _ => integrations::integrations(s, team.id).await.map_err(api)?,
+                    };
+                    print(cli.json, &shown, || {
+                        if shown.is_empty() {
+                            return "No integrations.".into();
+                        }
+                        shown
+                            .iter()
+                            .map(|i| {
+                                format!(
+                                    "{:<24} {}  {}{}",
+                                    i.name,
+                                    i.created_at.format("%Y-%m-%d %H:%M"),
+                                    i.fingerprint,
+                                    if i.revoked { "  revoked" } else { "" }
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                }
+            }
         }
         Command::Restored => {
             let storage = open_storage(&cli).await?;

@@ -294,6 +294,10 @@ async fn append(
             objects: ids,
             opens_incident: matches!(e.payload(), Payload::IncidentOpened { .. }),
             blob,
+            alert: match e.payload() {
+                Payload::AlertRaised(a) => Some(a.alert.0),
+                _ => None,
+            },
         })
         .await?)
 }

@@ -265,6 +265,10 @@ impl Net {
                         objects,
                         opens_incident: matches!(event.payload(), Payload::IncidentOpened { .. }),
                         blob,
+                        alert: match event.payload() {
+                            Payload::AlertRaised(a) => Some(a.alert.0),
+                            _ => None,
+                        },
                     })
                     .await
                     .unwrap();

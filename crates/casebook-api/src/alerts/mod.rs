@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
-use casebook_alerts::{Format, ParsedAlert};
-use casebook_core::alert::{alert_id, AlertObservable, AlertState, NewAlert};
+use casebook_alerts::Format;
+use casebook_core::alert::AlertState;
 use casebook_core::authz::Action;
 use casebook_core::{AlertId, EventId, Payload};
 use casebook_store::append::{append_local, Origin};
@@ -119,7 +119,7 @@ impl Casebook {
             groups: 0,
         };
         for (n, p) in parsed.into_iter().enumerate() {
-            let alert = new_alert(p, received_at);
+            let alert = p.into_new_alert(received_at);
             if !seen.insert(alert.alert) || read::alert_exists(&tx, alert.alert)? {
                 summary.duplicates += 1;
                 continue;
@@ -217,39 +217,5 @@ impl Casebook {
         Err(Error::not_found(format!(
             "no alert `{typed}` here; the alert queue lists the alerts with their ids"
         )))
-    }
-}
-
-/// A parsed alert as the event carries it, received now.
-fn new_alert(p: ParsedAlert, received_at: chrono::DateTime<chrono::Utc>) -> NewAlert {
-    NewAlert {
-        alert: alert_id(&p.source_tool, &p.source_id),
-        source: p.source_tool,
-        source_id: p.source_id,
-        format: p.format.as_str().to_string(),
-        rule_name: p.rule_name,
-        rule_id: p.rule_id,
-        severity: p.severity,
-        source_severity: p.source_severity,
-        event_time: p.event_time,
-        raised_at: p.raised_time,
-        received_at,
-        title: p.title,
-        description: p.description.unwrap_or_default(),
-        host: p.host,
-        user: p.user,
-        source_ip: p.source_ip,
-        source_port: p.source_port,
-        destination_ip: p.destination_ip,
-        destination_port: p.destination_port,
-        observables: p
-            .observables
-            .into_iter()
-            .map(|o| AlertObservable {
-                kind: o.kind,
-                value: o.value,
-            })
-            .collect(),
-        raw: p.raw,
     }
 }

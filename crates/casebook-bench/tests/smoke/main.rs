@@ -19,6 +19,8 @@ const TINY: Sizes = Sizes {
     // Three and a half of the encrypted store's 64 KiB chunks.
     blob_bytes: 7 << 15,
     queue_alerts: 300,
+    alerts: 120,
+    alert_batch: 50,
 };
 
 /// Rows on the alert queue's first screen.
@@ -241,6 +243,19 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         "the sealed file is the stream plus a header and a tag per chunk: {}",
         b.sealed_size_ratio
     );
+    let a = f.alerts.as_ref().expect("the alert phase ran");
+    assert_eq!(
+        (a.new, a.duplicates, a.per_batch.count),
+        (120, 0, 3),
+        "120 new alerts in three posts of at most 50"
+    );
+    assert!(
+        a.exactly_once,
+        "the log grew by each alert once and a re-post added nothing: {a:?}"
+    );
+    positive(a.alerts_per_sec, "alert intake rate");
+    positive(a.per_batch.p99_ms, "alert post p99");
+    let alert_checks = 2;
 
     let report = Report::new(
         Machine::detect(),
@@ -274,9 +289,9 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
         );
     }
     // Four store targets, the far jump, two more for searching inside one incident, one per search shape, the
-    // report's linearity (no 10,000-entry report at tiny sizes), the alert queue's first screen, and the sync ones:
-    // pull, no loss per database, server memory.
-    let checks = 9 + shapes.len() + sync_checks;
+    // report's linearity (no 10,000-entry report at tiny sizes), the alert queue's first screen, the sync ones:
+    // pull, no loss per database, server memory; and alert intake's rate and exactly-once.
+    let checks = 9 + shapes.len() + sync_checks + alert_checks;
     assert_eq!(report.checks.len(), checks, "one check per target measured");
     let text = report::text(&report);
     assert!(
@@ -318,7 +333,8 @@ fn only_the_phases_asked_for_run() {
             && f.pdf.is_none()
             && f.sync.is_none()
             && f.blobs.is_none()
-            && f.alert_queue.is_none(),
+            && f.alert_queue.is_none()
+            && f.alerts.is_none(),
         "no other phase ran"
     );
     let report = Report::new(
