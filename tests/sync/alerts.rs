@@ -326,3 +326,108 @@ fn only_admins_add_integrations_and_nobody_passes_for_one() {
         "a revoked integration's token: {answer}"
     );
 }
+
+/// Three alerts of one rule and key observable within a day: one group on every laptop.
+fn one_group() -> Vec<u8> {
+    ["g-1", "g-2", "g-3"]
+        .iter()
+        .enumerate()
+        .map(|(hour, id)| {
+            format!(
+                r#"{{"title":"Beacon from 203.0.113.50","time":"2026-11-19T0{hour}:00:00Z","severity":"high","rule":{{"id":"R-7","name":"C2 beacon"}},"source":"zeek","source_id":"{id}","host":"ws-042","observables":["203.0.113.50"]}}"#
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes()
+}
+
+#[test]
+fn one_laptop_dismisses_a_group_another_promotes_one_of_its_alerts_and_both_converge_through_the_server(
+) {
+    use casebook_api::alerts::AlertListQuery;
+    use casebook_api::conflicts::ConflictKind;
+    use casebook_core::alert::{alert_id, AlertState, AlertVerdict};
+
+    for db in databases() {
+        let server = Server::start(db.as_deref());
+        let siem = integration(&server, "zeek");
+        let (status, answer) = post(&server, &siem.token, "", &one_group());
+        assert_eq!(status, 200, "the SIEM's post is taken: {answer}");
+
+        let mut ana = server.laptop(&server.account("Ana Silva", Role::Responder, Some(1)));
+        let mut bo = server.laptop(&server.account("Bo Lindqvist", Role::Responder, Some(1)));
+        ana.sync();
+        bo.sync();
+        let queue = ana.cb.alerts(&AlertListQuery::default()).unwrap();
+        assert_eq!(
+            (queue.len(), queue[0].alerts),
+            (1, 3),
+            "the posted alerts reach the laptop as one group of three: {queue:?}"
+        );
+        let group = queue[0].id.to_string();
+        assert_eq!(
+            bo.cb.alert(&group).unwrap().group_alerts,
+            3,
+            "the other laptop groups them alike"
+        );
+
+        // Both offline: Ana dismisses the whole group, Bo promotes its first alert.
+        ana.cb
+            .dismiss_alerts(
+                std::slice::from_ref(&group),
+                true,
+                AlertVerdict::FalsePositive,
+                "lab traffic",
+            )
+            .unwrap();
+        let promoted = bo.cb.promote_alert(&group, None).unwrap();
+        ana.sync();
+        bo.sync();
+        ana.sync();
+
+        for (name, laptop) in [("Ana", &ana), ("Bo", &bo)] {
+            let states: Vec<AlertState> = ["g-1", "g-2", "g-3"]
+                .iter()
+                .map(|id| {
+                    let alert = alert_id("zeek", id).to_string();
+                    laptop.cb.alert(&alert).unwrap().alert.state
+                })
+                .collect();
+            assert_eq!(
+                states,
+                [
+                    AlertState::Promoted,
+                    AlertState::FalsePositive,
+                    AlertState::FalsePositive
+                ],
+                "{name}: the promotion wins over the concurrent dismissal"
+            );
+            let conflicts: Vec<_> = laptop
+                .cb
+                .open_conflicts()
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.kind == ConflictKind::Alert)
+                .collect();
+            assert_eq!(
+                conflicts.len(),
+                1,
+                "{name}: the dismissal that lost is shown: {conflicts:?}"
+            );
+            assert_eq!(conflicts[0].key, promoted.incident_key);
+        }
+        let alerts_of = |laptop: &crate::harness::Laptop| {
+            casebook_store::dump::dump_replicated(laptop.cb.store().conn())
+                .unwrap()
+                .split("## alerts")
+                .nth(1)
+                .map(str::to_string)
+        };
+        assert_eq!(
+            alerts_of(&ana),
+            alerts_of(&bo),
+            "both laptops hold the same alert projections"
+        );
+    }
+}
