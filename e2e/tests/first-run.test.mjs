@@ -1,4 +1,5 @@
-// First run on an empty data directory: create the profile, accept the offer of the demo case, land in the queue.
+// First run on an empty data directory: create the profile (encryption unticked), accept the offer of the demo
+// case, land in the queue.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { el, freshDataDir, launch, shot, textOf } from "../harness.mjs";
@@ -20,6 +21,8 @@ test("first run creates the profile and loads the demo case on request", async (
   await shot(browser, "00-first-run");
   await (await el(browser, 'input[name="name"]')).setValue("Dana Reyes");
   await (await el(browser, 'select[name="tier"]')).selectByAttribute("value", "2");
+  // A plain folder, as before encryption existed (tests/encryption.test.mjs covers the default).
+  await (await el(browser, 'input[name="encrypt"]')).click();
   await (await el(browser, '[data-testid="create-profile"]')).click();
   await (await el(browser, '[data-testid="load-demo"]')).click();
   const row = await el(browser, '[data-screen="queue"] tr[data-key]', 20_000);

@@ -45,7 +45,8 @@ pub use crate::signature::Signature;
 
 /// Three kinds of command: those over the Casebook (`|cb, work|`, run with the data); after `network:`, those that
 /// wait on the team server (same shape, on a second Casebook so that local commands never wait for the network);
-/// after `shell:`, the shell's own (`|app, grants|`: the system's dialogs, the sync agent), which need no Casebook.
+/// after `shell:`, the shell's own (`|app, grants|`: the system's dialogs, the sync agent, opening and unlocking the
+/// data directory), which run outside the Casebook's lock.
 macro_rules! commands {
     (
         $(
@@ -131,13 +132,6 @@ macro_rules! signature {
 }
 
 commands! {
-    /// Where the data lives and whether a profile exists there (the first-run screen asks for one if not).
-    fn startup() -> Startup = |cb, _| Ok(Startup {
-        data_dir: data_dir()?.display().to_string(),
-        initialized: cb.is_initialized()?,
-    });
-    /// Creates the local profile (first run).
-    fn init_profile(input: ProfileInput) -> Me = |cb, _| cb.init(&input.name, input.role, input.tier);
     /// Loads the demo case into an empty data directory.
     fn load_demo() -> DemoSummary = |cb, _| cb.demo();
     /// Who is acting.
@@ -328,6 +322,17 @@ commands! {
     };
 
     shell:
+    /// Where the data lives, whether it waits for its passphrase, and whether a profile exists there (the first-run
+    /// screen asks for one if not). Opens nothing that is locked or new.
+    fn startup() -> Startup = |app, _| app.state::<Desk>().startup();
+    /// Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing.
+    fn unlock(passphrase: String) -> Startup = |app, _| app.state::<Desk>().unlock(app, passphrase);
+    /// Creates the local profile (first run), in a directory encrypted with `input.passphrase` if given.
+    fn init_profile(input: ProfileInput) -> Me = |app, _| app.state::<Desk>().create_profile(app, input);
+    /// Wraps the data key under a new passphrase; the data is not re-encrypted.
+    fn change_passphrase(old_passphrase: String, new_passphrase: String) -> bool = |_, _| {
+        casebook_api::encryption::change_passphrase(&data_dir()?, &old_passphrase, &new_passphrase).map(|()| true)
+    };
     /// Where background sync stands (also sent as the `team` event whenever it changes).
     fn team_state() -> Option<AgentState> = |app, _| Ok(app.state::<Desk>().agent().map(SyncAgent::state));
     /// Syncs now, whatever the backoff.

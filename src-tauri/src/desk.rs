@@ -8,13 +8,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use casebook_api::agent::SyncAgent;
-use casebook_api::{Casebook, Error, ErrorCode};
+use casebook_api::agent::{AgentConfig, AgentEvent, SyncAgent};
+use casebook_api::encryption::{self, Protection};
+use casebook_api::{Casebook, DataKey, Error, ErrorCode, Me, SystemClock, Unlock};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::NotificationExt;
 
 use crate::dialogs;
-use crate::dto::{CommandError, Progress};
+use crate::dto::{CommandError, ProfileInput, Progress, Startup};
 use crate::grants::{Access, Grants};
 
 /// The environment variable that points the app (and the CLI) at another data directory.
@@ -35,11 +37,14 @@ pub fn data_dir() -> Result<PathBuf, Error> {
 
 /// Managed state: the Casebook, opened on first use so that an error opening it reaches the UI as a message; a
 /// second one for calls that wait on the team server (so a slow network never holds up a local command); the
-/// background sync agent; and the files the person chose this session.
+/// background sync agent; the data key once an encrypted directory is unlocked; and the files the person chose this
+/// session. Nothing opens an encrypted directory before the person unlocks it, nor a new one before the first run
+/// chose whether to encrypt it.
 #[derive(Clone, Default)]
 pub struct Desk {
     inner: Arc<Mutex<Option<Casebook>>>,
     aside: Arc<Mutex<Option<Casebook>>>,
+    key: Arc<Mutex<Option<DataKey>>>,
     agent: Arc<OnceLock<SyncAgent>>,
     grants: Grants,
 }
@@ -93,15 +98,122 @@ impl Desk {
         }
     }
 
-    /// Starts background sync (once) on the data directory.
-    pub fn start_agent(
-        &self,
-        agent: impl FnOnce() -> Result<SyncAgent, Error>,
-    ) -> Result<(), Error> {
-        if self.agent.get().is_none() {
-            let _ = self.agent.set(agent()?);
+    /// Starts background sync (once) when the data directory can be opened: plain, or encrypted and unlocked. Its
+    /// state goes to the page as the `team` event, its notices to the system's notification centre.
+    pub fn start_agent(&self, app: &AppHandle) {
+        if self.agent.get().is_some() {
+            return;
         }
-        Ok(())
+        let Ok(dir) = data_dir() else { return };
+        let key = self.key();
+        match encryption::protection(&dir) {
+            Ok(Protection::Plain) => {}
+            Ok(Protection::Encrypted) if key.is_some() => {}
+            // A new directory waits for the first run's choice; a locked one for its passphrase.
+            _ => return,
+        }
+        let handle = app.clone();
+        let started = SyncAgent::start_unlocked(&dir, key, AgentConfig::default(), move |event| {
+            match event {
+                AgentEvent::State(state) => {
+                    // A lost event only delays the status bar; the page also asks with `team_state`.
+                    let _ = handle.emit(crate::dto::TEAM_EVENT, state);
+                }
+                AgentEvent::Notify(notice) => {
+                    // Without a notification service (a bare X server, a test) the notice is simply not shown.
+                    let _ = handle
+                        .notification()
+                        .builder()
+                        .title(&notice.title)
+                        .body(&notice.body)
+                        .show();
+                }
+            }
+        });
+        match started {
+            Ok(agent) => {
+                let _ = self.agent.set(agent);
+            }
+            // Everything local still works, and `casebook sync` still syncs.
+            Err(e) => eprintln!("Casebook: {e}"),
+        }
+    }
+
+    fn key(&self) -> Option<DataKey> {
+        self.key.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Where the data lives, whether it waits for its passphrase, and whether a profile exists there. A new
+    /// directory is not created here: the first run decides whether it is encrypted.
+    pub fn startup(&self) -> Result<Startup, Error> {
+        let dir = data_dir()?;
+        let protection = encryption::protection(&dir)?;
+        let locked = protection == Protection::Encrypted && self.key().is_none();
+        let initialized = match protection {
+            Protection::New => false,
+            _ if locked => false,
+            _ => self.with(&self.inner, |cb| cb.is_initialized())?,
+        };
+        Ok(Startup {
+            data_dir: dir.display().to_string(),
+            encrypted: protection == Protection::Encrypted,
+            locked,
+            initialized,
+        })
+    }
+
+    /// Unlocks the encrypted data directory with the person's passphrase (the API checks it; a wrong one changes
+    /// nothing), then starts what waited for it.
+    pub fn unlock(&self, app: &AppHandle, passphrase: String) -> Result<Startup, Error> {
+        let dir = data_dir()?;
+        let cb = Casebook::open_unlocked(&dir, &Unlock::Passphrase(passphrase))?;
+        *self.key.lock().unwrap_or_else(|p| p.into_inner()) = cb.data_key().cloned();
+        *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Some(cb);
+        self.start_agent(app);
+        self.startup()
+    }
+
+    /// Creates the local profile; with a passphrase, in a directory the API creates encrypted first.
+    pub fn create_profile(&self, app: &AppHandle, input: ProfileInput) -> Result<Me, Error> {
+        let me = match input.passphrase {
+            Some(passphrase) => {
+                let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+                // The API converts a directory only when nothing holds it open.
+                *inner = None;
+                *self.aside.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                let mut cb =
+                    Casebook::create_encrypted(&data_dir()?, &passphrase, Arc::new(SystemClock))?;
+                let me = cb.init(&input.name, input.role, input.tier)?;
+                *self.key.lock().unwrap_or_else(|p| p.into_inner()) = cb.data_key().cloned();
+                *inner = Some(cb);
+                me
+            }
+            None => self.with(&self.inner, |cb| {
+                cb.init(&input.name, input.role, input.tier)
+            })?,
+        };
+        self.start_agent(app);
+        Ok(me)
+    }
+
+    /// Runs `f` on this thread with the Casebook behind `inner`, opening it (with the data key, once unlocked)
+    /// if needed.
+    fn with<T>(
+        &self,
+        inner: &Mutex<Option<Casebook>>,
+        f: impl FnOnce(&mut Casebook) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // A panic in an earlier command poisons the lock; the Casebook itself is still consistent (every change is
+        // one SQLite transaction), so carry on with it.
+        let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let dir = data_dir()?;
+            *guard = Some(match self.key() {
+                Some(key) => Casebook::open_unlocked(&dir, &Unlock::Key(key))?,
+                None => Casebook::open(&dir)?,
+            });
+        }
+        f(guard.as_mut().expect("opened just above"))
     }
 
     pub fn agent(&self) -> Option<&SyncAgent> {
@@ -134,9 +246,11 @@ impl Desk {
         T: Serialize + Send + 'static,
         F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
     {
-        let result = self.run_on(self.inner.clone(), app, f).await;
-        if let Some(agent) = self.agent.get() {
-            agent.local_change();
+        let result = self.run_on(self.inner.clone(), app.clone(), f).await;
+        match self.agent.get() {
+            Some(agent) => agent.local_change(),
+            // The first run's demo case or team join made the directory: sync can start.
+            None => self.start_agent(&app),
         }
         result
     }
@@ -147,10 +261,11 @@ impl Desk {
         T: Serialize + Send + 'static,
         F: FnOnce(&mut Casebook, &Work) -> Result<T, Error> + Send + 'static,
     {
-        let result = self.run_on(self.aside.clone(), app, f).await;
+        let result = self.run_on(self.aside.clone(), app.clone(), f).await;
         // A sign-in, sign-out or account change: the agent looks again at once.
-        if let Some(agent) = self.agent.get() {
-            agent.sync_now();
+        match self.agent.get() {
+            Some(agent) => agent.sync_now(),
+            None => self.start_agent(&app),
         }
         result
     }
@@ -169,19 +284,11 @@ impl Desk {
             app,
             grants: self.grants.clone(),
         };
-        tauri::async_runtime::spawn_blocking(move || {
-            // A panic in an earlier command poisons the lock; the Casebook itself is still consistent (every change
-            // is one SQLite transaction), so carry on with it.
-            let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.is_none() {
-                *guard = Some(Casebook::open(&data_dir()?)?);
-            }
-            let cb = guard.as_mut().expect("opened just above");
-            f(cb, &work)
-        })
-        .await
-        .map_err(stopped)?
-        .map_err(CommandError::from)
+        let desk = self.clone();
+        tauri::async_runtime::spawn_blocking(move || desk.with(&inner, |cb| f(cb, &work)))
+            .await
+            .map_err(stopped)?
+            .map_err(CommandError::from)
     }
 }
 

@@ -56,6 +56,10 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Startup {
     pub data_dir: String,
+    /// The directory is encrypted (Settings offers a new passphrase).
+    pub encrypted: bool,
+    /// Encrypted and not unlocked yet: the page asks for the passphrase before anything else.
+    pub locked: bool,
     pub initialized: bool,
 }
 
@@ -64,6 +68,8 @@ pub struct ProfileInput {
     pub name: String,
     pub role: Role,
     pub tier: Option<Tier>,
+    /// Encrypt the new data directory with this passphrase; `None` keeps it plain.
+    pub passphrase: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]

@@ -7,9 +7,7 @@
 
 use std::path::PathBuf;
 
-use casebook_api::agent::{AgentConfig, AgentEvent, SyncAgent};
-use tauri::{Emitter, Manager};
-use tauri_plugin_notification::NotificationExt;
+use tauri::Manager;
 
 pub mod bindings;
 pub mod commands;
@@ -50,7 +48,9 @@ pub fn run() {
                     eprintln!("Casebook could not erase its data: {e}");
                 }
             }
-            start_sync(app.handle());
+            // Sync starts now on a plain directory; an encrypted one waits for its passphrase, a new one for
+            // the first run.
+            app.state::<desk::Desk>().start_agent(app.handle());
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -59,34 +59,6 @@ pub fn run() {
             eprintln!("Casebook could not start: {e}");
             std::process::exit(1);
         });
-}
-
-/// Starts background sync: its state goes to the page as the `team` event, its notices to the system's notification
-/// centre. Without a data directory there is nothing to sync (the page shows why when it asks for data).
-fn start_sync(app: &tauri::AppHandle) {
-    let Ok(dir) = desk::data_dir() else { return };
-    let handle = app.clone();
-    let started = app.state::<desk::Desk>().start_agent(|| {
-        SyncAgent::start(&dir, AgentConfig::default(), move |event| match event {
-            AgentEvent::State(state) => {
-                // A lost event only delays the status bar; the page also asks with `team_state`.
-                let _ = handle.emit(dto::TEAM_EVENT, state);
-            }
-            AgentEvent::Notify(notice) => {
-                // Without a notification service (a bare X server, a test) the notice is simply not shown.
-                let _ = handle
-                    .notification()
-                    .builder()
-                    .title(&notice.title)
-                    .body(&notice.body)
-                    .show();
-            }
-        })
-    });
-    if let Err(e) = started {
-        // Everything local still works, and `casebook sync` still syncs.
-        eprintln!("Casebook: {e}");
-    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ import { isTyping, KeySequence, SHORTCUTS } from "./lib/keys";
 import { hintWords } from "./lib/hints";
 import { ErrorNote, Loading, Modal } from "./components/ui";
 import { FirstRun } from "./screens/FirstRun";
+import { Unlock } from "./screens/Unlock";
 import { Queue } from "./screens/Queue";
 import { Alerts } from "./screens/Alerts";
 import { Incident } from "./screens/Incident";
@@ -43,15 +44,13 @@ export function App() {
     setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), tone === "error" ? 9000 : 3000);
   }, []);
 
-  const start = useCallback(() => {
-    cmd.startup().then(
-      (s) => {
-        setStartup(s);
-        if (s.initialized) cmd.me().then(setMe, setStartError);
-      },
-      setStartError,
-    );
+  const opened = useCallback((s: Startup) => {
+    setStartup(s);
+    if (s.initialized) cmd.me().then(setMe, setStartError);
   }, []);
+  const start = useCallback(() => {
+    cmd.startup().then(opened, setStartError);
+  }, [opened]);
   useEffect(start, [start]);
   useEffect(() => {
     if (me) cmd.allowed(null).then(setCan, () => setCan(null));
@@ -150,10 +149,12 @@ export function App() {
     );
   }
   if (!startup) return <div class="center-page"><Loading what="your cases" /></div>;
+  // Nothing else starts (nor reads the data) until an encrypted folder is unlocked.
+  if (startup.locked) return <Unlock dataDir={startup.data_dir} onUnlocked={opened} />;
   if (!startup.initialized || !me) {
     return (
       <AppContext.Provider value={state}>
-        <FirstRun dataDir={startup.data_dir} onDone={(m) => { setMe(m); setStartup({ ...startup, initialized: true }); }} />
+        <FirstRun dataDir={startup.data_dir} onDone={(m) => { setMe(m); cmd.startup().then(setStartup, setStartError); }} />
       </AppContext.Provider>
     );
   }
@@ -204,7 +205,7 @@ export function App() {
           {route.screen === "incident" && <Incident key={route.key} incidentKey={route.key} initialTab={route.tab} />}
           {route.screen === "board" && <Board />}
           {route.screen === "metrics" && <Metrics />}
-          {route.screen === "settings" && <Settings dataDir={startup.data_dir} />}
+          {route.screen === "settings" && <Settings dataDir={startup.data_dir} encrypted={startup.encrypted} />}
           {route.screen === "team" && <TeamAdmin />}
         </main>
         <StatusBar />

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::escalations::EscalationStatus;
 use crate::sync::{SyncReport, SyncStatus};
-use crate::{Casebook, Error, ErrorCode, Result};
+use crate::{Casebook, DataKey, Error, ErrorCode, Result, Unlock};
 
 /// How often and how patiently the agent syncs.
 #[derive(Debug, Clone)]
@@ -121,6 +121,17 @@ impl SyncAgent {
         config: AgentConfig,
         on_event: impl Fn(AgentEvent) + Send + Sync + 'static,
     ) -> Result<SyncAgent> {
+        SyncAgent::start_unlocked(data_dir, None, config, on_event)
+    }
+
+    /// Starts the agent on `data_dir`, whose connections open with `key` when the directory is encrypted (the key
+    /// of the front end's unlocked `Casebook`).
+    pub fn start_unlocked(
+        data_dir: &Path,
+        key: Option<DataKey>,
+        config: AgentConfig,
+        on_event: impl Fn(AgentEvent) + Send + Sync + 'static,
+    ) -> Result<SyncAgent> {
         let (tx, rx) = mpsc::channel();
         let state = Arc::new(Mutex::new(AgentState {
             phase: SyncPhase::NotJoined,
@@ -136,6 +147,7 @@ impl SyncAgent {
         let on_event: Arc<dyn Fn(AgentEvent) + Send + Sync> = Arc::new(on_event);
         let mut worker = Worker {
             data_dir: data_dir.to_path_buf(),
+            key: key.clone(),
             config: config.clone(),
             casebook: None,
             state: state.clone(),
@@ -158,6 +170,7 @@ impl SyncAgent {
             .map_err(no_thread)?;
         let watcher = Watcher {
             data_dir: data_dir.to_path_buf(),
+            key,
             config,
             tx: tx.clone(),
             stop: stop.clone(),
@@ -196,6 +209,7 @@ impl Drop for SyncAgent {
 
 struct Worker {
     data_dir: PathBuf,
+    key: Option<DataKey>,
     config: AgentConfig,
     casebook: Option<Casebook>,
     state: Arc<Mutex<AgentState>>,
@@ -337,7 +351,7 @@ impl Worker {
 
     fn open(&mut self) -> crate::Result<&Casebook> {
         if self.casebook.is_none() {
-            self.casebook = Some(Casebook::open(&self.data_dir)?);
+            self.casebook = Some(open(&self.data_dir, self.key.as_ref())?);
         }
         Ok(self.casebook.as_ref().expect("opened just above"))
     }
@@ -414,9 +428,18 @@ fn escalation_notice(e: &EscalationStatus, breach: bool) -> AgentNotice {
     }
 }
 
+/// A connection of the agent's own: with the front end's data key when the directory is encrypted.
+fn open(data_dir: &Path, key: Option<&DataKey>) -> Result<Casebook> {
+    match key {
+        Some(key) => Casebook::open_unlocked(data_dir, &Unlock::Key(key.clone())),
+        None => Casebook::open(data_dir),
+    }
+}
+
 /// Listens to the server's change stream and pokes the worker when the team log moved.
 struct Watcher {
     data_dir: PathBuf,
+    key: Option<DataKey>,
     config: AgentConfig,
     tx: Sender<Poke>,
     stop: Arc<AtomicBool>,
@@ -430,7 +453,7 @@ impl Watcher {
         while !self.stop.load(Ordering::Relaxed) {
             self.reconnect.store(false, Ordering::Relaxed);
             if casebook.is_none() {
-                casebook = Casebook::open(&self.data_dir).ok();
+                casebook = open(&self.data_dir, self.key.as_ref()).ok();
             }
             let Some(cb) = casebook.as_ref() else {
                 self.pause(self.config.backoff_max);

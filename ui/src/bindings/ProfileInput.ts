@@ -2,4 +2,8 @@
 import type { Role } from "./Role";
 import type { Tier } from "./Tier";
 
-export type ProfileInput = { name: string, role: Role, tier: Tier | null, };
+export type ProfileInput = { name: string, role: Role, tier: Tier | null, 
+/**
+ * Encrypt the new data directory with this passphrase; `None` keeps it plain.
+ */
+passphrase: string | null, };

@@ -3,4 +3,12 @@
 /**
  * Where the app keeps its data and whether a profile exists there.
  */
-export type Startup = { data_dir: string, initialized: boolean, };
+export type Startup = { data_dir: string, 
+/**
+ * The directory is encrypted (Settings offers a new passphrase).
+ */
+encrypted: boolean, 
+/**
+ * Encrypted and not unlocked yet: the page asks for the passphrase before anything else.
+ */
+locked: boolean, initialized: boolean, };

@@ -130,16 +130,6 @@ export const ROLES: readonly Role[] = ["responder", "lead", "auditor", "admin", 
 /** The events the shell emits: `progress` carries a Progress, `team` an AgentState. */
 export const EVENTS = { progress: "progress", team: "team" } as const;
 
-/** Where the data lives and whether a profile exists there (the first-run screen asks for one if not). */
-export function startup(): Promise<Startup> {
-  return invoke("startup");
-}
-
-/** Creates the local profile (first run). */
-export function initProfile(input: ProfileInput): Promise<Me> {
-  return invoke("init_profile", { input });
-}
-
 /** Loads the demo case into an empty data directory. */
 export function loadDemo(): Promise<DemoSummary> {
   return invoke("load_demo");
@@ -469,6 +459,27 @@ export function fetchEvidence(key: string, evidence: string, job: string): Promi
 /** Downloads every evidence file of an incident not yet on this laptop; the number downloaded. */
 export function fetchIncidentEvidence(key: string, job: string): Promise<number> {
   return invoke("fetch_incident_evidence", { key, job });
+}
+
+/** Where the data lives, whether it waits for its passphrase, and whether a profile exists there (the first-run */
+/** screen asks for one if not). Opens nothing that is locked or new. */
+export function startup(): Promise<Startup> {
+  return invoke("startup");
+}
+
+/** Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing. */
+export function unlock(passphrase: string): Promise<Startup> {
+  return invoke("unlock", { passphrase });
+}
+
+/** Creates the local profile (first run), in a directory encrypted with `input.passphrase` if given. */
+export function initProfile(input: ProfileInput): Promise<Me> {
+  return invoke("init_profile", { input });
+}
+
+/** Wraps the data key under a new passphrase; the data is not re-encrypted. */
+export function changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<boolean> {
+  return invoke("change_passphrase", { old_passphrase: oldPassphrase, new_passphrase: newPassphrase });
 }
 
 /** Where background sync stands (also sent as the `team` event whenever it changes). */

@@ -22,12 +22,33 @@ describe("first run", () => {
     let done: unknown = null;
     render(<FirstRun dataDir="/data" onDone={(m) => (done = m)} />);
     fireEvent.input(screen.getByPlaceholderText("e.g. Ana Silva"), { target: { value: "Ana Silva" } });
+    fireEvent.click(screen.getByLabelText("Encrypt this laptop's cases"));
     fireEvent.click(screen.getByTestId("create-profile"));
     await screen.findByTestId("offer-demo");
-    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1 } }]);
+    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: null } }]);
     fireEvent.click(screen.getByTestId("load-demo"));
     await waitFor(() => expect(done).toEqual(me));
     expect(calls.map((c) => c[0])).toEqual(["init_profile", "load_demo", "me"]);
+  });
+
+  it("encrypts by default with the passphrase typed twice", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return me;
+    });
+    render(<FirstRun dataDir="/data" onDone={() => {}} />);
+    expect((screen.getByLabelText("Encrypt this laptop's cases") as HTMLInputElement).checked).toBe(true);
+    fireEvent.input(screen.getByPlaceholderText("e.g. Ana Silva"), { target: { value: "Ana Silva" } });
+    fireEvent.input(screen.getByLabelText("Passphrase"), { target: { value: "violet anchor 42" } });
+    fireEvent.input(screen.getByLabelText("Passphrase again"), { target: { value: "violet anchor 24" } });
+    fireEvent.click(screen.getByTestId("create-profile"));
+    expect((await screen.findByRole("alert")).textContent).toMatch(/not the same/);
+    expect(calls).toEqual([]);
+    fireEvent.input(screen.getByLabelText("Passphrase again"), { target: { value: "violet anchor 42" } });
+    fireEvent.click(screen.getByTestId("create-profile"));
+    await screen.findByTestId("offer-demo");
+    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: "violet anchor 42" } }]);
   });
 
   it("shows the backend's message when the profile is refused", async () => {
@@ -35,6 +56,7 @@ describe("first run", () => {
       throw { code: "invalid_input", message: "a name is needed", hint: null };
     });
     render(<FirstRun dataDir="/data" onDone={() => {}} />);
+    fireEvent.click(screen.getByLabelText("Encrypt this laptop's cases"));
     fireEvent.click(screen.getByTestId("create-profile"));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("a name is needed");

@@ -4,6 +4,7 @@ import type { CommandError, Me, Role, Tier } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { ErrorNote } from "../components/ui";
 import { JoinTeam } from "../components/JoinTeam";
+import { confirmProblem } from "../lib/passphrase";
 
 export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me) => void }) {
   const [name, setName] = useState("");
@@ -13,6 +14,10 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CommandError | null>(null);
   const [joining, setJoining] = useState(false);
+  // Encryption is on unless the person turns it off; the passphrase rules are the API's.
+  const [encrypt, setEncrypt] = useState(true);
+  const [passphrase, setPassphrase] = useState("");
+  const [confirmation, setConfirmation] = useState("");
   const joined = async () => {
     try {
       onDone(await cmd.me());
@@ -23,10 +28,20 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
 
   const create = async (e: Event) => {
     e.preventDefault();
+    const problem = encrypt ? confirmProblem(passphrase, confirmation) : null;
+    if (problem) {
+      setError({ code: "invalid_input", message: problem, hint: null });
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      setMe(await cmd.initProfile({ name, role, tier: role === "responder" ? tier : null }));
+      setMe(await cmd.initProfile({
+        name,
+        role,
+        tier: role === "responder" ? tier : null,
+        passphrase: encrypt ? passphrase : null,
+      }));
     } catch (err) {
       setError(toError(err));
     } finally {
@@ -74,6 +89,17 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
                 <option value="3">Tier 3 — hunting, major incidents</option>
               </select>
             </label>
+          )}
+          <label class="check">
+            <input type="checkbox" name="encrypt" checked={encrypt} onChange={(e) => setEncrypt(e.currentTarget.checked)} />
+            Encrypt this laptop's cases
+          </label>
+          {encrypt && (
+            <>
+              <p class="muted small">A lost or seized laptop then gives nothing away. Casebook asks for the passphrase each time it starts; without it the cases cannot be read, so keep it safe.</p>
+              <label>Passphrase<input type="password" name="passphrase" value={passphrase} onInput={(e) => setPassphrase(e.currentTarget.value)} /></label>
+              <label>Passphrase again<input type="password" name="passphrase-confirm" value={confirmation} onInput={(e) => setConfirmation(e.currentTarget.value)} /></label>
+            </>
           )}
           {error && <ErrorNote error={error} />}
           <div class="row">

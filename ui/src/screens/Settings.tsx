@@ -7,8 +7,9 @@ import { useLoad } from "../hooks";
 import { ErrorNote, Modal } from "../components/ui";
 import { JoinTeam } from "../components/JoinTeam";
 import { describeSync } from "../lib/sync";
+import { confirmProblem, unlockMessage } from "../lib/passphrase";
 
-export function Settings({ dataDir }: { dataDir: string }) {
+export function Settings({ dataDir, encrypted }: { dataDir: string; encrypted: boolean }) {
   const app = useApp();
   const users = useLoad(() => cmd.users(), [app.version]);
   const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? "dark");
@@ -57,7 +58,11 @@ export function Settings({ dataDir }: { dataDir: string }) {
         <h3>Data location</h3>
         <p><code class="select-all" data-testid="data-dir">{dataDir}</code></p>
         <p class="muted small">The <code>casebook</code> command line uses the same folder, so a case opens in both. Set <code>CASEBOOK_DATA_DIR</code> before starting to use another folder.</p>
+        <p class="muted small" data-testid="encryption-state">
+          {encrypted ? "Encrypted: it opens only with your passphrase." : <>Not encrypted. <code>casebook encrypt</code> encrypts it in place while the app is closed.</>}
+        </p>
       </div>
+      {encrypted && <ChangePassphrase />}
       <div class="card">
         <h3>Theme</h3>
         <div class="row">
@@ -178,5 +183,43 @@ function TeamCard() {
         </Modal>
       )}
     </div>
+  );
+}
+
+// A new passphrase for the encrypted folder: the API rewraps its key, the data is not re-encrypted.
+function ChangePassphrase() {
+  const app = useApp();
+  const [old, setOld] = useState("");
+  const [next, setNext] = useState("");
+  const [again, setAgain] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const problem = confirmProblem(next, again);
+    if (problem) return setError(problem);
+    setBusy(true);
+    setError(null);
+    try {
+      await cmd.changePassphrase(old, next);
+      setOld("");
+      setNext("");
+      setAgain("");
+      app.notify("The passphrase is changed; use the new one from now on.");
+    } catch (err) {
+      setError(unlockMessage(toError(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={submit} data-testid="change-passphrase">
+      <h3>Change passphrase</h3>
+      <label>Current passphrase<input type="password" name="old-passphrase" value={old} onInput={(e) => setOld(e.currentTarget.value)} /></label>
+      <label>New passphrase<input type="password" name="new-passphrase" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+      <label>New passphrase again<input type="password" name="new-passphrase-confirm" value={again} onInput={(e) => setAgain(e.currentTarget.value)} /></label>
+      {error && <div class="state error" role="alert">{error}</div>}
+      <div class="row"><button class="primary" type="submit" disabled={busy || !old}>Change passphrase</button></div>
+    </form>
   );
 }

@@ -91,3 +91,27 @@ fn erasing_an_encrypted_directory_removes_its_key_file_too() {
     );
     assert_eq!(encryption::protection(dir.path()).unwrap(), Protection::New);
 }
+
+#[test]
+fn the_sync_agent_works_on_an_encrypted_directory_with_the_unlocked_key() {
+    use casebook_api::agent::{AgentConfig, SyncAgent};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cb = Casebook::create_encrypted(dir.path(), PASSPHRASE, clock()).unwrap();
+    cb.init("Ana Silva", Role::Lead, None).unwrap();
+    let key = cb.data_key().cloned();
+    let agent = SyncAgent::start_unlocked(dir.path(), key, AgentConfig::default(), |_| {}).unwrap();
+    // The agent's first look reads the sync status through its own connection: with the key it gets one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = loop {
+        let s = agent.state();
+        if s.status.is_some() || s.error_code.is_some() || std::time::Instant::now() > deadline {
+            break s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(state.error_code, None, "{:?}", state.error);
+    assert!(
+        state.status.is_some(),
+        "the agent read the encrypted directory"
+    );
+}
