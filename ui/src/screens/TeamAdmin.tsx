@@ -2,12 +2,13 @@
 // change is the server's to make (it checks the admin role itself); this screen only asks.
 import { useState } from "preact/hooks";
 import type { Role, TeamAccount, Tier } from "../bindings/commands";
-import { ROLES } from "../bindings/commands";
+import { rolesFor } from "../lib/roles";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
 import { Empty, ErrorNote, Loading } from "../components/ui";
 import { fmtTime } from "../lib/format";
+
 
 
 export function TeamAdmin() {
@@ -52,7 +53,7 @@ export function TeamAdmin() {
                 <td class="mono small">{a.email}</td>
                 <td>
                   <select aria-label={`Role of ${a.name}`} value={a.role} onChange={(e) => change(a, { role: e.currentTarget.value as Role }, `${a.name} is now ${e.currentTarget.value}`)}>
-                    {ROLES.map((r) => <option value={r}>{r}</option>)}
+                    {rolesFor(a.role).map((r) => <option value={r}>{r}</option>)}
                   </select>
                 </td>
                 <td>
@@ -125,7 +126,7 @@ function AddAccount({ onAdded }: { onAdded: () => void }) {
         <label>Email<input name="email" type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></label>
         <label>Role
           <select name="role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            {ROLES.map((r) => <option value={r}>{r}</option>)}
+            {rolesFor().map((r) => <option value={r}>{r}</option>)}
           </select>
         </label>
         {role === "responder" && (
