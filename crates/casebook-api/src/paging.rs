@@ -40,6 +40,10 @@ pub struct TimelinePage {
     pub entries: Vec<EntryView>,
 }
 
+/// Entries from the start within which a page stepped to from a neighbour is placed by counting rather than by a
+/// map: a few screens, each count a short walk of the index.
+const NEAR_START: i64 = 2_048;
+
 /// How many maps are kept: a few incidents and filters a person moves between.
 const MAPS_KEPT: usize = 8;
 
@@ -70,6 +74,9 @@ impl Casebook {
     ) -> Result<TimelinePage> {
         let id = self.resolve(key_or_id)?;
         let conn = self.store.conn();
+        if let Some(page) = self.page_near_start(id, filter, &at, limit)? {
+            return Ok(page);
+        }
         let map = self.timeline_map(id, filter)?;
         let total = map.total();
         let at_position = |position: i64| -> Result<TimelinePage> {
@@ -107,6 +114,51 @@ impl Casebook {
                 })
             }
         }
+    }
+
+    /// The first page, and pages stepped to from a neighbour near the start, without a map: the total from the
+    /// store's counts, the position from a short count. Opening a long timeline then costs a page, not a walk of
+    /// every entry; the map is made on the first jump further on. `None` when the page needs the map.
+    fn page_near_start(
+        &self,
+        id: IncidentId,
+        filter: &EntryFilter,
+        at: &PageAt,
+        limit: i64,
+    ) -> Result<Option<TimelinePage>> {
+        let conn = self.store.conn();
+        let Some(total) = read::total_without_walk(conn, id, filter)? else {
+            return Ok(None);
+        };
+        let near = |c: &Cursor, inclusive| read::rank_near_start(conn, id, filter, c, inclusive, NEAR_START);
+        let page = match at {
+            PageAt::Position(0) => TimelinePage {
+                total,
+                position: 0,
+                entries: read::entries_after(conn, id, filter, None, limit)?,
+            },
+            PageAt::After(c) => match near(c, true)? {
+                Some(position) => TimelinePage {
+                    total,
+                    position,
+                    entries: read::entries_after(conn, id, filter, Some(c), limit)?,
+                },
+                None => return Ok(None),
+            },
+            PageAt::Before(c) => match near(c, false)? {
+                Some(before) => {
+                    let entries = read::entries_before(conn, id, filter, c, limit)?;
+                    TimelinePage {
+                        total,
+                        position: before - entries.len() as i64,
+                        entries,
+                    }
+                }
+                None => return Ok(None),
+            },
+            PageAt::Position(_) | PageAt::Time(_) => return Ok(None),
+        };
+        Ok(Some(page))
     }
 
     /// The page at `offset` and the total: [`Casebook::timeline_page`] at a position.

@@ -155,7 +155,7 @@ pub fn measure(
     // A filter just typed: the API keeps a filter's map until the data changes, so each sample opens the data
     // directory anew (not timed) for the first page to pay for the map, as a person typing a new filter does.
     let filtered = |q: &str| -> Result<(usize, Duration)> {
-        let fresh = casebook_api::Casebook::open(dir).context("reopening the data directory")?;
+        let fresh = cipher.open(dir).context("reopening the data directory")?;
         let filter = EntryFilter {
             text: Some(q.to_string()),
             ..EntryFilter::default()

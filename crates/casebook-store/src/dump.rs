@@ -18,6 +18,11 @@ const TABLES: &[(&str, &str)] = &[
     ("tag_adds", "SELECT * FROM tag_adds ORDER BY event_id, tag"),
     ("tag_removals", "SELECT * FROM tag_removals ORDER BY removed_event_id, tag, by_event_id"),
     ("timeline_entries", "SELECT * FROM timeline_entries ORDER BY id"),
+    // After the entries, so a rebuild empties it last; zero counts depend on the order rows came and went.
+    (
+        "timeline_counts",
+        "SELECT * FROM timeline_counts WHERE n != 0 ORDER BY incident_id, kind, key_event, superseded",
+    ),
     ("evidence", "SELECT * FROM evidence ORDER BY id"),
     ("custody", "SELECT * FROM custody ORDER BY event_id"),
     ("observables", "SELECT * FROM observables ORDER BY id"),

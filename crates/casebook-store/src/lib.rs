@@ -25,6 +25,12 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use migrate::SCHEMA_VERSION;
+
+/// The columns a document's full-text row derives from its text and incident (`idents`, `scope`; see the `fts`
+/// module), for a tool that writes the same rows by hand: the benchmark's like-for-like import baseline.
+pub fn search_row_derived(body: &str, incident: &str) -> (String, String) {
+    (fts::idents(body), fts::scope(incident))
+}
 /// The write handle every append takes; re-exported so callers need not depend on rusqlite themselves.
 pub use rusqlite::Transaction;
 

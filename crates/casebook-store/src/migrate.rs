@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_search_tokens.sql"),
     include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
     include_str!("../../../migrations/sqlite/0008_alerts.sql"),
+    include_str!("../../../migrations/sqlite/0009_timeline_counts.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -79,6 +80,81 @@ mod tests {
             SCHEMA_VERSION + 1,
             "the refused file must not be touched"
         );
+    }
+
+    /// Counts per incident, kind, key-event flag and superseded flag, walked from the entries themselves.
+    fn walked_counts(conn: &Connection) -> Vec<(String, String, i64, i64, i64)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT incident_id, kind, key_event = 1, superseded_by IS NOT NULL, count(*) FROM timeline_entries
+                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap();
+        rows.collect::<std::result::Result<_, _>>().unwrap()
+    }
+
+    fn kept_counts(conn: &Connection) -> Vec<(String, String, i64, i64, i64)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT incident_id, kind, key_event, superseded, n FROM timeline_counts WHERE n != 0
+                 ORDER BY 1, 2, 3, 4",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap();
+        rows.collect::<std::result::Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn timeline_counts_are_filled_by_the_upgrade_and_follow_every_insert_update_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        let insert = |id: &str, incident: &str, kind: &str, key_event: i64| {
+            conn.execute(
+                "INSERT INTO timeline_entries (id, incident_id, event_id, event_time_us, recorded_hlc, author, kind,
+                 summary, key_event) VALUES (?1, ?2, 'e', 0, 'h', 'a', ?3, 's', ?4)",
+                rusqlite::params![id, incident, kind, key_event],
+            )
+            .unwrap();
+        };
+        for i in 0..30 {
+            let kind = ["finding", "alert", "action"][i % 3];
+            insert(&format!("a{i:02}"), "inc-a", kind, (i % 4 == 0) as i64);
+        }
+        for i in 0..7 {
+            insert(&format!("b{i:02}"), "inc-b", "note", 0);
+        }
+        // A database written before the counts existed: the upgrade counts what it holds.
+        conn.execute_batch(
+            "DROP TRIGGER timeline_counts_on_insert; DROP TRIGGER timeline_counts_on_delete;
+             DROP TRIGGER timeline_counts_on_update; DROP TABLE timeline_counts; PRAGMA user_version = 8;",
+        )
+        .unwrap();
+        drop(store);
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        assert_eq!(kept_counts(conn), walked_counts(conn), "after the upgrade");
+        assert_eq!(kept_counts(conn).iter().map(|c| c.4).sum::<i64>(), 37);
+
+        let changes = [
+            "UPDATE timeline_entries SET superseded_by = 'a29' WHERE id IN ('a01', 'a02', 'a03')",
+            "UPDATE timeline_entries SET key_event = 1 WHERE id IN ('a01', 'a05', 'b03')",
+            "UPDATE timeline_entries SET key_event = 0 WHERE id = 'a00'",
+            "UPDATE timeline_entries SET summary = 'not counted' WHERE id = 'a07'",
+            "UPDATE timeline_entries SET superseded_by = 'a28' WHERE id = 'a01'",
+            "DELETE FROM timeline_entries WHERE incident_id = 'inc-b' AND id > 'b04'",
+            "DELETE FROM timeline_entries WHERE id = 'a02'",
+        ];
+        for sql in changes {
+            conn.execute_batch(sql).unwrap();
+            assert_eq!(kept_counts(conn), walked_counts(conn), "after {sql}");
+        }
     }
 
     #[test]

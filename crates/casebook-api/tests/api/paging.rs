@@ -386,12 +386,81 @@ fn a_kept_map_is_dropped_when_this_or_another_connection_writes() {
     let (mut other, _clock) = open(d.path(), "2026-11-20T11:00:00Z");
     other.act_as("Ana Silva").unwrap();
     other.add_entry(&key, early).unwrap();
+    // A position past the first screen is read through the kept map, which must see the other connection's write.
     let later = cb
-        .timeline_page(&key, &filter, PageAt::Position(0), 1)
+        .timeline_page(&key, &filter, PageAt::Position(302), 1)
         .unwrap();
     assert_eq!(
         later.total,
         before.total + 2,
         "a write by another connection counts too"
     );
+    assert_eq!(later.entries[0].id, before.entries[0].id);
+    let first = cb
+        .timeline_page(&key, &filter, PageAt::Position(0), 1)
+        .unwrap();
+    assert_eq!(first.total, later.total, "the first screen counts alike");
+}
+
+#[test]
+fn pages_stepped_to_past_the_first_screens_keep_their_positions_when_the_map_takes_over() {
+    // The first screens are placed by a short count from the start, pages further on by the map: a walk across the
+    // boundary (2,048 entries) in either direction must report the same positions as the OFFSET order.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut cb, _clock) = open(dir.path(), "2026-11-20T10:00:00Z");
+    cb.init("Ana Silva", Role::Lead, None).unwrap();
+    let key = cb
+        .new_incident(casebook_api::incidents::NewIncident::titled(
+            "Long case",
+            Severity::Sev3,
+            Tlp::Green,
+        ))
+        .unwrap()
+        .row
+        .key;
+    let file = jsonl(2_600, 3, 1, "proxy");
+    cb.import_timeline(
+        &key,
+        file.as_bytes(),
+        casebook_import::Format::Jsonl,
+        "proxy",
+        EntryKind::Finding,
+        &mut |_| {},
+    )
+    .unwrap();
+    let filter = EntryFilter::default();
+    let expected = offset_order(&cb, &key, &filter);
+    assert_eq!(expected.len(), 2_600);
+
+    let mut page = cb
+        .timeline_page(&key, &filter, PageAt::Position(0), 300)
+        .unwrap();
+    let mut forward = Vec::new();
+    while !page.entries.is_empty() {
+        assert_eq!(page.total, 2_600);
+        assert_eq!(page.position, forward.len() as i64, "stepping forward");
+        forward.extend(page.entries.iter().cloned());
+        let last = Cursor::from(page.entries.last().unwrap());
+        page = cb
+            .timeline_page(&key, &filter, PageAt::After(last), 300)
+            .unwrap();
+    }
+    assert_eq!(ids(&forward), ids(&expected));
+
+    let mut page = cb
+        .timeline_page(&key, &filter, PageAt::Position(2_300), 300)
+        .unwrap();
+    let mut backward: Vec<EntryView> = Vec::new();
+    while let Some(first) = page.entries.first().cloned() {
+        assert_eq!(
+            ids(&page.entries),
+            ids(&expected[page.position as usize..page.position as usize + page.entries.len()]),
+            "stepping back"
+        );
+        backward.splice(0..0, page.entries.iter().cloned());
+        page = cb
+            .timeline_page(&key, &filter, PageAt::Before(Cursor::from(&first)), 300)
+            .unwrap();
+    }
+    assert_eq!(ids(&backward), ids(&expected));
 }

@@ -8,7 +8,8 @@
 //! - every 1,000 rows, one event-log row of the same bytes: the `EntriesImported` payload encoded as JSON, hashed into
 //!   the device's chain and signed with a device key (the log's rows carry the hash and signature, so computing them
 //!   is part of writing the row), and the device's head moved;
-//! - per row, the same `timeline_entries` row (with its two secondary indexes) and the same `search_index` FTS5 row.
+//! - per row, the same `timeline_entries` row (with its secondary indexes and the counts its triggers keep) and the
+//!   same `search_index` FTS5 row, its derived columns (identifiers, incident scope) included.
 //!
 //! Left out, because they are the import's rules rather than the rows it writes: resolving the incident and the
 //! acting person, the admission rule, reading the clock and the device's head before each event, and the checks a
@@ -174,7 +175,8 @@ impl Chain {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?6, '[]', '[]', ?14, NULL, NULL)",
         )?;
         let mut fts_row = tx.prepare_cached(
-            "INSERT INTO search_index (doc_kind, doc_id, incident_id, body) VALUES ('entry', ?1, ?2, ?3)",
+            "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope)
+             VALUES ('entry', ?1, ?2, ?3, ?4, ?5)",
         )?;
         for n in entries {
             let entry = n.entry.to_string();
@@ -202,7 +204,8 @@ impl Chain {
                 body.push(' ');
                 body.push_str(s);
             }
-            fts_row.execute(params![entry, incident, body])?;
+            let (idents, scope) = casebook_store::search_row_derived(&body, &incident);
+            fts_row.execute(params![entry, incident, body, idents, scope])?;
         }
         self.prev = Some(e.hash);
         Ok(())

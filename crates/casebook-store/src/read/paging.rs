@@ -162,6 +162,55 @@ fn rank_sql(op: &str) -> String {
     )
 }
 
+/// How many entries match a filter without a text part, from the counts the store keeps per incident (migration
+/// 0009): no walk of the timeline, whatever its length. `None` for a text filter, whose matches only the full-text
+/// index knows.
+pub fn total_without_walk(
+    conn: &Connection,
+    incident: IncidentId,
+    filter: &EntryFilter,
+) -> Result<Option<i64>> {
+    let p = params(incident, filter, vec![]);
+    if p[4] != Value::Null {
+        return Ok(None);
+    }
+    let total = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(n), 0) FROM timeline_counts WHERE incident_id = ?1 AND (?2 IS NULL OR kind = ?2)
+             AND (?3 = 0 OR key_event = 1) AND (?4 = 0 OR superseded = 0)",
+        )?
+        .query_row(rusqlite::params_from_iter(&p[..4]), |r| r.get(0))?;
+    Ok(Some(total))
+}
+
+/// How many matching entries come before `cursor` (with `inclusive`, the entry at `cursor` counts too), when that
+/// is fewer than `bound`: a count from the start that stops after `bound` entries, so the pages near the first
+/// screen need no [`TimelineMap`]. `None` when the cursor lies further on, or for a text filter.
+pub fn rank_near_start(
+    conn: &Connection,
+    incident: IncidentId,
+    filter: &EntryFilter,
+    cursor: &Cursor,
+    inclusive: bool,
+    bound: i64,
+) -> Result<Option<i64>> {
+    let key = Key::of(cursor);
+    let [kt, ki] = key_params(&key);
+    let p = params(incident, filter, vec![kt, ki, Value::Integer(bound)]);
+    if p[4] != Value::Null {
+        return Ok(None);
+    }
+    let op = if inclusive { "<=" } else { "<" };
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM timeline_entries t WHERE {WHERE} AND (t.event_time_us, t.id) {op} (?6, ?7)
+         ORDER BY t.event_time_us, t.id LIMIT ?8)"
+    );
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(p), |r| r.get(0))?;
+    Ok((n < bound).then_some(n))
+}
+
 /// Places kept in a [`TimelineMap`]: one per this many entries. Landing walks fewer index entries than this.
 pub const MAP_EVERY: i64 = 256;
 
