@@ -7,6 +7,7 @@
 pub mod append;
 pub mod arrival;
 pub mod blobs;
+mod checkpoint;
 pub mod cipher;
 pub mod dump;
 mod fts;
@@ -87,8 +88,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// One open database file.
 pub struct Store {
+    // Dropped before the checkpointer, whose connection is then the last one and tidies the log away on close.
     conn: Connection,
     path: PathBuf,
+    _checkpointer: checkpoint::Checkpointer,
 }
 
 impl Store {
@@ -100,7 +103,7 @@ impl Store {
     /// [`Store::open`] for a database encrypted with `key` (created encrypted when new). Without a key the file is
     /// plain SQLite. A key that does not open the file is [`StoreError::WrongKey`], and the file is left untouched.
     pub fn open_keyed(path: &Path, key: Option<&cipher::DataKey>) -> Result<Store> {
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
@@ -116,6 +119,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Checkpoints run on their own thread (see `checkpoint`), never inside this connection's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // Keep one query plan per prepared statement: the bundled SQLite gathers STAT4 statistics, and without the
         // planner stability guarantee it re-plans bound statements on every run, which tripled import time.
         conn.set_db_config(
@@ -125,12 +130,12 @@ impl Store {
         // Appends and arrivals run a few dozen distinct statements per event; the default cache of 16 would re-prepare
         // them all the time (a third of a pull's time went to SQLite's parser).
         conn.set_prepared_statement_cache_capacity(256);
-        let mut store = Store {
+        migrate::migrate(&mut conn, path)?;
+        Ok(Store {
             conn,
             path: path.to_path_buf(),
-        };
-        migrate::migrate(&mut store.conn, path)?;
-        Ok(store)
+            _checkpointer: checkpoint::Checkpointer::start(path, key)?,
+        })
     }
 
     /// The database file.
