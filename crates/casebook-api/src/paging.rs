@@ -130,7 +130,9 @@ impl Casebook {
         let Some(total) = read::total_without_walk(conn, id, filter)? else {
             return Ok(None);
         };
-        let near = |c: &Cursor, inclusive| read::rank_near_start(conn, id, filter, c, inclusive, NEAR_START);
+        let near = |c: &Cursor, inclusive| {
+            read::rank_near_start(conn, id, filter, c, inclusive, NEAR_START)
+        };
         let page = match at {
             PageAt::Position(0) => TimelinePage {
                 total,
