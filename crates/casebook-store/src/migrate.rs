@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
     include_str!("../../../migrations/sqlite/0008_alerts.sql"),
     include_str!("../../../migrations/sqlite/0009_timeline_counts.sql"),
+    include_str!("../../../migrations/sqlite/0010_server_receipt.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -91,7 +92,9 @@ mod tests {
             )
             .unwrap();
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .unwrap();
         rows.collect::<std::result::Result<_, _>>().unwrap()
     }
@@ -104,7 +107,9 @@ mod tests {
             )
             .unwrap();
         let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .unwrap();
         rows.collect::<std::result::Result<_, _>>().unwrap()
     }
