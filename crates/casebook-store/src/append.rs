@@ -85,8 +85,8 @@ pub fn append_local(
         })
         .optional()?;
     // Past everything this device has seen, so a local edit made after reading a colleague's wins over it; but a
-    // clock far ahead of ours (flagged on arrival) is never followed, or one event from 2400 would date every later
-    // local change 2400.
+    // clock far ahead of ours is never followed (whatever its flag says), or one event from 2400 would date every
+    // later local change 2400.
     let ceiling = Hlc::ceiling(wall_now_micros.saturating_add(hlc::MAX_AHEAD_MICROS)).encode();
     let latest: Option<String> = tx
         .prepare_cached("SELECT max(hlc) FROM device_heads WHERE hlc <= ?1")?
