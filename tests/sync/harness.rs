@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use casebook_api::sync::ServerTrust;
-use casebook_api::Casebook;
+use casebook_api::{Casebook, Clock, SystemClock};
 use casebook_core::model::{Role, Tier};
 use casebook_core::signing::DeviceKey;
 use casebook_core::DeviceId;
@@ -193,8 +193,13 @@ impl Server {
 
     /// A laptop (a data directory of its own) signed in with this account.
     pub fn laptop(&self, email: &str) -> Laptop {
+        self.laptop_with_clock(email, Arc::new(SystemClock))
+    }
+
+    /// The same, with a clock of its own (one set wrong, say).
+    pub fn laptop_with_clock(&self, email: &str, clock: Arc<dyn Clock>) -> Laptop {
         let dir = tempfile::tempdir().unwrap();
-        let mut cb = Casebook::open(dir.path()).unwrap();
+        let mut cb = Casebook::open_with_clock(dir.path(), clock).unwrap();
         cb.login(
             &self.url,
             email,

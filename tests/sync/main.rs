@@ -4,6 +4,7 @@
 
 mod agent;
 mod alerts;
+mod clocks;
 mod evidence_fetch;
 mod harness;
 mod matrix;

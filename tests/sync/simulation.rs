@@ -1,22 +1,16 @@
 //! Team sync under faults (tracker issue 9): seeded random schedules of 3–5 laptops and a server, the server library
 //! called in-process (no HTTP, so a thousand schedules run in bounded time) behind a [`Remote`] that loses requests,
 //! loses answers after the server applied them, applies pushes twice, serves short pull pages, cuts laptops off for
-//! a while, crashes laptops (some in the middle of a sync) and restores the server from an older backup. Then
-//! everything heals and every laptop syncs until nothing moves: every replica must hold the same events and the same
-//! state, every admitted event must sit in the server's log exactly once, and every device's events must keep their
-//! order and their hash chain.
+//! a while, crashes laptops (some in the middle of a sync) and restores the server from an older backup. Clocks lie
+//! too: one laptop clock in four runs 8–30 minutes ahead (past the drift `hlc::MAX_AHEAD_MICROS` allows, or just
+//! inside it), and before healing the world's time may jump up to an hour, so some replicas pull a fast edit while
+//! their own clock is behind it and others after their clock has passed it. Then everything heals and every laptop
+//! syncs until nothing moves: every replica must hold the same events and the same state (the flag of a clock far
+//! ahead included, judged by the server's receipt time on every replica, the author's own too), every admitted event
+//! must sit in the server's log exactly once, and every device's events must keep their order and their hash chain.
 //!
 //! `CASEBOOK_SIM_SCHEDULES=N` runs N schedules instead of 1,000; `CASEBOOK_SIM_SEED=S` runs only the schedule of seed
 //! S (the seed a failure prints).
-//!
-//! Known finding, not fixed here: `CASEBOOK_SIM_FAST_CLOCKS=1` also sets one laptop clock in four 8–30 minutes
-//! ahead, and then replicas diverge (first with `CASEBOOK_SIM_FAST_CLOCKS=1 CASEBOOK_SIM_SEED=3`). Whether an event's
-//! clock runs "far ahead" (`hlc::is_far_ahead`) is judged by each replica against its own wall clock when the event
-//! arrives (`Arrivals::append`), and that flag ranks last-writer-wins claims (`field_claims.ahead`): a laptop whose
-//! clock is behind flags a colleague's edit that a laptop with a faster clock accepts, and the two show different
-//! titles while holding the same events. Until the judgement depends on the events alone (for instance on the
-//! server's receipt time, as DESIGN.md's "Clock skew is bounded when ordering" suggests), the default schedules keep
-//! every clock within the drift a replica accepts without a flag.
 
 mod net;
 mod team;
@@ -77,6 +71,9 @@ struct Tally {
     restores: u64,
     admitted: u64,
     rounds_to_converge: u64,
+    /// Laptops whose clock ran 8–30 minutes ahead, and schedules with at least one.
+    fast_clocks: u64,
+    schedules_with_fast_clocks: u64,
 }
 
 /// One local change on an incident this laptop holds (or a new one). A refusal the person would see (their role,
@@ -253,12 +250,13 @@ impl Tally {
         self.restores += o.restores;
         self.admitted += o.admitted;
         self.rounds_to_converge += o.rounds_to_converge;
+        self.fast_clocks += o.fast_clocks;
+        self.schedules_with_fast_clocks += o.schedules_with_fast_clocks;
     }
 }
 
 /// Runs the schedule of one seed and checks what it must leave behind.
 fn schedule(template: &Template, root: &Path, seed: u64) -> Tally {
-    let fast_clocks = std::env::var("CASEBOOK_SIM_FAST_CLOCKS").is_ok_and(|v| v == "1");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = root.join(format!("schedule-{seed}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -290,18 +288,21 @@ fn schedule(template: &Template, root: &Path, seed: u64) -> Tally {
             let joined = &template.laptops[i];
             let to = dir.join(format!("laptop-{i}"));
             copy_dir(&joined.dir, &to);
-            // Half the clocks are right, the others a few minutes off (within the drift a replica accepts without a
-            // flag); with `CASEBOOK_SIM_FAST_CLOCKS=1`, one in four runs 8–30 minutes ahead (the known finding above).
+            // Half the clocks are right, one in four a few minutes off (within the drift a replica accepts without a
+            // flag) and one in four 8–30 minutes ahead.
             let (kind, ahead, off) = (
                 rng.random_range(0..4),
                 rng.random_range(8 * 60..30 * 60),
                 rng.random_range(-180..180),
             );
             let skew = Duration::seconds(match kind {
-                0 if fast_clocks => ahead,
-                0 | 1 => off,
+                0 => ahead,
+                1 => off,
                 _ => 0,
             });
+            if kind == 0 {
+                net.count(|t| t.fast_clocks += 1);
+            }
             let clock = Arc::new(LaptopClock {
                 world: net.clock.clone(),
                 skew,
@@ -365,6 +366,13 @@ fn schedule(template: &Template, root: &Path, seed: u64) -> Tally {
         }
     }
 
+    if net.tally.borrow().fast_clocks > 0 {
+        net.count(|t| t.schedules_with_fast_clocks += 1);
+    }
+    // Time passes before the network heals (up to an hour): some replicas pull a fast edit only once their own clock
+    // has passed it, which must not change how they judge it.
+    let pause = net.clock.now() + Duration::seconds(rng.random_range(0..=3_600));
+    net.clock.set(pause);
     net.heal();
     let rounds = converge(&net, &mut laptops);
     net.count(|t| t.rounds_to_converge += u64::from(rounds));

@@ -38,7 +38,8 @@ pub struct LogReport {
     pub reused_ids: u64,
     /// Events from elsewhere refused by the admission rule (`casebook log refused` lists them).
     pub refused: u64,
-    /// Events whose clock ran far ahead of this replica's when they arrived (they never move the local clock).
+    /// Events whose clock ran far ahead of when they were received: by the team server when they came through it,
+    /// else by this replica (they rank below ordinary edits and never move the local clock).
     pub clock_ahead: u64,
     pub integrity_check: String,
 }

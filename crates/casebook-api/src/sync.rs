@@ -389,14 +389,16 @@ impl Casebook {
                 })?;
                 let event = Event::try_from(wire)
                     .map_err(|e| Error::new(ErrorCode::NewerVersion, e.to_string()))?;
-                events.push(event);
+                events.push((event, relayed.received_at.timestamp_micros()));
             }
             let last = after + events.len() as u64;
             let now = self.now().timestamp_micros();
             let tx = self.store.write()?;
             let mut arrivals = Arrivals::new(&tx, now, "team server")?;
-            for e in &events {
-                match arrivals.append(e)? {
+            // Every event is judged with the server's receipt time, this laptop's own too: its clock counts as far
+            // ahead by that time alone, the same on every replica.
+            for (e, received_us) in &events {
+                match arrivals.append_relayed(e, *received_us)? {
                     Arrival::Applied(_) => report.pulled += 1,
                     Arrival::Duplicate => {}
                     Arrival::Fork { .. } | Arrival::ReusedId => report.forks += 1,

@@ -13,14 +13,27 @@ use uuid::Uuid;
 
 use crate::DeviceId;
 
-/// How far ahead of a replica's own wall clock a remote clock may run before its event is flagged: such an event
-/// never moves the local clock, and its last-writer-wins claims rank below every ordinary claim, so one fast (or
-/// forged) clock cannot win every later edit.
+/// How far ahead of the time it was received a clock may run before its event is flagged: such an event never moves
+/// the local clock, and its last-writer-wins claims rank below every ordinary claim, so one fast (or forged) clock
+/// cannot win every later edit.
 pub const MAX_AHEAD_MICROS: i64 = 10 * 60 * 1_000_000;
 
 /// Whether a remote timestamp runs further ahead of `wall_now_micros` than clocks are allowed to drift.
 pub fn is_far_ahead(remote: Hlc, wall_now_micros: i64) -> bool {
     remote.wall_micros > wall_now_micros.saturating_add(MAX_AHEAD_MICROS)
+}
+
+/// Whether an arriving event is flagged for a clock far ahead. An event that came through the team server is judged
+/// against the server's receipt time of it: the server's clock is the team's reference, and that time is the same
+/// for every replica, however early or late the event reached each one, so all of them flag it alike. An event
+/// known only locally (read from a bundle, not yet relayed) is judged against this replica's clock on arrival until
+/// the server's copy arrives.
+pub fn is_far_ahead_on_arrival(
+    remote: Hlc,
+    server_received_micros: Option<i64>,
+    wall_now_micros: i64,
+) -> bool {
+    is_far_ahead(remote, server_received_micros.unwrap_or(wall_now_micros))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -178,6 +191,31 @@ mod tests {
 
     fn dev(n: u128) -> DeviceId {
         DeviceId(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn the_servers_receipt_time_decides_whatever_the_local_clock_says() {
+        let remote = Hlc {
+            wall_micros: 60 * 60 * 1_000_000,
+            counter: 0,
+            device: dev(2),
+        };
+        let received = Some(remote.wall_micros - MAX_AHEAD_MICROS - 1);
+        for local in [0, remote.wall_micros, i64::MAX] {
+            assert!(
+                is_far_ahead_on_arrival(remote, received, local),
+                "a clock far ahead of the server's receipt is flagged on every replica (local clock {local})"
+            );
+            assert!(
+                !is_far_ahead_on_arrival(remote, Some(remote.wall_micros), local),
+                "a clock the server found right is never flagged (local clock {local})"
+            );
+        }
+        assert!(
+            is_far_ahead_on_arrival(remote, None, 0),
+            "without the server's receipt time, the local clock judges"
+        );
+        assert!(!is_far_ahead_on_arrival(remote, None, remote.wall_micros));
     }
 
     #[test]

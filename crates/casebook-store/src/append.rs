@@ -30,7 +30,9 @@ pub fn set_profile(tx: &Transaction, device: DeviceId, user: UserId) -> Result<(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub standing: admission::Standing,
-    /// Its clock ran far ahead of this replica's when it arrived.
+    /// Its clock ran far ahead of when it was received: by the team server when it came through it (the team's
+    /// reference, so every replica agrees), else by this replica on arrival. This device's own events are flagged
+    /// only by the server's receipt time.
     pub clock_ahead: bool,
 }
 
@@ -83,8 +85,8 @@ pub fn append_local(
         })
         .optional()?;
     // Past everything this device has seen, so a local edit made after reading a colleague's wins over it; but a
-    // clock far ahead of ours (flagged on arrival) is never followed, or one event from 2400 would date every later
-    // local change 2400.
+    // clock far ahead of ours is never followed (whatever its flag says), or one event from 2400 would date every
+    // later local change 2400.
     let ceiling = Hlc::ceiling(wall_now_micros.saturating_add(hlc::MAX_AHEAD_MICROS)).encode();
     let latest: Option<String> = tx
         .prepare_cached("SELECT max(hlc) FROM device_heads WHERE hlc <= ?1")?
@@ -157,7 +159,7 @@ pub fn append_local(
         standing,
         clock_ahead: false,
     };
-    insert(tx, &event, standing)?;
+    insert(tx, &event, standing, None)?;
     project::apply(tx, &event, standing)?;
     Ok(event)
 }
@@ -196,12 +198,18 @@ fn admit_local(
     admission::admit(body, &cx).map_err(StoreError::Refused)
 }
 
-pub(crate) fn insert(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
+/// Stores an event with its standing and, when it came through the team server, the server's receipt time of it.
+pub(crate) fn insert(
+    tx: &Transaction,
+    e: &Event,
+    standing: Standing,
+    server_received_us: Option<i64>,
+) -> Result<()> {
     let b = &e.body;
     tx.prepare_cached(
         "INSERT INTO events (id, incident_id, author, device, device_seq, hlc, kind, payload_version, payload, prev_hash,
-         hash, signature, standing, clock_ahead)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         hash, signature, standing, clock_ahead, server_received_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         b.id.to_string(),
@@ -218,6 +226,7 @@ pub(crate) fn insert(tx: &Transaction, e: &Event, standing: Standing) -> Result<
         e.signature,
         standing.as_str(),
         standing.clock_ahead,
+        server_received_us,
     ])?;
     // The head moves only forward: a late, older event of a device leaves the head where it is.
     tx.prepare_cached(

@@ -1,11 +1,12 @@
-//! Events from elsewhere (a case bundle now, the sync server next): each one is checked for its hash, for arrival
-//! safety (this device's own events, reused ids, forks), for its signature and then by the core's admission rule,
-//! before it is stored and applied. Refused events are kept aside with their reason, never silently dropped.
+//! Events from elsewhere (a case bundle, the team server): each one is checked for its hash, for arrival safety
+//! (this device's own events, reused ids, forks), for its signature and then by the core's admission rule, before it
+//! is stored and applied. Refused events are kept aside with their reason, never silently dropped.
 //!
 //! Arrival order must not matter: of two events that claim one id, or one device sequence, the one with the smaller
 //! hash is kept in the log and the other aside, whichever came first; an event whose place in HLC order changes how
 //! earlier-judged events stand (a late reassignment, a displaced fork) makes the batch replay the log in HLC order
-//! when it finishes.
+//! when it finishes. A clock far ahead is judged against the team server's receipt time once the server has relayed
+//! the event (`hlc::is_far_ahead_on_arrival`), so the flag is the same on every replica, the author's included.
 
 use casebook_core::admission::{self, Author, Refusal, RefusalCode};
 use casebook_core::event::WireEvent;
@@ -57,13 +58,26 @@ impl<'a, 't> Arrivals<'a, 't> {
         })
     }
 
-    /// Checks, admits and applies one event.
+    /// Checks, admits and applies one event known only from where it came (a bundle): its clock is judged against
+    /// this replica's until the team server relays it.
     pub fn append(&mut self, e: &Event) -> Result<Arrival> {
+        self.arrive(e, None)
+    }
+
+    /// Checks, admits and applies one event the team server relayed, which the server received at
+    /// `server_received_us` (its envelope's `received_at`). An event held already, this device's own included, is
+    /// judged again against that time.
+    pub fn append_relayed(&mut self, e: &Event, server_received_us: i64) -> Result<Arrival> {
+        self.arrive(e, Some(server_received_us))
+    }
+
+    fn arrive(&mut self, e: &Event, received: Option<i64>) -> Result<Arrival> {
         let tx = self.tx;
         let b = &e.body;
         if e.recompute_hash() != e.hash {
             return self.refuse(
                 e,
+                received,
                 RefusalCode::BadHash,
                 "it does not match its hash: it was changed after it was written".into(),
             );
@@ -71,6 +85,7 @@ impl<'a, 't> Arrivals<'a, 't> {
         if b.device_seq == 0 || b.device_seq > i64::MAX as u64 {
             return self.refuse(
                 e,
+                received,
                 RefusalCode::InvalidValue,
                 "its device sequence number is out of range".into(),
             );
@@ -83,11 +98,14 @@ impl<'a, 't> Arrivals<'a, 't> {
             .optional()?;
         if let Some((held_hash, held_device)) = same_id {
             if held_hash == e.hash {
+                if let Some(received) = received {
+                    self.judge_clock_again(e, received)?;
+                }
                 return Ok(Arrival::Duplicate);
             }
             // This device's own events are never displaced by anything from outside.
             if e.hash > held_hash || self.own_device() == Some(held_device) {
-                self.keep_aside(e, "reused_id")?;
+                self.keep_aside(e, "reused_id", received)?;
                 return Ok(Arrival::ReusedId);
             }
             displace.push((false, b.id.to_string()));
@@ -95,6 +113,7 @@ impl<'a, 't> Arrivals<'a, 't> {
         if self.own_device() == Some(b.device.to_string()) {
             return self.refuse(
                 e,
+                received,
                 RefusalCode::OwnDevice,
                 "it claims to be this device's own event but is not one this device holds".into(),
             );
@@ -108,7 +127,7 @@ impl<'a, 't> Arrivals<'a, 't> {
         if let Some((held_id, held_hash)) = same_seq {
             if held_id != b.id.to_string() {
                 if e.hash > held_hash {
-                    self.keep_aside(e, "fork")?;
+                    self.keep_aside(e, "fork", received)?;
                     return Ok(Arrival::Fork {
                         device: b.device,
                         device_seq: b.device_seq,
@@ -125,7 +144,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 } else {
                     RefusalCode::BadSignature
                 };
-                return self.refuse(e, code, reason);
+                return self.refuse(e, received, code, reason);
             }
         };
         let authority = trust::is_directory_authority(tx, self.profile.as_ref(), e, author)?;
@@ -148,7 +167,7 @@ impl<'a, 't> Arrivals<'a, 't> {
                 if refusal.code == RefusalCode::UnverifiedAuthor {
                     refusal.reason.push_str(&self.trust_hint(e)?);
                 }
-                return self.refuse_with(e, refusal);
+                return self.refuse_with(e, received, refusal);
             }
         };
         for (by_seq, held) in displace {
@@ -161,12 +180,12 @@ impl<'a, 't> Arrivals<'a, 't> {
         }
         let standing = Standing {
             standing,
-            clock_ahead: hlc::is_far_ahead(b.hlc, self.now_us),
+            clock_ahead: hlc::is_far_ahead_on_arrival(b.hlc, received, self.now_us),
         };
         if self.changes_earlier_judgements(e, author)? {
             self.replay = true;
         }
-        insert(tx, e, standing)?;
+        insert(tx, e, standing, received)?;
         project::apply(tx, e, standing)?;
         clear_refusal(tx, e)?;
         Ok(Arrival::Applied(standing))
@@ -200,19 +219,19 @@ impl<'a, 't> Arrivals<'a, 't> {
     /// One pass over what was judged with less trust than there is now; true when something changed.
     fn reconsider(&mut self) -> Result<bool> {
         let mut changed = false;
-        let refused: Vec<String> = self
+        let refused: Vec<(String, Option<i64>)> = self
             .tx
             .prepare_cached(
-                "SELECT event_json FROM refused_events WHERE code = 'unverified_author'",
+                "SELECT event_json, server_received_us FROM refused_events WHERE code = 'unverified_author'",
             )?
-            .query_map([], |r| r.get(0))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        for json in refused {
+        for (json, received) in refused {
             let wire: WireEvent = serde_json::from_str(&json)?;
             let Ok(e) = Event::try_from(wire) else {
                 continue;
             };
-            match self.append(&e)? {
+            match self.arrive(&e, received)? {
                 Arrival::Applied(_) => changed = true,
                 Arrival::Refused(_) => {}
                 // Decided otherwise now (a duplicate, or kept aside as a fork): no longer a refusal.
@@ -221,21 +240,21 @@ impl<'a, 't> Arrivals<'a, 't> {
         }
         // An event kept aside (a fork, a displaced one, an id reuser) whose rivals have all left the log since: with
         // the smaller hash winning every conflict, it belongs in the log again, whatever order things came in.
-        let freed: Vec<(String, String, String)> = self
+        let freed: Vec<(String, String, String, Option<i64>)> = self
             .tx
             .prepare_cached(
-                "SELECT f.id, f.hash, f.event_json FROM forked_events f
+                "SELECT f.id, f.hash, f.event_json, f.server_received_us FROM forked_events f
                  WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = f.id)
                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.device = f.device AND e.device_seq = f.device_seq)",
             )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<_, _>>()?;
-        for (id, hash, json) in freed {
+        for (id, hash, json, received) in freed {
             let wire: WireEvent = serde_json::from_str(&json)?;
             let Ok(e) = Event::try_from(wire) else {
                 continue;
             };
-            if let Arrival::Applied(_) = self.append(&e)? {
+            if let Arrival::Applied(_) = self.arrive(&e, received)? {
                 self.tx.execute(
                     "DELETE FROM forked_events WHERE id = ?1 AND hash = ?2",
                     params![id, hash],
@@ -321,12 +340,49 @@ impl<'a, 't> Arrivals<'a, 't> {
         }
     }
 
+    /// Judges a held event's clock again, now that the team server's receipt time of it is known: the server's copy
+    /// of an event known so far only here (this device's own, or one read from a bundle), or its new receipt time
+    /// after the server was restored from a backup and the event pushed again. The last time the server gave wins,
+    /// which is the time its log holds now, so replicas that pulled that log agree.
+    fn judge_clock_again(&mut self, e: &Event, received: i64) -> Result<()> {
+        let id = e.body.id.to_string();
+        let (ahead, known): (bool, Option<i64>) = self
+            .tx
+            .prepare_cached("SELECT clock_ahead, server_received_us FROM events WHERE id = ?1")?
+            .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if known == Some(received) {
+            return Ok(());
+        }
+        let now_ahead = hlc::is_far_ahead_on_arrival(e.body.hlc, Some(received), self.now_us);
+        self.tx.execute(
+            "UPDATE events SET server_received_us = ?2, clock_ahead = ?3 WHERE id = ?1",
+            params![id, received, now_ahead],
+        )?;
+        // The flag reaches the projections only through the event's last-writer-wins claims (their rank, and the
+        // scope later events are judged in): an event that made none changes nothing by it.
+        if now_ahead != ahead {
+            let claimed = self
+                .tx
+                .prepare_cached("SELECT 1 FROM field_claims WHERE event_id = ?1 LIMIT 1")?
+                .query_row([&id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            self.replay |= claimed;
+        }
+        Ok(())
+    }
+
     /// Moves a held event out of the log (it lost to an event with the same id or device sequence and a smaller
     /// hash) and marks the batch for a replay.
     fn displace(&mut self, held_id: &str) -> Result<()> {
         let stored = crate::append::read_one(self.tx, held_id)?;
         if let Some(held) = stored {
-            self.keep_aside(&held, "displaced")?;
+            let received: Option<i64> = self.tx.query_row(
+                "SELECT server_received_us FROM events WHERE id = ?1",
+                [held_id],
+                |r| r.get(0),
+            )?;
+            self.keep_aside(&held, "displaced", received)?;
             self.tx
                 .execute("DELETE FROM events WHERE id = ?1", [held_id])?;
             self.tx.execute(
@@ -344,36 +400,49 @@ impl<'a, 't> Arrivals<'a, 't> {
         Ok(())
     }
 
-    fn keep_aside(&self, e: &Event, reason: &str) -> Result<()> {
+    /// Keeps an event aside with why, and the server's receipt time of it when known (so that judging it again
+    /// later, should it come back into the log, flags its clock as every other replica does).
+    fn keep_aside(&self, e: &Event, reason: &str, received: Option<i64>) -> Result<()> {
         let b = &e.body;
         let json = serde_json::to_string(&WireEvent::from(e))?;
         self.tx.execute(
-            "INSERT OR IGNORE INTO forked_events (id, device, device_seq, hash, event_json, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO forked_events (id, device, device_seq, hash, event_json, reason, server_received_us)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id, hash) DO UPDATE SET
+             server_received_us = coalesce(excluded.server_received_us, forked_events.server_received_us)",
             params![
                 b.id.to_string(),
                 b.device.to_string(),
                 b.device_seq as i64,
                 e.hash,
                 json,
-                reason
+                reason,
+                received
             ],
         )?;
         Ok(())
     }
 
-    fn refuse(&self, e: &Event, code: RefusalCode, reason: String) -> Result<Arrival> {
-        self.refuse_with(e, Refusal::new(code, reason))
+    fn refuse(
+        &self,
+        e: &Event,
+        received: Option<i64>,
+        code: RefusalCode,
+        reason: String,
+    ) -> Result<Arrival> {
+        self.refuse_with(e, received, Refusal::new(code, reason))
     }
 
-    fn refuse_with(&self, e: &Event, refusal: Refusal) -> Result<Arrival> {
+    fn refuse_with(&self, e: &Event, received: Option<i64>, refusal: Refusal) -> Result<Arrival> {
         let b = &e.body;
         let json = serde_json::to_string(&WireEvent::from(e))?;
         self.tx.execute(
-            "INSERT INTO refused_events (id, hash, device, author, incident_id, kind, code, reason, origin, refused_us, event_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO refused_events (id, hash, device, author, incident_id, kind, code, reason, origin, refused_us, event_json,
+             server_received_us)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (id, hash) DO UPDATE SET code = excluded.code, reason = excluded.reason,
-             origin = excluded.origin, refused_us = excluded.refused_us",
+             origin = excluded.origin, refused_us = excluded.refused_us,
+             server_received_us = coalesce(excluded.server_received_us, refused_events.server_received_us)",
             params![
                 b.id.to_string(),
                 e.hash,
@@ -385,7 +454,8 @@ impl<'a, 't> Arrivals<'a, 't> {
                 refusal.reason,
                 self.origin,
                 self.now_us,
-                json
+                json,
+                received
             ],
         )?;
         Ok(Arrival::Refused(refusal))

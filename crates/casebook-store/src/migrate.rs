@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_timeline_keyset.sql"),
     include_str!("../../../migrations/sqlite/0008_alerts.sql"),
     include_str!("../../../migrations/sqlite/0009_timeline_counts.sql"),
+    include_str!("../../../migrations/sqlite/0010_server_receipt.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -134,10 +135,14 @@ mod tests {
         for i in 0..7 {
             insert(&format!("b{i:02}"), "inc-b", "note", 0);
         }
-        // A database written before the counts existed: the upgrade counts what it holds.
+        // A database written before the counts existed (so before every later migration too): the upgrade counts
+        // what it holds.
         conn.execute_batch(
             "DROP TRIGGER timeline_counts_on_insert; DROP TRIGGER timeline_counts_on_delete;
-             DROP TRIGGER timeline_counts_on_update; DROP TABLE timeline_counts; PRAGMA user_version = 8;",
+             DROP TRIGGER timeline_counts_on_update; DROP TABLE timeline_counts;
+             ALTER TABLE events DROP COLUMN server_received_us;
+             ALTER TABLE refused_events DROP COLUMN server_received_us;
+             ALTER TABLE forked_events DROP COLUMN server_received_us; PRAGMA user_version = 8;",
         )
         .unwrap();
         drop(store);
@@ -159,6 +164,33 @@ mod tests {
             conn.execute_batch(sql).unwrap();
             assert_eq!(kept_counts(conn), walked_counts(conn), "after {sql}");
         }
+    }
+
+    #[test]
+    fn the_upgrade_to_server_receipt_times_pulls_the_teams_log_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        let store = crate::Store::open(&path).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO team_link (singleton, server_url, team_id, team_name, account_user, email, epoch, cursor)
+                 VALUES (1, 'https://team.invalid', 't', 'Team', '01970000-0000-7000-8000-000000000001', 'u@team.invalid', 'e',
+                 420);
+                 ALTER TABLE events DROP COLUMN server_received_us;
+                 ALTER TABLE refused_events DROP COLUMN server_received_us;
+                 ALTER TABLE forked_events DROP COLUMN server_received_us; PRAGMA user_version = 9;",
+            )
+            .unwrap();
+        drop(store);
+        let store = crate::Store::open(&path).unwrap();
+        let link = crate::team::link(store.conn()).unwrap().unwrap();
+        assert_eq!(
+            (link.cursor, link.epoch.as_deref()),
+            (0, Some("e")),
+            "events pulled before were judged by this laptop's clock: the next sync pulls them again for their \
+             receipt times"
+        );
     }
 
     #[test]

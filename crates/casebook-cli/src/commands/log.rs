@@ -105,7 +105,7 @@ fn verify(cb: &mut Casebook, out: &Out) -> anyhow::Result<()> {
         }
         if r.clock_ahead > 0 {
             text.push_str(&format!(
-                "{} event(s) arrived with a clock far ahead of this one: flagged, never followed\n",
+                "{} event(s) carry a clock far ahead of when they were received: flagged, never followed\n",
                 r.clock_ahead
             ));
         }

@@ -1,5 +1,5 @@
 //! Last-writer-wins fields: every claim is kept, and the entity's column shows the claim with the highest HLC (a claim
-//! whose clock ran far ahead on arrival ranks below every other, so one fast clock cannot win every later edit).
+//! whose clock ran far ahead of its receipt ranks below every other, so one fast clock cannot win every later edit).
 
 use rusqlite::types::Value;
 use rusqlite::{params, Transaction};

@@ -339,7 +339,8 @@ fn hostile_input_gives_results_or_nothing_never_an_error() {
 
 /// Turns a database written by this build back into what the previous schema (5 migrations) held: the index as
 /// migration 0002 created it, with the rows the old build wrote (their text; the new columns did not exist), and the
-/// timeline's time index as 0002 made it (0007 replaces it), and none of 0008's alert tables.
+/// timeline's time index as 0002 made it (0007 replaces it), none of 0008's alert tables, none of 0009's timeline
+/// counts and none of 0010's server receipt times.
 fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -355,6 +356,11 @@ fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
          DROP INDEX timeline_by_time_filters;
          CREATE INDEX timeline_by_time ON timeline_entries (incident_id, event_time_us, id);
          DROP TABLE alerts; DROP TABLE alert_groups; DROP TABLE alert_triage;
+         DROP TRIGGER timeline_counts_on_insert; DROP TRIGGER timeline_counts_on_delete;
+         DROP TRIGGER timeline_counts_on_update; DROP TABLE timeline_counts;
+         ALTER TABLE events DROP COLUMN server_received_us;
+         ALTER TABLE refused_events DROP COLUMN server_received_us;
+         ALTER TABLE forked_events DROP COLUMN server_received_us;
          PRAGMA user_version = 5;"
     ))
     .unwrap();
