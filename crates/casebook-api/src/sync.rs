@@ -197,6 +197,16 @@ impl Casebook {
             ..Default::default()
         };
         let remote = client.frontiers().map_err(sync_error)?;
+        // The server's word on how far it holds this device's events. A push whose answer was lost (the laptop or
+        // the server killed after the server stored it) is known to have landed only from here: nothing is left to
+        // push, and without this the laptop would show those events as waiting until its next push.
+        if let Some(held) = remote.devices.iter().find(|f| f.device == profile.device) {
+            if held.contiguous != link.server_frontier {
+                let tx = self.store.write()?;
+                team::set_server_frontier(&tx, held.contiguous)?;
+                tx.commit().map_err(casebook_store::StoreError::from)?;
+            }
+        }
         let cursor = Cursor {
             epoch: link.epoch.as_deref().and_then(|e| e.parse().ok()),
             position: link.cursor,
