@@ -83,14 +83,10 @@ mod tests {
         );
     }
 
-    /// Counts per incident, kind, key-event flag and superseded flag, walked from the entries themselves.
-    fn walked_counts(conn: &Connection) -> Vec<(String, String, i64, i64, i64)> {
-        let mut stmt = conn
-            .prepare(
-                "SELECT incident_id, kind, key_event = 1, superseded_by IS NOT NULL, count(*) FROM timeline_entries
-                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-            )
-            .unwrap();
+    type Counts = Vec<(String, String, i64, i64, i64)>;
+
+    fn counts(conn: &Connection, sql: &str) -> Counts {
+        let mut stmt = conn.prepare(sql).unwrap();
         let rows = stmt
             .query_map([], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -99,19 +95,20 @@ mod tests {
         rows.collect::<std::result::Result<_, _>>().unwrap()
     }
 
-    fn kept_counts(conn: &Connection) -> Vec<(String, String, i64, i64, i64)> {
-        let mut stmt = conn
-            .prepare(
-                "SELECT incident_id, kind, key_event, superseded, n FROM timeline_counts WHERE n != 0
-                 ORDER BY 1, 2, 3, 4",
-            )
-            .unwrap();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .unwrap();
-        rows.collect::<std::result::Result<_, _>>().unwrap()
+    /// Counts per incident, kind, key-event flag and superseded flag, walked from the entries themselves.
+    fn walked_counts(conn: &Connection) -> Counts {
+        counts(
+            conn,
+            "SELECT incident_id, kind, key_event = 1, superseded_by IS NOT NULL, count(*) FROM timeline_entries
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        )
+    }
+
+    fn kept_counts(conn: &Connection) -> Counts {
+        counts(
+            conn,
+            "SELECT incident_id, kind, key_event, superseded, n FROM timeline_counts WHERE n != 0 ORDER BY 1, 2, 3, 4",
+        )
     }
 
     #[test]
