@@ -515,6 +515,12 @@ fn check(net: &Net, laptops: &mut [Laptop]) {
                 "{name} holds incident {id} as the server"
             );
         }
+        // What the status bar shows: a push whose answer was lost must not leave events "waiting" for ever.
+        assert_eq!(
+            cb.sync_status(false).unwrap().waiting,
+            0,
+            "{name} shows nothing waiting once the server holds all its events"
+        );
         let report = cb.verify_log(&mut |_| {}).unwrap();
         assert!(report.ok(), "{name}'s log verifies: {report:?}");
         assert_eq!(
