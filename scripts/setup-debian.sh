@@ -11,6 +11,8 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev file
   # end-to-end tests drive the real webview: WebKitWebDriver under a virtual X display
   webkit2gtk-driver xvfb xauth fonts-dejavu-core
+  # "remember on this computer": the keyring story runs GNOME Keyring on a private session bus
+  gnome-keyring dbus-daemon dbus-bin
 )
 
 missing=()

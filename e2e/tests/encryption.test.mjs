@@ -72,3 +72,53 @@ test("an encrypted first run, then the unlock screen after a restart; nothing re
   assert.match(await textOf(browser, '[data-testid="whoami"]'), /Rui Costa/);
   await shot(browser, "08-unlocked-queue");
 });
+
+// Run under scripts/with-keyring (scripts/test-desktop does): a throwaway GNOME Keyring on a private session bus.
+test("Remember on this computer: the next start opens without asking, until Settings forgets it", async () => {
+  const dataDir = freshDataDir("remember");
+  app = await launch(dataDir, { port: 4464 });
+  let browser = app.browser;
+  await el(browser, '[data-testid="first-run"]', 30_000);
+  await (await el(browser, 'input[name="name"]')).setValue("Ines Duarte");
+  await (await el(browser, 'input[name="passphrase"]')).setValue(PASSPHRASE);
+  await (await el(browser, 'input[name="passphrase-confirm"]')).setValue(PASSPHRASE);
+  const remember = await el(browser, '[data-testid="first-run-remember"]');
+  assert.equal(await remember.isSelected(), false, "remembering is the person's choice, off until ticked");
+  await remember.click();
+  await (await el(browser, '[data-testid="create-profile"]')).click();
+  await (await el(browser, '[data-testid="start-empty"]', 30_000)).click();
+  await el(browser, '[data-screen="queue"]', 20_000);
+  await app.stop();
+
+  // The keyring opens it: no unlock screen.
+  app = await launch(dataDir, { port: 4464 });
+  browser = app.browser;
+  await el(browser, '[data-screen="queue"]', 30_000);
+  assert.equal((await browser.$$('[data-testid="unlock-screen"]')).length, 0, "a remembered folder opens without asking");
+  await (await el(browser, "body")).click();
+  await type(browser, "g s");
+  assert.match(await textOf(browser, '[data-testid="remember-state"]', 20_000), /keyring keeps this folder's key/);
+  await shot(browser, "08-remembered-settings");
+  await (await el(browser, '[data-testid="remember-toggle"]')).click();
+  await browser.waitUntil(
+    async () => /asks for the passphrase each time/.test(await textOf(browser, '[data-testid="remember-state"]')),
+    { timeout: 20_000, timeoutMsg: "Settings did not show the key as forgotten" },
+  );
+  await app.stop();
+
+  // Forgotten: the passphrase again, and ticking "Remember" there keeps it once more.
+  app = await launch(dataDir, { port: 4464 });
+  browser = app.browser;
+  await el(browser, '[data-testid="unlock-screen"]', 30_000);
+  await (await el(browser, '[data-testid="unlock-remember"]')).click();
+  await (await el(browser, '[data-testid="unlock-passphrase"]')).setValue(PASSPHRASE);
+  await type(browser, "Enter");
+  await el(browser, '[data-screen="queue"]', 30_000);
+  await app.stop();
+
+  app = await launch(dataDir, { port: 4464 });
+  browser = app.browser;
+  await el(browser, '[data-screen="queue"]', 30_000);
+  assert.equal((await browser.$$('[data-testid="unlock-screen"]')).length, 0, "remembered again at the unlock screen");
+  assert.match(await textOf(browser, '[data-testid="whoami"]'), /Ines Duarte/);
+});

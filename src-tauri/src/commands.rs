@@ -324,9 +324,18 @@ commands! {
     shell:
     /// Where the data lives, whether it waits for its passphrase, and whether a profile exists there (the first-run
     /// screen asks for one if not). Opens nothing that is locked or new.
-    fn startup() -> Startup = |app, _| app.state::<Desk>().startup();
-    /// Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing.
-    fn unlock(passphrase: String) -> Startup = |app, _| app.state::<Desk>().unlock(app, passphrase);
+    fn startup() -> Startup = |app, _| app.state::<Desk>().startup(app);
+    /// Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing. With
+    /// `remember`, its key is also kept in this computer's keyring (a failure to keep it is the result's notice).
+    fn unlock(passphrase: String, remember: bool) -> Startup =
+        |app, _| app.state::<Desk>().unlock(app, passphrase, remember);
+    /// Keeps the unlocked data key in this computer's keyring, or (`false`) removes it: whether the app then opens
+    /// without asking for the passphrase.
+    fn remember_on_this_computer(remember: bool) -> Startup = |app, _| {
+        let desk = app.state::<Desk>();
+        desk.remember(remember)?;
+        desk.startup(app)
+    };
     /// Creates the local profile (first run), in a directory encrypted with `input.passphrase` if given.
     fn init_profile(input: ProfileInput) -> Me = |app, _| app.state::<Desk>().create_profile(app, input);
     /// Wraps the data key under a new passphrase; the data is not re-encrypted.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use casebook_api::agent::{AgentConfig, AgentEvent, SyncAgent};
 use casebook_api::encryption::{self, Protection};
+use casebook_api::system_keyring::{self, Availability};
 use casebook_api::{Casebook, DataKey, Error, ErrorCode, Me, SystemClock, Unlock};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
@@ -144,33 +145,78 @@ impl Desk {
     }
 
     /// Where the data lives, whether it waits for its passphrase, and whether a profile exists there. A new
-    /// directory is not created here: the first run decides whether it is encrypted.
-    pub fn startup(&self) -> Result<Startup, Error> {
+    /// directory is not created here: the first run decides whether it is encrypted. A locked directory whose key
+    /// this computer's keyring remembers is unlocked with it (and sync started).
+    pub fn startup(&self, app: &AppHandle) -> Result<Startup, Error> {
         let dir = data_dir()?;
         let protection = encryption::protection(&dir)?;
+        let mut opened_by_keyring = false;
+        if protection == Protection::Encrypted && self.key().is_none() {
+            if let Some(key) = system_keyring::remembered_key(&dir) {
+                *self.key.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
+                opened_by_keyring = true;
+                self.start_agent(app);
+            }
+        }
         let locked = protection == Protection::Encrypted && self.key().is_none();
         let initialized = match protection {
             Protection::New => false,
             _ if locked => false,
             _ => self.with(&self.inner, |cb| cb.is_initialized())?,
         };
+        // The keyring is asked only where a screen offers it: a plain directory never needs it.
+        let keyring = opened_by_keyring
+            || (protection != Protection::Plain
+                && system_keyring::availability() == Availability::Available);
+        let remembered = opened_by_keyring
+            || (keyring
+                && protection == Protection::Encrypted
+                && system_keyring::is_remembered(&dir));
         Ok(Startup {
             data_dir: dir.display().to_string(),
             encrypted: protection == Protection::Encrypted,
             locked,
             initialized,
+            keyring,
+            remembered,
+            notice: None,
         })
     }
 
     /// Unlocks the encrypted data directory with the person's passphrase (the API checks it; a wrong one changes
-    /// nothing), then starts what waited for it.
-    pub fn unlock(&self, app: &AppHandle, passphrase: String) -> Result<Startup, Error> {
+    /// nothing), keeps its key in the keyring if asked, then starts what waited for it.
+    pub fn unlock(
+        &self,
+        app: &AppHandle,
+        passphrase: String,
+        remember: bool,
+    ) -> Result<Startup, Error> {
         let dir = data_dir()?;
         let cb = Casebook::open_unlocked(&dir, &Unlock::Passphrase(passphrase))?;
         *self.key.lock().unwrap_or_else(|p| p.into_inner()) = cb.data_key().cloned();
         *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Some(cb);
+        let notice = if remember {
+            self.remember(true).err()
+        } else {
+            None
+        };
         self.start_agent(app);
-        self.startup()
+        Ok(Startup {
+            notice: notice.map(|e| e.message),
+            ..self.startup(app)?
+        })
+    }
+
+    /// Keeps the unlocked data key in this computer's keyring, or removes it from there.
+    pub fn remember(&self, remember: bool) -> Result<(), Error> {
+        let dir = data_dir()?;
+        if !remember {
+            return system_keyring::forget(&dir).map(|_| ());
+        }
+        let key = self.key().ok_or_else(|| {
+            Error::conflict("only an unlocked, encrypted case folder can be remembered")
+        })?;
+        system_keyring::remember(&dir, &key)
     }
 
     /// Creates the local profile; with a passphrase, in a directory the API creates encrypted first.
@@ -186,6 +232,12 @@ impl Desk {
                 let me = cb.init(&input.name, input.role, input.tier)?;
                 *self.key.lock().unwrap_or_else(|p| p.into_inner()) = cb.data_key().cloned();
                 *inner = Some(cb);
+                if input.remember {
+                    // The profile is made either way; without a keyring the passphrase is asked at each start.
+                    if let Err(e) = self.remember(true) {
+                        eprintln!("Casebook: {e}");
+                    }
+                }
                 me
             }
             None => self.with(&self.inner, |cb| {

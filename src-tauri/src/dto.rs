@@ -61,6 +61,13 @@ pub struct Startup {
     /// Encrypted and not unlocked yet: the page asks for the passphrase before anything else.
     pub locked: bool,
     pub initialized: bool,
+    /// This computer's keyring can remember the passphrase (asked only while it matters: a new, locked or encrypted
+    /// directory), so the unlock and first-run screens offer "Remember on this computer".
+    pub keyring: bool,
+    /// The keyring holds this directory's key: the app opens it without asking.
+    pub remembered: bool,
+    /// Something the person should know that did not stop the step (the keyring refused to keep the key, say).
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -70,6 +77,9 @@ pub struct ProfileInput {
     pub tier: Option<Tier>,
     /// Encrypt the new data directory with this passphrase; `None` keeps it plain.
     pub passphrase: Option<String>,
+    /// With a passphrase: keep the key in this computer's keyring, so the app opens without asking.
+    #[serde(default)]
+    pub remember: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]

@@ -159,7 +159,9 @@ impl DataDir {
     }
 
     /// A command for the binary with `--data-dir` first (a global flag before the subcommand, as scripts write it),
-    /// and none of the environment variables that would point it elsewhere.
+    /// and none of the environment variables that would point it elsewhere. Nor a session bus (the address, nor
+    /// where libdbus would look for one: the runtime directory's `bus`, an X display's): the person's own keyring is
+    /// never touched (the keyring story gives its own).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary());
         command
@@ -170,6 +172,9 @@ impl DataDir {
             .env_remove("CASEBOOK_DATA_DIR")
             .env_remove("CASEBOOK_USER")
             .env_remove("CASEBOOK_PASSPHRASE_FILE")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("XDG_RUNTIME_DIR")
+            .env_remove("DISPLAY")
             .stdin(Stdio::null());
         command
     }

@@ -15,7 +15,7 @@ use casebook_api::{Casebook, Unlock};
 
 use crate::cli::{sha256_hex, DataDir};
 
-const PASSPHRASE: &str = "correct horse battery staple";
+pub const PASSPHRASE: &str = "correct horse battery staple";
 /// Rows imported into the directory that is converted under kill -9.
 const ENTRIES: usize = 4_000;
 const RUNS: usize = 20;
@@ -28,7 +28,7 @@ fn passphrase_file(dir: &Path, passphrase: &str) -> PathBuf {
 }
 
 /// Runs `args` with CASEBOOK_PASSPHRASE_FILE set (or not) and `stdin` written to standard input.
-fn run_with(
+pub fn run_with(
     cb: &DataDir,
     args: &[&str],
     passphrase: Option<&str>,
@@ -59,7 +59,7 @@ fn run_with(
 }
 
 /// Runs `args` on an encrypted directory with the right passphrase; it must succeed.
-fn ok_unlocked(cb: &DataDir, args: &[&str]) -> String {
+pub fn ok_unlocked(cb: &DataDir, args: &[&str]) -> String {
     let (code, stdout, stderr) = run_with(cb, args, Some(PASSPHRASE), "");
     assert_eq!(
         code,
@@ -70,7 +70,7 @@ fn ok_unlocked(cb: &DataDir, args: &[&str]) -> String {
     stdout
 }
 
-fn encrypted_dir_with_incident(title: &str) -> (DataDir, String) {
+pub fn encrypted_dir_with_incident(title: &str) -> (DataDir, String) {
     let cb = DataDir::new();
     let (code, _, stderr) = run_with(
         &cb,

@@ -7,6 +7,8 @@ mod cli;
 #[cfg(unix)]
 mod encryption;
 mod escalation_story;
+#[cfg(target_os = "linux")]
+mod keyring;
 #[cfg(unix)]
 mod kill_reliability;
 mod observable_interchange;

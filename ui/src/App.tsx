@@ -46,8 +46,9 @@ export function App() {
 
   const opened = useCallback((s: Startup) => {
     setStartup(s);
+    if (s.notice) notify(s.notice, "error");
     if (s.initialized) cmd.me().then(setMe, setStartError);
-  }, []);
+  }, [notify]);
   const start = useCallback(() => {
     cmd.startup().then(opened, setStartError);
   }, [opened]);
@@ -150,11 +151,11 @@ export function App() {
   }
   if (!startup) return <div class="center-page"><Loading what="your cases" /></div>;
   // Nothing else starts (nor reads the data) until an encrypted folder is unlocked.
-  if (startup.locked) return <Unlock dataDir={startup.data_dir} onUnlocked={opened} />;
+  if (startup.locked) return <Unlock dataDir={startup.data_dir} keyring={startup.keyring} onUnlocked={opened} />;
   if (!startup.initialized || !me) {
     return (
       <AppContext.Provider value={state}>
-        <FirstRun dataDir={startup.data_dir} onDone={(m) => { setMe(m); cmd.startup().then(setStartup, setStartError); }} />
+        <FirstRun dataDir={startup.data_dir} keyring={startup.keyring} onDone={(m) => { setMe(m); cmd.startup().then(setStartup, setStartError); }} />
       </AppContext.Provider>
     );
   }
@@ -205,7 +206,7 @@ export function App() {
           {route.screen === "incident" && <Incident key={route.key} incidentKey={route.key} initialTab={route.tab} />}
           {route.screen === "board" && <Board />}
           {route.screen === "metrics" && <Metrics />}
-          {route.screen === "settings" && <Settings dataDir={startup.data_dir} encrypted={startup.encrypted} />}
+          {route.screen === "settings" && <Settings startup={startup} onStartup={setStartup} />}
           {route.screen === "team" && <TeamAdmin />}
         </main>
         <StatusBar />

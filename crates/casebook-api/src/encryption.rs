@@ -211,11 +211,13 @@ pub fn ensure_encrypted(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Checks `passphrase` against an encrypted directory's key file and database, changing nothing.
-pub fn check_passphrase(data_dir: &Path, passphrase: &str) -> Result<()> {
+/// Checks `passphrase` against an encrypted directory's key file and database, changing nothing; the data key it
+/// unlocks (for the system keyring, say).
+pub fn check_passphrase(data_dir: &Path, passphrase: &str) -> Result<DataKey> {
     let key = data_key(data_dir, Some(&Unlock::Passphrase(passphrase.into())))?
         .ok_or_else(|| not_encrypted(data_dir))?;
-    opens(data_dir, &key)
+    opens(data_dir, &key)?;
+    Ok(key)
 }
 
 /// Encrypts the data directory in place with a new data key wrapped by `passphrase` (see the module's steps). Other

@@ -46,6 +46,8 @@ pub fn finish_erase(data_dir: &Path) -> Result<bool> {
         remove(&data_dir.join(name), |p| std::fs::remove_file(p))?;
     }
     remove(&data_dir.join("blobs"), |p| std::fs::remove_dir_all(p))?;
+    // A key kept for the erased database opens nothing now; without a keyring there is nothing to remove.
+    let _ = crate::system_keyring::forget(data_dir);
     remove(&data_dir.join(ERASE_MARKER), |p| std::fs::remove_file(p))?;
     Ok(true)
 }

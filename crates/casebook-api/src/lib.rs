@@ -30,6 +30,7 @@ pub mod records;
 pub mod report;
 pub mod server_trust;
 pub mod sync;
+pub mod system_keyring;
 pub mod team_admin;
 pub mod timeline;
 pub mod timeline_file;

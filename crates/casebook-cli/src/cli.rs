@@ -47,8 +47,11 @@ pub enum Command {
         #[command(flatten)]
         encryption: crate::commands::encryption::InitEncryption,
     },
-    /// Check the passphrase of an encrypted data directory (from CASEBOOK_PASSPHRASE_FILE or the terminal).
-    Unlock,
+    /// Check the passphrase of an encrypted data directory (from CASEBOOK_PASSPHRASE_FILE or the terminal), and
+    /// optionally remember it in this computer's keyring so that neither the app nor these commands ask again.
+    ///
+    /// Example: casebook unlock --remember
+    Unlock(crate::commands::encryption::UnlockArgs),
     /// Encrypt an existing plain data directory in place, with a new passphrase. Close other Casebook windows first.
     /// Interrupted, it leaves the directory plain (run it again) or encrypted, never a mix.
     ///

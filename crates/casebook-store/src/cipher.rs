@@ -99,6 +99,20 @@ pub(crate) fn apply_key(conn: &Connection, key: &DataKey) -> Result<()> {
     }
 }
 
+/// Whether `key` opens the existing database at `path`, read only and without the store's set-up: how a key kept
+/// elsewhere (the system keyring) is checked before it is trusted. A missing file is an error.
+pub fn key_opens(path: &Path, key: &DataKey) -> Result<bool> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    match apply_key(&conn, key) {
+        Ok(()) => Ok(true),
+        Err(StoreError::WrongKey) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// SQLCipher writes its own log to stderr by default (a wrong key prints three lines): the store reports errors
 /// itself, so its log stays off. The setting is for the whole process.
 fn quiet(conn: &Connection) -> Result<()> {

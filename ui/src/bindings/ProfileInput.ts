@@ -6,4 +6,8 @@ export type ProfileInput = { name: string, role: Role, tier: Tier | null,
 /**
  * Encrypt the new data directory with this passphrase; `None` keeps it plain.
  */
-passphrase: string | null, };
+passphrase: string | null, 
+/**
+ * With a passphrase: keep the key in this computer's keyring, so the app opens without asking.
+ */
+remember: boolean, };

@@ -11,4 +11,17 @@ encrypted: boolean,
 /**
  * Encrypted and not unlocked yet: the page asks for the passphrase before anything else.
  */
-locked: boolean, initialized: boolean, };
+locked: boolean, initialized: boolean, 
+/**
+ * This computer's keyring can remember the passphrase (asked only while it matters: a new, locked or encrypted
+ * directory), so the unlock and first-run screens offer "Remember on this computer".
+ */
+keyring: boolean, 
+/**
+ * The keyring holds this directory's key: the app opens it without asking.
+ */
+remembered: boolean, 
+/**
+ * Something the person should know that did not stop the step (the keyring refused to keep the key, say).
+ */
+notice: string | null, };

@@ -467,9 +467,16 @@ export function startup(): Promise<Startup> {
   return invoke("startup");
 }
 
-/** Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing. */
-export function unlock(passphrase: string): Promise<Startup> {
-  return invoke("unlock", { passphrase });
+/** Unlocks an encrypted data directory; a wrong passphrase is `wrong_passphrase` and changes nothing. With */
+/** `remember`, its key is also kept in this computer's keyring (a failure to keep it is the result's notice). */
+export function unlock(passphrase: string, remember: boolean): Promise<Startup> {
+  return invoke("unlock", { passphrase, remember });
+}
+
+/** Keeps the unlocked data key in this computer's keyring, or (`false`) removes it: whether the app then opens */
+/** without asking for the passphrase. */
+export function rememberOnThisComputer(remember: boolean): Promise<Startup> {
+  return invoke("remember_on_this_computer", { remember });
 }
 
 /** Creates the local profile (first run), in a directory encrypted with `input.passphrase` if given. */

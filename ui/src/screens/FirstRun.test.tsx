@@ -25,7 +25,7 @@ describe("first run", () => {
     fireEvent.click(screen.getByLabelText("Encrypt this laptop's cases"));
     fireEvent.click(screen.getByTestId("create-profile"));
     await screen.findByTestId("offer-demo");
-    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: null } }]);
+    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: null, remember: false } }]);
     fireEvent.click(screen.getByTestId("load-demo"));
     await waitFor(() => expect(done).toEqual(me));
     expect(calls.map((c) => c[0])).toEqual(["init_profile", "load_demo", "me"]);
@@ -48,7 +48,7 @@ describe("first run", () => {
     fireEvent.input(screen.getByLabelText("Passphrase again"), { target: { value: "violet anchor 42" } });
     fireEvent.click(screen.getByTestId("create-profile"));
     await screen.findByTestId("offer-demo");
-    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: "violet anchor 42" } }]);
+    expect(calls[0]).toEqual(["init_profile", { input: { name: "Ana Silva", role: "responder", tier: 1, passphrase: "violet anchor 42", remember: false } }]);
   });
 
   it("shows the backend's message when the profile is refused", async () => {

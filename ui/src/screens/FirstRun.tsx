@@ -6,7 +6,8 @@ import { ErrorNote } from "../components/ui";
 import { JoinTeam } from "../components/JoinTeam";
 import { confirmProblem } from "../lib/passphrase";
 
-export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me) => void }) {
+// `keyring`: this computer's keyring can remember the passphrase, so encrypting offers "Remember on this computer".
+export function FirstRun({ dataDir, keyring = false, onDone }: { dataDir: string; keyring?: boolean; onDone: (me: Me) => void }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("responder");
   const [tier, setTier] = useState<Tier>(1);
@@ -18,6 +19,7 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
   const [encrypt, setEncrypt] = useState(true);
   const [passphrase, setPassphrase] = useState("");
   const [confirmation, setConfirmation] = useState("");
+  const [remember, setRemember] = useState(false);
   const joined = async () => {
     try {
       onDone(await cmd.me());
@@ -41,6 +43,7 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
         role,
         tier: role === "responder" ? tier : null,
         passphrase: encrypt ? passphrase : null,
+        remember: encrypt && keyring && remember,
       }));
     } catch (err) {
       setError(toError(err));
@@ -99,6 +102,12 @@ export function FirstRun({ dataDir, onDone }: { dataDir: string; onDone: (me: Me
               <p class="muted small">A lost or seized laptop then gives nothing away. Casebook asks for the passphrase each time it starts; without it the cases cannot be read, so keep it safe.</p>
               <label>Passphrase<input type="password" name="passphrase" value={passphrase} onInput={(e) => setPassphrase(e.currentTarget.value)} /></label>
               <label>Passphrase again<input type="password" name="passphrase-confirm" value={confirmation} onInput={(e) => setConfirmation(e.currentTarget.value)} /></label>
+              {keyring && (
+                <label class="check wrap">
+                  <input type="checkbox" name="remember" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} data-testid="first-run-remember" />
+                  Remember on this computer (your system keyring keeps the key, so Casebook opens without asking while you are logged in)
+                </label>
+              )}
             </>
           )}
           {error && <ErrorNote error={error} />}

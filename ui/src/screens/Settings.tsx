@@ -1,6 +1,7 @@
 // Settings: the team this laptop belongs to, the profile, where the data lives, the theme, and acting as a colleague
 // registered on this device.
 import { useState } from "preact/hooks";
+import type { Startup } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { useApp } from "../state";
 import { useLoad } from "../hooks";
@@ -9,7 +10,8 @@ import { JoinTeam } from "../components/JoinTeam";
 import { describeSync } from "../lib/sync";
 import { confirmProblem, unlockMessage } from "../lib/passphrase";
 
-export function Settings({ dataDir, encrypted }: { dataDir: string; encrypted: boolean }) {
+export function Settings({ startup, onStartup }: { startup: Startup; onStartup: (s: Startup) => void }) {
+  const { data_dir: dataDir, encrypted } = startup;
   const app = useApp();
   const users = useLoad(() => cmd.users(), [app.version]);
   const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? "dark");
@@ -62,6 +64,7 @@ export function Settings({ dataDir, encrypted }: { dataDir: string; encrypted: b
           {encrypted ? "Encrypted: it opens only with your passphrase." : <>Not encrypted. <code>casebook encrypt</code> encrypts it in place while the app is closed.</>}
         </p>
       </div>
+      {encrypted && startup.keyring && <RememberHere remembered={startup.remembered} onStartup={onStartup} />}
       {encrypted && <ChangePassphrase />}
       <div class="card">
         <h3>Theme</h3>
@@ -182,6 +185,38 @@ function TeamCard() {
           </div>
         </Modal>
       )}
+    </div>
+  );
+}
+
+// Whether this computer's keyring keeps the folder's key, so Casebook opens without the passphrase.
+function RememberHere({ remembered, onStartup }: { remembered: boolean; onStartup: (s: Startup) => void }) {
+  const app = useApp();
+  const [busy, setBusy] = useState(false);
+  const change = async () => {
+    setBusy(true);
+    try {
+      onStartup(await cmd.rememberOnThisComputer(!remembered));
+      app.notify(remembered ? "Forgotten: Casebook asks for the passphrase at its next start." : "Remembered: Casebook opens without asking while you are logged in.");
+    } catch (err) {
+      app.fail(toError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="card" data-testid="remember-here">
+      <h3>This computer</h3>
+      <p class="muted small" data-testid="remember-state">
+        {remembered
+          ? "Your system keyring keeps this folder's key: Casebook opens without asking while you are logged in."
+          : "Casebook asks for the passphrase each time it starts. Your system keyring can keep the key instead."}
+      </p>
+      <div class="row">
+        <button type="button" disabled={busy} onClick={change} data-testid="remember-toggle">
+          {remembered ? "Forget on this computer" : "Remember on this computer"}
+        </button>
+      </div>
     </div>
   );
 }

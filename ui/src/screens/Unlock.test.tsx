@@ -8,7 +8,9 @@ afterEach(() => {
   clearMocks();
 });
 
-const opened = { data_dir: "/data", encrypted: true, locked: false, initialized: true };
+const opened = {
+  data_dir: "/data", encrypted: true, locked: false, initialized: true, keyring: false, remembered: false, notice: null,
+};
 
 describe("unlock screen", () => {
   it("sends the passphrase and hands on the unlocked startup", async () => {
@@ -22,7 +24,28 @@ describe("unlock screen", () => {
     fireEvent.input(screen.getByTestId("unlock-passphrase"), { target: { value: "violet anchor 42" } });
     fireEvent.submit(screen.getByTestId("unlock").closest("form")!);
     await waitFor(() => expect(got).toEqual(opened));
-    expect(calls).toEqual([["unlock", { passphrase: "violet anchor 42" }]]);
+    expect(calls).toEqual([["unlock", { passphrase: "violet anchor 42", remember: false }]]);
+  });
+
+  it("offers to remember only where a keyring is, and sends the choice", async () => {
+    render(<Unlock dataDir="/data" onUnlocked={() => {}} />);
+    expect(screen.queryByTestId("unlock-remember")).toBeNull();
+    cleanup();
+
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return { ...opened, keyring: true, remembered: true };
+    });
+    let got: unknown = null;
+    render(<Unlock dataDir="/data" keyring onUnlocked={(s) => (got = s)} />);
+    const remember = screen.getByTestId("unlock-remember") as HTMLInputElement;
+    expect(remember.checked).toBe(false);
+    fireEvent.click(remember);
+    fireEvent.input(screen.getByTestId("unlock-passphrase"), { target: { value: "violet anchor 42" } });
+    fireEvent.submit(screen.getByTestId("unlock").closest("form")!);
+    await waitFor(() => expect(got).not.toBeNull());
+    expect(calls).toEqual([["unlock", { passphrase: "violet anchor 42", remember: true }]]);
   });
 
   it("says plainly that a wrong passphrase does not unlock, and stays locked", async () => {

@@ -4,8 +4,10 @@ import type { Startup } from "../bindings/commands";
 import { cmd, toError } from "../api";
 import { unlockMessage } from "../lib/passphrase";
 
-export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: (s: Startup) => void }) {
+// `keyring`: this computer's keyring can remember the passphrase, so the screen offers it (off unless ticked).
+export function Unlock({ dataDir, keyring = false, onUnlocked }: { dataDir: string; keyring?: boolean; onUnlocked: (s: Startup) => void }) {
   const [passphrase, setPassphrase] = useState("");
+  const [remember, setRemember] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -13,7 +15,7 @@ export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: (
     setBusy(true);
     setError(null);
     try {
-      onUnlocked(await cmd.unlock(passphrase));
+      onUnlocked(await cmd.unlock(passphrase, keyring && remember));
     } catch (err) {
       setError(unlockMessage(toError(err)));
       setPassphrase("");
@@ -29,6 +31,16 @@ export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: (
           <input type="password" name="passphrase" autoFocus disabled={busy} value={passphrase}
             onInput={(e) => setPassphrase(e.currentTarget.value)} data-testid="unlock-passphrase" />
         </label>
+        {keyring && (
+          <label class="check">
+            <input type="checkbox" name="remember" checked={remember} disabled={busy}
+              onChange={(e) => setRemember(e.currentTarget.checked)} data-testid="unlock-remember" />
+            Remember on this computer
+          </label>
+        )}
+        {keyring && remember && (
+          <p class="muted small">Your system keyring keeps the key: Casebook then opens without asking while you are logged in. Settings can forget it.</p>
+        )}
         {error && <div class="state error" role="alert" data-testid="unlock-error">{error}</div>}
         <div class="row">
           <button class="primary" type="submit" disabled={busy || !passphrase} data-testid="unlock">

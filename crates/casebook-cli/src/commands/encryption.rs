@@ -2,15 +2,17 @@
 //! passphrase a command needs to open an encrypted data directory. The rules (what is encrypted, what a passphrase
 //! must be, how a directory is converted) are the API's; this file only gathers passphrases and prints.
 //!
-//! A passphrase comes from, in order: a flag's standard input (`--passphrase-stdin`), the file named by
-//! `CASEBOOK_PASSPHRASE_FILE` (for scripts), or a prompt on the terminal that does not echo. Without any of these
-//! the API's "locked" error is shown with its hint.
+//! An encrypted directory opens with the key remembered in the system keyring (`unlock --remember`, or the app's
+//! "Remember on this computer") when there is one; otherwise with a passphrase from, in order: a flag's standard
+//! input (`--passphrase-stdin`), the file named by `CASEBOOK_PASSPHRASE_FILE` (for scripts), or a prompt on the
+//! terminal that does not echo. Without any of these the API's "locked" error is shown with its hint.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use casebook_api::encryption::{self, Encrypted};
+use casebook_api::system_keyring;
 use casebook_api::{Casebook, ErrorCode, SystemClock, Unlock};
 use clap::{Args, Subcommand};
 
@@ -29,6 +31,18 @@ pub struct InitEncryption {
     /// With --encrypt: read the passphrase from one line of standard input.
     #[arg(long, requires = "encrypt")]
     pub passphrase_stdin: bool,
+}
+
+/// `unlock`'s flags.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Also keep the data key in this computer's keyring (the Secret Service), so the app and these commands open
+    /// the data without asking. Anyone who can use your logged-in session can then read the cases.
+    #[arg(long, conflicts_with = "forget")]
+    pub remember: bool,
+    /// Remove the key kept in this computer's keyring: the passphrase is asked for again. Needs no passphrase.
+    #[arg(long)]
+    pub forget: bool,
 }
 
 /// `encrypt`'s flags.
@@ -56,7 +70,7 @@ pub enum PassphraseCmd {
 /// others.
 pub fn run_unopened(dir: &Path, command: &Command, out: &Out) -> Option<anyhow::Result<()>> {
     match command {
-        Command::Unlock => Some(unlock(dir, out)),
+        Command::Unlock(args) => Some(unlock(dir, args, out)),
         Command::Encrypt(args) => Some(encrypt(dir, args, out)),
         Command::Passphrase(PassphraseCmd::Change {
             new_passphrase_stdin,
@@ -79,24 +93,55 @@ pub fn open(dir: &Path, command: &Command) -> anyhow::Result<Casebook> {
         }
     }
     match Casebook::open(dir) {
-        Err(e) if e.code == ErrorCode::Locked => match current_passphrase(dir)? {
-            Some(passphrase) => Ok(Casebook::open_unlocked(
-                dir,
-                &Unlock::Passphrase(passphrase),
-            )?),
-            None => Err(e.into()),
-        },
+        Err(e) if e.code == ErrorCode::Locked => {
+            if let Some(key) = system_keyring::remembered_key(dir) {
+                return Ok(Casebook::open_unlocked(dir, &Unlock::Key(key))?);
+            }
+            match current_passphrase(dir)? {
+                Some(passphrase) => Ok(Casebook::open_unlocked(
+                    dir,
+                    &Unlock::Passphrase(passphrase),
+                )?),
+                None => Err(e.into()),
+            }
+        }
         other => Ok(other?),
     }
 }
 
-fn unlock(dir: &Path, out: &Out) -> anyhow::Result<()> {
+fn unlock(dir: &Path, args: &UnlockArgs, out: &Out) -> anyhow::Result<()> {
     encryption::ensure_encrypted(dir)?;
+    if args.forget {
+        let forgotten = system_keyring::forget(dir)?;
+        return out.show(&serde_json::json!({ "forgotten": forgotten }), || {
+            if forgotten {
+                format!(
+                    "This computer's keyring no longer holds the key of {}: its passphrase is asked for again.",
+                    dir.display()
+                )
+            } else {
+                format!("This computer's keyring held no key for {}.", dir.display())
+            }
+        });
+    }
     let passphrase = current_passphrase(dir)?.ok_or_else(|| encryption::locked(dir))?;
-    encryption::check_passphrase(dir, &passphrase)?;
-    out.show(&serde_json::json!({ "unlocked": true }), || {
-        format!("The passphrase unlocks {}.", dir.display())
-    })
+    let key = encryption::check_passphrase(dir, &passphrase)?;
+    if args.remember {
+        system_keyring::remember(dir, &key)?;
+    }
+    out.show(
+        &serde_json::json!({ "unlocked": true, "remembered": args.remember }),
+        || {
+            if args.remember {
+                format!(
+                    "The passphrase unlocks {}; this computer's keyring now opens it without asking                      (`casebook unlock --forget` undoes that).",
+                    dir.display()
+                )
+            } else {
+                format!("The passphrase unlocks {}.", dir.display())
+            }
+        },
+    )
 }
 
 fn encrypt(dir: &Path, args: &EncryptArgs, out: &Out) -> anyhow::Result<()> {

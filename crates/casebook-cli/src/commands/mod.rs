@@ -27,7 +27,7 @@ pub fn dispatch(cb: &mut Casebook, command: Command, out: &Out) -> anyhow::Resul
             name, role, tier, ..
         } => profile::init(cb, &name, role, tier, out),
         // They work on the data directory's files before anything opens it (`encryption::run_unopened`).
-        Command::Unlock | Command::Encrypt(_) | Command::Passphrase(_) => Ok(()),
+        Command::Unlock(_) | Command::Encrypt(_) | Command::Passphrase(_) => Ok(()),
         Command::Whoami => profile::whoami(cb, out),
         Command::User(c) => profile::user(cb, c, out),
         Command::Login {
