@@ -67,9 +67,12 @@ export async function launch(dataDir, { port = 4444, screenshots = true } = {}) 
   const env = { ...process.env, CASEBOOK_DATA_DIR: dataDir, CASEBOOK_ALLOWED_DIRS: `${filesOf(dataDir)}:${FIXTURES}` };
   if (screenshots) env.WEBKIT_DISABLE_COMPOSITING_MODE = "0";
   else delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
+  // Its own process group, so that stopping it stops the app it started too: an app left behind after a failed
+  // test would hold the test runner's output open and keep the whole suite from ending.
   const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
     env,
     stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
   });
   const exited = new Promise((resolve) => driver.once("exit", resolve));
   await waitForPort(port, 20_000);
@@ -87,7 +90,7 @@ export async function launch(dataDir, { port = 4444, screenshots = true } = {}) 
   });
   const stop = async () => {
     try { await browser.deleteSession(); } catch { /* the app may already be gone */ }
-    driver.kill("SIGTERM");
+    try { process.kill(-driver.pid, "SIGTERM"); } catch { /* the group is already gone */ }
     await exited;
   };
   return { browser, stop, started };

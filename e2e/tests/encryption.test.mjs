@@ -75,6 +75,7 @@ test("an encrypted first run, then the unlock screen after a restart; nothing re
 
 // Run under scripts/with-keyring (scripts/test-desktop does): a throwaway GNOME Keyring on a private session bus.
 test("Remember on this computer: the next start opens without asking, until Settings forgets it", async () => {
+  await app?.stop();
   const dataDir = freshDataDir("remember");
   app = await launch(dataDir, { port: 4464 });
   let browser = app.browser;
@@ -95,8 +96,7 @@ test("Remember on this computer: the next start opens without asking, until Sett
   browser = app.browser;
   await el(browser, '[data-screen="queue"]', 30_000);
   assert.equal((await browser.$$('[data-testid="unlock-screen"]')).length, 0, "a remembered folder opens without asking");
-  await (await el(browser, "body")).click();
-  await type(browser, "g s");
+  await (await el(browser, '[data-nav="settings"]')).click();
   assert.match(await textOf(browser, '[data-testid="remember-state"]', 20_000), /keyring keeps this folder's key/);
   await shot(browser, "08-remembered-settings");
   await (await el(browser, '[data-testid="remember-toggle"]')).click();

@@ -61,7 +61,7 @@ export function Settings({ startup, onStartup }: { startup: Startup; onStartup: 
         <p><code class="select-all" data-testid="data-dir">{dataDir}</code></p>
         <p class="muted small">The <code>casebook</code> command line uses the same folder, so a case opens in both. Set <code>CASEBOOK_DATA_DIR</code> before starting to use another folder.</p>
         <p class="muted small" data-testid="encryption-state">
-          {encrypted ? "Encrypted: it opens only with your passphrase." : <>Not encrypted. <code>casebook encrypt</code> encrypts it in place while the app is closed.</>}
+          {encrypted ? (startup.remembered ? "Encrypted: it opens with your passphrase, or from your keyring on this computer." : "Encrypted: it opens only with your passphrase.") : <>Not encrypted. <code>casebook encrypt</code> encrypts it in place while the app is closed.</>}
         </p>
       </div>
       {encrypted && startup.keyring && <RememberHere remembered={startup.remembered} onStartup={onStartup} />}
