@@ -413,11 +413,8 @@ impl Casebook {
 
     /// The part of an incident that decides who may change it.
     pub(crate) fn scope(&self, id: IncidentId) -> Result<IncidentScope> {
-        let d = read::incident(self.store.conn(), id)?;
-        Ok(IncidentScope {
-            tier: d.row.tier,
-            assignee: d.row.assignee,
-        })
+        let (tier, assignee) = read::incident_scope(self.store.conn(), id)?;
+        Ok(IncidentScope { tier, assignee })
     }
 
     /// Resolves and checks edit rights in one step, the common start of every change to an incident.

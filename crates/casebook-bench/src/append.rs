@@ -4,7 +4,13 @@
 //! A second series appends the same kind of entry straight through the store (`append_local` and commit, on its own
 //! connection to the same file): it shows how much of an `add_entry` is the durable write itself and how much is the
 //! API's work around it (authorization, reading the new entry back).
+//!
+//! A third series is the disk alone, in the same run and directory: the bytes one commit writes to the log (its
+//! frames, counted on a commit made for it) written over the start of a file and flushed with `fdatasync`, as a
+//! commit does to a log started over. No database work goes below it, so it says how much of an append's tail is
+//! this machine's disk rather than Casebook: virtual disks differ by several times in their slowest flushes.
 
+use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::Instant;
 
@@ -33,6 +39,12 @@ pub struct AppendFigures {
     pub store: Summary,
     /// Entries in the incident at the end, read back through the API.
     pub entries_after: i64,
+    /// Log frames (pages) one append's commit writes.
+    pub frames_per_commit: i64,
+    /// Their bytes in the log, frame headers included.
+    pub commit_bytes: usize,
+    /// The disk alone: `commit_bytes` written over the start of a file, then `fdatasync`, as many times.
+    pub disk: Summary,
 }
 
 pub fn measure(
@@ -75,7 +87,7 @@ pub fn measure(
         .context("the bench profile was created above")?;
     let origin = Origin { user, device };
     let mut direct = Samples::default();
-    for _ in 0..appends {
+    let mut append_one = |store: &mut casebook_store::Store| -> Result<()> {
         let row = timeline.row();
         let entry = NewEntry {
             entry: EntryId(Uuid::now_v7()),
@@ -95,7 +107,6 @@ pub fn measure(
             attributes: Map::new(),
             supersedes: None,
         };
-        let started = Instant::now();
         let tx = store.write()?;
         append_local(
             &tx,
@@ -106,11 +117,37 @@ pub fn measure(
             SystemClock.now().timestamp_micros(),
         )?;
         tx.commit().context("committing an append")?;
+        Ok(())
+    };
+    for _ in 0..appends {
+        let started = Instant::now();
+        append_one(&mut store)?;
         direct.push(started.elapsed());
         bar.inc(1);
     }
+    // One more append on an emptied log: the frames it leaves there are one commit's.
+    store
+        .conn()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    append_one(&mut store)?;
+    let frames_per_commit: i64 =
+        store
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+    // SQLCipher answers for an encrypted file, with its page size as text.
+    let page_size: i64 = match store
+        .conn()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))?
+    {
+        rusqlite::types::Value::Integer(n) => n,
+        rusqlite::types::Value::Text(t) => t.parse()?,
+        other => anyhow::bail!("PRAGMA page_size gave {other:?}"),
+    };
     drop(store);
     bar.finish_and_clear();
+    // A log frame is a 24-byte header and a page.
+    let commit_bytes = usize::try_from(frames_per_commit.max(1) * (24 + page_size))?;
+    let disk = disk_alone(dir, commit_bytes, appends)?;
 
     let cb = cipher.open(dir)?;
     let (entries_after, _) =
@@ -120,7 +157,37 @@ pub fn measure(
         api: api.summary(),
         store: direct.summary(),
         entries_after,
+        frames_per_commit,
+        commit_bytes,
+        disk,
     })
+}
+
+/// `bytes` written over the start of a file in `dir` and flushed with `fdatasync`, `rounds` times, each timed.
+fn disk_alone(dir: &Path, bytes: usize, rounds: usize) -> Result<Summary> {
+    let path = dir.join("disk-alone.probe");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let buf = vec![0x5a_u8; bytes];
+    // Written once and flushed, so the timed writes overwrite blocks the file has, as a restarted log does.
+    file.write_all(&buf)?;
+    file.sync_all()?;
+    let mut samples = Samples::default();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        file.seek(SeekFrom::Start(0))?;
+        file.write_all(&buf)?;
+        file.sync_data()?;
+        samples.push(started.elapsed());
+    }
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok(samples.summary())
 }
 
 fn text(row: &Map<String, Value>, field: &str) -> String {

@@ -405,6 +405,21 @@ fn append_text(o: &mut String, a: &crate::append::AppendFigures) {
         "   store append + commit     p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (the durable write alone)",
         a.store.p50_ms, a.store.p99_ms, a.store.max_ms
     );
+    let _ = writeln!(
+        o,
+        "   the disk alone            p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   ({} KiB, one commit's {} log frames, + fdatasync)",
+        a.disk.p50_ms,
+        a.disk.p99_ms,
+        a.disk.max_ms,
+        a.commit_bytes / 1024,
+        a.frames_per_commit
+    );
+    let _ = writeln!(
+        o,
+        "   add_entry / disk alone    p50 {:.2}x   p99 {:.2}x",
+        a.api.p50_ms / a.disk.p50_ms,
+        a.api.p99_ms / a.disk.p99_ms
+    );
 }
 
 fn import_text(o: &mut String, i: &crate::import::ImportFigures) {

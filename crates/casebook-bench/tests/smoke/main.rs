@@ -63,9 +63,19 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     assert_eq!(
         append.entries_after,
-        2 * TINY.appends as i64,
-        "every append is in the incident"
+        2 * TINY.appends as i64 + 1,
+        "every append is in the incident, and the one that counted a commit's log frames"
     );
+    assert!(
+        append.frames_per_commit > 0,
+        "a commit writes log frames: {}",
+        append.frames_per_commit
+    );
+    assert_eq!(
+        append.disk.count, TINY.appends,
+        "one disk-alone sample per append"
+    );
+    positive(append.disk.p50_ms, "disk alone p50");
     positive(append.api.p99_ms, "append p99");
     positive(append.store.p50_ms, "direct append p50");
 
@@ -372,7 +382,7 @@ fn the_encrypted_run_measures_the_store_phases_again_on_encrypted_databases() {
     let append = e.append.as_ref().expect("append ran encrypted");
     assert_eq!(
         append.entries_after,
-        2 * TINY.appends as i64,
+        2 * TINY.appends as i64 + 1,
         "every encrypted append is in the incident"
     );
     let import = e.import.as_ref().expect("the import ran encrypted");

@@ -295,6 +295,21 @@ pub fn incident(conn: &Connection, id: IncidentId) -> Result<IncidentDetail> {
     })
 }
 
+/// An incident's tier and assignee, all that decides who may change it: the check in front of every change reads
+/// these alone (one cached statement) rather than [`incident`]'s dozen queries.
+pub fn incident_scope(conn: &Connection, id: IncidentId) -> Result<(Tier, Option<UserId>)> {
+    let mut stmt =
+        conn.prepare_cached("SELECT tier, assignee FROM incidents WHERE id = ?1 AND opened = 1")?;
+    let (tier, assignee): (u8, Option<String>) = stmt
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+    Ok((
+        parse("tier", &tier.to_string())?,
+        opt_parse("user id", assignee)?,
+    ))
+}
+
 /// The tags present now (add-wins: present while one of their additions stands).
 pub fn tags(conn: &Connection, id: IncidentId) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
