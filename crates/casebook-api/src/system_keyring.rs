@@ -66,12 +66,7 @@ pub fn forget(data_dir: &Path) -> Result<bool> {
 
 /// Whether a key is kept for `data_dir` (whether or not it still opens it).
 pub fn is_remembered(data_dir: &Path) -> bool {
-    entry(data_dir)
-        .and_then(|e| {
-            e.get_secret()
-                .map_err(|e| keyring_error("cannot read the keyring", e))
-        })
-        .is_ok()
+    entry(data_dir).is_ok_and(|e| e.get_secret().is_ok())
 }
 
 /// The key kept for `data_dir`, if there is one and it opens the directory's database. A kept key that does not
