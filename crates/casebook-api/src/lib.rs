@@ -258,11 +258,7 @@ impl Casebook {
 
     /// Who is acting now.
     pub fn me(&self) -> Result<Me> {
-        let (device, owner) = read::profile(self.store.conn())?.ok_or_else(not_initialized)?;
-        let id = self.acting_as.unwrap_or(owner);
-        let user = read::user(self.store.conn(), id)?.ok_or_else(|| {
-            Error::not_found(format!("the acting user {id} is not in this directory"))
-        })?;
+        let (user, device) = self.acting()?;
         Ok(Me {
             user,
             device,
@@ -279,15 +275,25 @@ impl Casebook {
             .ok_or_else(not_initialized)
     }
 
+    /// Who acts, on which device. Every change asks, so it reads two rows and derives no key.
+    fn acting(&self) -> Result<(UserView, DeviceId)> {
+        let (device, owner) = read::profile(self.store.conn())?.ok_or_else(not_initialized)?;
+        let id = self.acting_as.unwrap_or(owner);
+        let user = read::user(self.store.conn(), id)?.ok_or_else(|| {
+            Error::not_found(format!("the acting user {id} is not in this directory"))
+        })?;
+        Ok((user, device))
+    }
+
     pub(crate) fn actor(&self) -> Result<(Actor, DeviceId)> {
-        let me = self.me()?;
+        let (user, device) = self.acting()?;
         Ok((
             Actor {
-                user: me.user.id,
-                role: me.user.role,
-                tier: me.user.tier,
+                user: user.id,
+                role: user.role,
+                tier: user.tier,
             },
-            me.device,
+            device,
         ))
     }
 

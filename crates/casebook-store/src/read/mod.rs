@@ -42,23 +42,32 @@ pub fn users(conn: &Connection) -> Result<Vec<UserView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, role, tier FROM users ORDER BY name COLLATE NOCASE, id",
     )?;
-    let rows: Vec<(String, String, String, Option<u8>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    rows.into_iter()
-        .map(|(id, name, role, tier)| {
-            Ok(UserView {
-                id: parse("user id", &id)?,
-                name,
-                role: parse("role", &role)?,
-                tier: tier.map(|t| parse("tier", &t.to_string())).transpose()?,
-            })
-        })
-        .collect()
+    let rows: Vec<UserRow> = stmt.query_map([], user_row)?.collect::<Result<_, _>>()?;
+    rows.into_iter().map(user_view).collect()
 }
 
+/// One person, by id: every change checks who acts, so this is one indexed row, not the directory.
 pub fn user(conn: &Connection, id: UserId) -> Result<Option<UserView>> {
-    Ok(users(conn)?.into_iter().find(|u| u.id == id))
+    conn.prepare_cached("SELECT id, name, role, tier FROM users WHERE id = ?1")?
+        .query_row([id.to_string()], user_row)
+        .optional()?
+        .map(user_view)
+        .transpose()
+}
+
+type UserRow = (String, String, String, Option<u8>);
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn user_view((id, name, role, tier): UserRow) -> Result<UserView> {
+    Ok(UserView {
+        id: parse("user id", &id)?,
+        name,
+        role: parse("role", &role)?,
+        tier: tier.map(|t| parse("tier", &t.to_string())).transpose()?,
+    })
 }
 
 /// Finds users by name, case-insensitively (a name may be shared: all matches are returned).
@@ -93,11 +102,8 @@ pub fn response_targets(
 /// Who this installation is.
 pub fn profile(conn: &Connection) -> Result<Option<(casebook_core::DeviceId, UserId)>> {
     let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT device_id, user_id FROM profile WHERE singleton = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT device_id, user_id FROM profile WHERE singleton = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(d, u)| Ok((parse("device id", &d)?, parse("user id", &u)?)))
         .transpose()
