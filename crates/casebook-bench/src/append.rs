@@ -5,12 +5,13 @@
 //! connection to the same file): it shows how much of an `add_entry` is the durable write itself and how much is the
 //! API's work around it (authorization, reading the new entry back).
 //!
-//! A third series is the disk alone, in the same run and directory: the bytes one commit writes to the log (its
-//! frames, counted on a commit made for it) written over the start of a file and flushed with `fdatasync`, as a
-//! commit does to a log started over. No database work goes below it, so it says how much of an append's tail is
-//! this machine's disk rather than Casebook: virtual disks differ by several times in their slowest flushes.
+//! A third series is the disk alone, in the same run and directory: one commit's log frames (counted on a commit made
+//! for it) written over the start of a file as SQLite writes them, two writes a frame, and flushed with `fdatasync`,
+//! as a commit does to a log started over. No database work goes below it, so it is the floor under an append on
+//! this machine: virtual disks differ by several times in their slowest flushes.
 
-use std::io::{Seek, SeekFrom, Write};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::Instant;
 
@@ -29,6 +30,9 @@ use crate::corpus::TimelineWriter;
 use crate::stats::{Samples, Summary};
 use crate::Progress;
 
+/// A log frame's header, before its page.
+const FRAME_HEADER: usize = 24;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AppendFigures {
     /// Entries appended through the API (and as many again through the store).
@@ -43,7 +47,8 @@ pub struct AppendFigures {
     pub frames_per_commit: i64,
     /// Their bytes in the log, frame headers included.
     pub commit_bytes: usize,
-    /// The disk alone: `commit_bytes` written over the start of a file, then `fdatasync`, as many times.
+    /// The disk alone: one commit's frames written over the start of a file as the log writes them, then
+    /// `fdatasync`, as many times.
     pub disk: Summary,
 }
 
@@ -145,9 +150,10 @@ pub fn measure(
     };
     drop(store);
     bar.finish_and_clear();
-    // A log frame is a 24-byte header and a page.
-    let commit_bytes = usize::try_from(frames_per_commit.max(1) * (24 + page_size))?;
-    let disk = disk_alone(dir, commit_bytes, appends)?;
+    let frames = usize::try_from(frames_per_commit.max(1))?;
+    let page_size = usize::try_from(page_size)?;
+    let commit_bytes = frames * (FRAME_HEADER + page_size);
+    let disk = disk_alone(dir, frames, page_size, appends)?;
 
     let cb = cipher.open(dir)?;
     let (entries_after, _) =
@@ -163,8 +169,11 @@ pub fn measure(
     })
 }
 
-/// `bytes` written over the start of a file in `dir` and flushed with `fdatasync`, `rounds` times, each timed.
-fn disk_alone(dir: &Path, bytes: usize, rounds: usize) -> Result<Summary> {
+/// One commit's log frames written over the start of a file in `dir` as SQLite writes them (each frame a 24-byte
+/// header, then its page, two writes) and flushed with `fdatasync`, `rounds` times, each timed. Writing the same bytes
+/// in one call would be faster on a virtual disk (each write is a trip through the kernel's write path): the floor
+/// under a commit is its own pattern of writes, not its byte count.
+fn disk_alone(dir: &Path, frames: usize, page_size: usize, rounds: usize) -> Result<Summary> {
     let path = dir.join("disk-alone.probe");
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -173,15 +182,20 @@ fn disk_alone(dir: &Path, bytes: usize, rounds: usize) -> Result<Summary> {
         .write(true)
         .open(&path)
         .with_context(|| format!("creating {}", path.display()))?;
-    let buf = vec![0x5a_u8; bytes];
+    let header = [0x5a_u8; FRAME_HEADER];
+    let page = vec![0xa5_u8; page_size];
+    let frame_bytes = FRAME_HEADER + page_size;
     // Written once and flushed, so the timed writes overwrite blocks the file has, as a restarted log does.
-    file.write_all(&buf)?;
+    file.write_all(&vec![0_u8; frames * frame_bytes])?;
     file.sync_all()?;
     let mut samples = Samples::default();
     for _ in 0..rounds {
         let started = Instant::now();
-        file.seek(SeekFrom::Start(0))?;
-        file.write_all(&buf)?;
+        for frame in 0..frames {
+            let at = (frame * frame_bytes) as u64;
+            file.write_all_at(&header, at)?;
+            file.write_all_at(&page, at + FRAME_HEADER as u64)?;
+        }
         file.sync_data()?;
         samples.push(started.elapsed());
     }

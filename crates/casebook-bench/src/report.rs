@@ -56,6 +56,9 @@ impl Report {
     }
 }
 
+/// DESIGN.md's target for a durable append, at p99.
+const APPEND_P99_MS: f64 = 2.0;
+
 /// The targets of DESIGN.md that this benchmark measures, for the phases that ran.
 pub fn checks(f: &Figures) -> Vec<Check> {
     let mut out = Vec::new();
@@ -65,7 +68,7 @@ pub fn checks(f: &Figures) -> Vec<Check> {
             value: a.api.p99_ms,
             unit: "ms",
             target: "< 2 ms",
-            pass: a.api.p99_ms < 2.0,
+            pass: a.api.p99_ms < APPEND_P99_MS,
         });
     }
     if let Some(i) = &f.import {
@@ -407,12 +410,12 @@ fn append_text(o: &mut String, a: &crate::append::AppendFigures) {
     );
     let _ = writeln!(
         o,
-        "   the disk alone            p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   ({} KiB, one commit's {} log frames, + fdatasync)",
+        "   the disk alone            p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (one commit's {} log frames as the log writes them, {} KiB, + fdatasync)",
         a.disk.p50_ms,
         a.disk.p99_ms,
         a.disk.max_ms,
-        a.commit_bytes / 1024,
-        a.frames_per_commit
+        a.frames_per_commit,
+        a.commit_bytes / 1024
     );
     let _ = writeln!(
         o,
@@ -420,6 +423,12 @@ fn append_text(o: &mut String, a: &crate::append::AppendFigures) {
         a.api.p50_ms / a.disk.p50_ms,
         a.api.p99_ms / a.disk.p99_ms
     );
+    if a.disk.p99_ms >= APPEND_P99_MS {
+        let _ = writeln!(
+            o,
+            "   the disk alone misses the append target ({APPEND_P99_MS} ms at p99): no durable append can meet it on this machine"
+        );
+    }
 }
 
 fn import_text(o: &mut String, i: &crate::import::ImportFigures) {
