@@ -61,6 +61,9 @@ pub enum FileKind {
     Encrypted,
 }
 
+/// The page cache of an encrypted store's connection, in KiB (SQLite's default is 2,000).
+pub(crate) const PAGE_CACHE_KIB: i64 = 64 * 1024;
+
 /// Reads the first bytes of `path` to tell a plain database from an encrypted one.
 pub fn file_kind(path: &Path) -> std::io::Result<FileKind> {
     let mut file = match File::open(path) {
@@ -249,6 +252,29 @@ mod tests {
         assert!(
             matches!(keyed, Some(StoreError::WrongKey)),
             "a key on a plain file must fail, not silently write plain pages: {keyed:?}"
+        );
+    }
+
+    #[test]
+    fn an_encrypted_store_keeps_a_larger_page_cache_than_a_plain_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = |store: &crate::Store| -> i64 {
+            store
+                .conn()
+                .query_row("PRAGMA cache_size", [], |r| r.get(0))
+                .unwrap()
+        };
+        let encrypted =
+            crate::Store::open_keyed(&dir.path().join("encrypted.db"), Some(&key(3))).unwrap();
+        assert_eq!(
+            cache(&encrypted),
+            -PAGE_CACHE_KIB,
+            "every page read past the cache is decrypted again"
+        );
+        let plain = crate::Store::open(&dir.path().join("plain.db")).unwrap();
+        assert!(
+            cache(&plain) > -PAGE_CACHE_KIB,
+            "a plain store reads through the system's file cache and keeps SQLite's default"
         );
     }
 }

@@ -112,6 +112,11 @@ impl Store {
         // The key comes before any other statement: SQLCipher reads page 1 with it.
         if let Some(key) = key {
             cipher::apply_key(&conn, key)?;
+            // SQLCipher decrypts and authenticates a page on every read that misses SQLite's own cache (the
+            // system's file cache holds only ciphertext), so a search over a large case paid that again and again
+            // with the default 2 MiB: full-text search p95 over 1,000,000 entries 33 ms, with 64 MiB 16 ms, the
+            // plain figure. The cache fills only as pages are read.
+            conn.pragma_update(None, "cache_size", -cipher::PAGE_CACHE_KIB)?;
         }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL: readers never block the writer; synchronous=FULL: a committed event survives a power cut, not only a
