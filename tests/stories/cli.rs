@@ -180,8 +180,12 @@ impl DataDir {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self
-            .command(args)
+        self.run_command(self.command(args), args)
+    }
+
+    /// Runs a command made by [`DataDir::command`] for `args` (and then given more to its environment).
+    pub fn run_command(&self, mut command: Command, args: &[&str]) -> Run {
+        let output = command
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary().display()));
         Run {

@@ -110,13 +110,7 @@ impl PrivateKeyring {
             std::fs::write(&file, format!("{p}\n")).expect("write the passphrase file");
             command.env("CASEBOOK_PASSPHRASE_FILE", file);
         }
-        let out = command.output().expect("run casebook");
-        Run {
-            args: args.join(" "),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cb.run_command(command, args)
     }
 
     fn ok(&self, cb: &DataDir, args: &[&str], passphrase: Option<&str>) -> String {
@@ -129,6 +123,12 @@ impl PrivateKeyring {
             run.stderr
         );
         run.stdout
+    }
+
+    /// `casebook unlock --forget --json`, parsed.
+    fn forget(&self, cb: &DataDir) -> serde_json::Value {
+        serde_json::from_str(&self.ok(cb, &["unlock", "--forget", "--json"], None))
+            .expect("unlock --forget --json is JSON")
     }
 
     /// `casebook incident list` with no passphrase anywhere (no file, no terminal): what the keyring alone opens.
@@ -207,14 +207,10 @@ fn a_remembered_key_opens_without_a_passphrase_until_it_is_forgotten() {
     assert_eq!(code, Some(0), "passphrase change: {stderr}");
     assert_eq!(keyring.list_without_passphrase(&cb).code, Some(0));
 
-    let forgot: serde_json::Value =
-        serde_json::from_str(&keyring.ok(&cb, &["unlock", "--forget", "--json"], None))
-            .expect("unlock --forget --json is JSON");
+    let forgot = keyring.forget(&cb);
     assert_eq!(forgot["forgotten"], true);
     assert_locked(&keyring.list_without_passphrase(&cb), "after forgetting");
-    let again: serde_json::Value =
-        serde_json::from_str(&keyring.ok(&cb, &["unlock", "--forget", "--json"], None))
-            .expect("unlock --forget --json is JSON");
+    let again = keyring.forget(&cb);
     assert_eq!(again["forgotten"], false, "nothing is left to forget");
 }
 
@@ -241,9 +237,7 @@ fn a_key_kept_for_a_directory_that_was_replaced_is_never_used() {
         &keyring.list_without_passphrase(&cb),
         "the stale key is gone, not tried again",
     );
-    let forgot: serde_json::Value =
-        serde_json::from_str(&keyring.ok(&cb, &["unlock", "--forget", "--json"], None))
-            .expect("JSON");
+    let forgot = keyring.forget(&cb);
     assert_eq!(
         forgot["forgotten"], false,
         "the stale key was already dropped"
