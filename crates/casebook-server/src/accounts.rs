@@ -44,18 +44,19 @@ pub async fn sign_in(
     let account = s.storage.account_by_email(&email).await?;
     let password = req.password.clone();
     let hash = account.as_ref().map(|a| a.password_hash.clone());
-    // Argon2 takes tens of milliseconds of CPU and 19 MiB: off the async workers, a few at a time.
-    let _permit = s.password_checks.acquire().await;
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password(&password, &h),
-        None => {
-            // Spend the same time for an unknown address, so timing does not tell which addresses exist.
-            let _ = crate::auth::hash_password(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    // Argon2 takes tens of milliseconds of CPU and 19 MiB: off the async workers, one per core at a time.
+    let ok = s
+        .password_checks
+        .run(move || match hash {
+            Some(h) => verify_password(&password, &h),
+            None => {
+                // Spend the same time for an unknown address, so timing does not tell which addresses exist.
+                let _ = crate::auth::hash_password(&password);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false);
     let Some(account) = account.filter(|_| ok) else {
         for (k, _) in &keys {
             s.sign_ins.failed(k, now);

@@ -25,6 +25,7 @@ mod http;
 pub mod intake;
 pub mod integrations;
 pub mod observe;
+mod password_pool;
 pub mod push;
 pub mod sync;
 pub mod tls;
@@ -59,9 +60,8 @@ pub struct ServerState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<observe::Metrics>,
     pub sign_ins: Arc<auth::SignInLimiter>,
-    /// Password checks running at once: each takes Argon2's 19 MiB, so twenty simultaneous sign-ins would otherwise
-    /// need 400 MB. One per core keeps the CPU busy and memory flat.
-    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Where password checks run: one thread per core keeps the CPU busy and memory flat (see `password_pool`).
+    pub password_checks: Arc<password_pool::PasswordPool>,
 }
 
 impl ServerState {
@@ -75,7 +75,7 @@ impl ServerState {
             clock,
             metrics: Arc::new(observe::Metrics::default()),
             sign_ins: Arc::new(auth::SignInLimiter::default()),
-            password_checks: Arc::new(tokio::sync::Semaphore::new(
+            password_checks: Arc::new(password_pool::PasswordPool::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         }
