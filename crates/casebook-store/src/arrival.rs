@@ -32,7 +32,9 @@ pub enum Arrival {
     Refused(Refusal),
 }
 
-/// A batch of arrivals in one transaction; `finish` replays the log when an arrival changed earlier judgements.
+/// A batch of arrivals in one transaction; `finish` writes their full-text rows and replays the log when an arrival
+/// changed earlier judgements.
+#[must_use = "`finish` writes the batch's full-text rows"]
 pub struct Arrivals<'a, 't> {
     tx: &'a Transaction<'t>,
     /// This replica's profile; `None` for a data directory that only reads what it is given (no `init` yet).
@@ -42,6 +44,8 @@ pub struct Arrivals<'a, 't> {
     replay: bool,
     /// Held events that lost their place to an arrival with a smaller hash: (same device sequence, same id).
     displaced: (u64, u64),
+    /// The applied events' full-text rows, written together by `finish`.
+    search: project::SearchRows,
 }
 
 impl<'a, 't> Arrivals<'a, 't> {
@@ -55,6 +59,7 @@ impl<'a, 't> Arrivals<'a, 't> {
             origin: origin.to_string(),
             replay: false,
             displaced: (0, 0),
+            search: project::SearchRows::default(),
         })
     }
 
@@ -186,7 +191,7 @@ impl<'a, 't> Arrivals<'a, 't> {
             self.replay = true;
         }
         insert(tx, e, standing, received)?;
-        project::apply(tx, e, standing)?;
+        project::apply_with(tx, e, standing, &self.search)?;
         clear_refusal(tx, e)?;
         Ok(Arrival::Applied(standing))
     }
@@ -210,6 +215,8 @@ impl<'a, 't> Arrivals<'a, 't> {
                 break;
             }
         }
+        // Before a replay, which empties the index and fills it again.
+        self.search.write(self.tx)?;
         if self.replay {
             rebuild::rebuild_in(self.tx, |_| {})?;
         }

@@ -25,14 +25,16 @@ pub fn rebuild_in(tx: &Transaction, mut progress: impl FnMut(u64)) -> Result<u64
     }
     let mut after = (String::new(), String::new());
     let mut applied = 0u64;
+    let search = project::SearchRows::default();
     loop {
         let batch = read_in_clock_order(tx, (&after.0, &after.1), 2_000)?;
         let Some(last) = batch.last() else { break };
         after = (last.event.body.hlc.encode(), last.event.body.id.to_string());
         for stored in &batch {
-            project::apply(tx, &stored.event, stored.standing)?;
+            project::apply_with(tx, &stored.event, stored.standing, &search)?;
             applied += 1;
         }
+        search.write(tx)?;
         progress(applied);
     }
     Ok(applied)

@@ -14,12 +14,11 @@ use crate::Result;
 /// Timeline entries, one or a batch, and key-event flags on them.
 pub(super) fn apply(at: &At, p: &Payload) -> Result<()> {
     let (tx, inc, hlc, id) = (at.tx, &at.incident, &at.hlc, &at.id);
-    let author = at.event.body.author;
     match p {
-        Payload::EntryAdded(entry) => insert_entry(tx, inc, id, hlc, author, entry),
+        Payload::EntryAdded(entry) => insert_entry(at, entry),
         Payload::EntriesImported { entries, .. } => {
             for entry in entries {
-                insert_entry(tx, inc, id, hlc, author, entry)?;
+                insert_entry(at, entry)?;
             }
             Ok(())
         }
@@ -76,14 +75,10 @@ pub(super) fn add_text_version(
     Ok(())
 }
 
-pub(super) fn insert_entry(
-    tx: &Transaction,
-    incident: &str,
-    event: &str,
-    hlc: &str,
-    author: UserId,
-    n: &NewEntry,
-) -> Result<()> {
+/// Inserts a timeline entry of the event `at` applies (its id, clock, author and incident).
+pub(super) fn insert_entry(at: &At, n: &NewEntry) -> Result<()> {
+    let (tx, incident, event, hlc) = (at.tx, at.incident.as_str(), at.id.as_str(), at.hlc.as_str());
+    let author = at.event.body.author;
     let entry = n.entry.to_string();
     let inserted = tx
         .prepare_cached(
@@ -147,17 +142,8 @@ pub(super) fn insert_entry(
         body.push(' ');
         body.push_str(s);
     }
-    index_doc(tx, "entry", &entry, incident, &body)
-}
-
-pub(super) fn index_doc(
-    tx: &Transaction,
-    kind: &str,
-    id: &str,
-    incident: &str,
-    body: &str,
-) -> Result<()> {
-    crate::fts::index_doc(tx, kind, id, incident, body)
+    at.search.add("entry", &entry, incident, body);
+    Ok(())
 }
 
 /// Rewrites an incident's own search row (key, title, texts, tags, category) after any of them changed.

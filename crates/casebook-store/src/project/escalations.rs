@@ -4,7 +4,7 @@
 use crate::sql::Cached as _;
 use casebook_core::escalation::{self, Recorded, Request, Transition};
 use casebook_core::event::NewEntry;
-use casebook_core::{EntryId, Event, Hlc, Payload};
+use casebook_core::{EntryId, Hlc, Payload};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::claims::settle_field;
@@ -46,7 +46,7 @@ pub(super) fn apply(at: &At, p: &Payload) -> Result<()> {
             let summary = format!(
                 "Escalation requested: tier {from_tier} → tier {to_tier}. Reason: {reason}"
             );
-            system_entry(tx, e, inc, summary, handoff.clone())?;
+            system_entry(at, summary, handoff.clone())?;
             escalation
         }
         Payload::EscalationAcknowledged { escalation }
@@ -59,7 +59,7 @@ pub(super) fn apply(at: &At, p: &Payload) -> Result<()> {
                 params![id, escalation.to_string(), inc, hlc, author, e.payload_json],
             )?;
             let (summary, details) = transition_summary(p);
-            system_entry(tx, e, inc, summary, details)?;
+            system_entry(at, summary, details)?;
             escalation
         }
         other => return Err(misrouted("escalation", other)),
@@ -89,13 +89,8 @@ fn transition_summary(p: &Payload) -> (String, String) {
 }
 
 /// Escalation changes also appear on the incident's timeline, as system entries named after their event.
-fn system_entry(
-    tx: &Transaction,
-    e: &Event,
-    incident: &str,
-    summary: String,
-    details: String,
-) -> Result<()> {
+fn system_entry(at: &At, summary: String, details: String) -> Result<()> {
+    let e = at.event;
     let entry = NewEntry {
         entry: EntryId(e.body.id.0),
         event_time: e.body.hlc.wall_time(),
@@ -110,14 +105,7 @@ fn system_entry(
         attributes: Default::default(),
         supersedes: None,
     };
-    insert_entry(
-        tx,
-        incident,
-        &e.body.id.to_string(),
-        &e.body.hlc.encode(),
-        e.body.author,
-        &entry,
-    )
+    insert_entry(at, &entry)
 }
 
 /// Recomputes an escalation from its request and every transition recorded for it, in HLC order, and moves the

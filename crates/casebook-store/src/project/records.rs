@@ -6,7 +6,6 @@ use casebook_core::Payload;
 use rusqlite::params;
 
 use super::claims::settle_task_status;
-use super::entries::index_doc;
 use super::{misrouted, At};
 use crate::sql::{micros, opt_micros};
 use crate::Result;
@@ -100,13 +99,8 @@ pub(super) fn observable(at: &At, p: &Payload) -> Result<()> {
         ],
     )?;
     if inserted > 0 {
-        index_doc(
-            at.tx,
-            "observable",
-            &oid,
-            &at.incident,
-            &format!("{value} {note}"),
-        )?;
+        at.search
+            .add("observable", &oid, &at.incident, format!("{value} {note}"));
     }
     Ok(())
 }
@@ -149,7 +143,8 @@ pub(super) fn comment(at: &At, p: &Payload) -> Result<()> {
         params![cid, at.incident, body, at.event.body.author.to_string(), at.hlc],
     )?;
     if inserted > 0 {
-        index_doc(at.tx, "comment", &cid, &at.incident, body)?;
+        at.search
+            .add("comment", &cid, &at.incident, body.to_string());
     }
     Ok(())
 }

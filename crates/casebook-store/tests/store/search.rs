@@ -111,3 +111,71 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
         "any typed input is a valid query"
     );
 }
+
+#[test]
+fn a_batch_of_arrivals_is_searchable_when_finished_and_indexed_as_one_segment() {
+    let (_dir, mut store) = crate::receiver(&[]);
+    let device = DeviceId(Uuid::from_u128(11));
+    let incident = IncidentId(Uuid::from_u128(12));
+    let mut events: Vec<Event> = Vec::new();
+    let mut seal = |payload: Payload| {
+        let seq = events.len() as u64 + 1;
+        let e = Event::seal(
+            EventBody {
+                id: EventId(Uuid::from_u128(1_000 + u128::from(seq))),
+                incident: Some(incident),
+                author: UserId(Uuid::from_u128(13)),
+                device,
+                device_seq: seq,
+                hlc: Hlc {
+                    wall_micros: seq as i64,
+                    counter: 0,
+                    device,
+                },
+                payload,
+            },
+            events.last().map(|p| p.hash.clone()),
+        );
+        events.push(e);
+    };
+    seal(Payload::IncidentOpened {
+        key: casebook_core::key::incident_key(incident),
+        title: "Pulled page".into(),
+        summary: String::new(),
+        severity: Severity::Sev3,
+        tlp: Tlp::Green,
+        category: String::new(),
+        tier: Tier::ONE,
+        detection_source: String::new(),
+        affected_assets: vec![],
+        tags: vec![],
+        occurred_at: None,
+        detected_at: None,
+        reported_at: None,
+    });
+    // One event per entry, as a colleague's laptop writes them and a pull brings them.
+    let pulled = 300;
+    for n in 0..pulled {
+        seal(Payload::EntryAdded(entry(
+            n,
+            format!("beacon to host{n} seen"),
+        )));
+    }
+    crate::arrive(&mut store, &events);
+
+    for n in [0, 150, pulled - 1] {
+        let hits = search(store.conn(), &format!("beacon host{n}"), None, 5).unwrap();
+        assert_eq!(hits.len(), 1, "entry {n} of the batch is found");
+    }
+    // FTS5 writes its pending rows as a segment whenever a statement opens a statement journal: rows written event
+    // by event became a segment each (merged later, at a cost); the batch's rows, written together, make one.
+    let segments: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(DISTINCT segid) FROM search_index_idx",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(segments, 1, "one segment for the whole batch");
+}
