@@ -24,34 +24,51 @@ fn entry(n: u128, summary: String) -> NewEntry {
     }
 }
 
-#[test]
-fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
-    let (_dir, mut store) = crate::receiver(&[]);
-    let device = DeviceId(Uuid::from_u128(1));
-    let incident = IncidentId(Uuid::from_u128(2));
-    let seal = |seq: u64, payload: Payload, prev: Option<String>| {
-        Event::seal(
+/// One device's events about one incident, chained and sealed as its laptop writes them.
+struct Chain {
+    device: DeviceId,
+    incident: IncidentId,
+    author: UserId,
+    first_id: u128,
+    events: Vec<Event>,
+}
+
+impl Chain {
+    fn new(n: u128) -> Chain {
+        Chain {
+            device: DeviceId(Uuid::from_u128(n)),
+            incident: IncidentId(Uuid::from_u128(n + 1)),
+            author: UserId(Uuid::from_u128(n + 2)),
+            first_id: 100 * n,
+            events: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, payload: Payload) {
+        let seq = self.events.len() as u64 + 1;
+        let e = Event::seal(
             EventBody {
-                id: EventId(Uuid::from_u128(100 + u128::from(seq))),
-                incident: Some(incident),
-                author: UserId(Uuid::from_u128(3)),
-                device,
+                id: EventId(Uuid::from_u128(self.first_id + u128::from(seq))),
+                incident: Some(self.incident),
+                author: self.author,
+                device: self.device,
                 device_seq: seq,
                 hlc: Hlc {
                     wall_micros: seq as i64,
                     counter: 0,
-                    device,
+                    device: self.device,
                 },
                 payload,
             },
-            prev,
-        )
-    };
-    let opened = seal(
-        1,
-        Payload::IncidentOpened {
-            key: casebook_core::key::incident_key(incident),
-            title: "Search test".into(),
+            self.events.last().map(|p| p.hash.clone()),
+        );
+        self.events.push(e);
+    }
+
+    fn open(&mut self, title: &str) {
+        self.push(Payload::IncidentOpened {
+            key: casebook_core::key::incident_key(self.incident),
+            title: title.into(),
             summary: String::new(),
             severity: Severity::Sev3,
             tlp: Tlp::Green,
@@ -63,23 +80,25 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
             occurred_at: None,
             detected_at: None,
             reported_at: None,
-        },
-        None,
-    );
+        });
+    }
+}
+
+#[test]
+fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
+    let (_dir, mut store) = crate::receiver(&[]);
+    let mut chain = Chain::new(1);
+    chain.open("Search test");
     let total = RANK_WINDOW as u128 + 500;
     let mut entries: Vec<NewEntry> = (0..total)
         .map(|n| entry(n, format!("logon event number {n}")))
         .collect();
     entries[0].summary.push_str(" needle");
-    let imported = seal(
-        2,
-        Payload::EntriesImported {
-            label: "t".into(),
-            entries,
-        },
-        Some(opened.hash.clone()),
-    );
-    crate::arrive(&mut store, &[opened, imported]);
+    chain.push(Payload::EntriesImported {
+        label: "t".into(),
+        entries,
+    });
+    crate::arrive(&mut store, &chain.events);
 
     let hits = search(store.conn(), "logon", None, 10).unwrap();
     assert_eq!(
@@ -115,53 +134,17 @@ fn common_words_rank_recent_matches_and_rare_words_are_always_found() {
 #[test]
 fn a_batch_of_arrivals_is_searchable_when_finished_and_indexed_as_one_segment() {
     let (_dir, mut store) = crate::receiver(&[]);
-    let device = DeviceId(Uuid::from_u128(11));
-    let incident = IncidentId(Uuid::from_u128(12));
-    let mut events: Vec<Event> = Vec::new();
-    let mut seal = |payload: Payload| {
-        let seq = events.len() as u64 + 1;
-        let e = Event::seal(
-            EventBody {
-                id: EventId(Uuid::from_u128(1_000 + u128::from(seq))),
-                incident: Some(incident),
-                author: UserId(Uuid::from_u128(13)),
-                device,
-                device_seq: seq,
-                hlc: Hlc {
-                    wall_micros: seq as i64,
-                    counter: 0,
-                    device,
-                },
-                payload,
-            },
-            events.last().map(|p| p.hash.clone()),
-        );
-        events.push(e);
-    };
-    seal(Payload::IncidentOpened {
-        key: casebook_core::key::incident_key(incident),
-        title: "Pulled page".into(),
-        summary: String::new(),
-        severity: Severity::Sev3,
-        tlp: Tlp::Green,
-        category: String::new(),
-        tier: Tier::ONE,
-        detection_source: String::new(),
-        affected_assets: vec![],
-        tags: vec![],
-        occurred_at: None,
-        detected_at: None,
-        reported_at: None,
-    });
+    let mut chain = Chain::new(11);
+    chain.open("Pulled page");
     // One event per entry, as a colleague's laptop writes them and a pull brings them.
     let pulled = 300;
     for n in 0..pulled {
-        seal(Payload::EntryAdded(entry(
+        chain.push(Payload::EntryAdded(entry(
             n,
             format!("beacon to host{n} seen"),
         )));
     }
-    crate::arrive(&mut store, &events);
+    crate::arrive(&mut store, &chain.events);
 
     for n in [0, 150, pulled - 1] {
         let hits = search(store.conn(), &format!("beacon host{n}"), None, 5).unwrap();
