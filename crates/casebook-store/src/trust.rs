@@ -2,6 +2,9 @@
 //! of an author, where referenced objects live, and the incident an event touches. The rule itself is the core's
 //! (`casebook_core::admission`); this module only answers its questions from the database.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use casebook_core::admission::{Author, IncidentFacts, Lookup, Ref};
 use casebook_core::authz::IncidentScope;
 use casebook_core::model::{Role, Tier};
@@ -100,7 +103,7 @@ pub fn device_trust(conn: &Connection, device: DeviceId) -> Result<Option<Device
         .optional()?;
     if let Some(k) = chosen {
         return Ok(Some(DeviceTrust {
-            key: PublicKey::from_hex(&k).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            key: stored_key(&k)?,
             trusted: true,
             chosen: true,
         }));
@@ -112,12 +115,31 @@ pub fn device_trust(conn: &Connection, device: DeviceId) -> Result<Option<Device
     bound
         .map(|(k, rank)| {
             Ok(DeviceTrust {
-                key: PublicKey::from_hex(&k).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                key: stored_key(&k)?,
                 trusted: rank >= RANK_AUTHORITY,
                 chosen: false,
             })
         })
         .transpose()
+}
+
+/// A device key as stored (hex). Parsing one is a point decompression, and a pulled page asks for the same few
+/// devices' keys thousands of times (7% of a pull's time), so parsed keys are kept for the process: they are public,
+/// and a bounded map holds them.
+fn stored_key(hex: &str) -> Result<PublicKey> {
+    static PARSED: Mutex<Option<HashMap<String, PublicKey>>> = Mutex::new(None);
+    const KEPT: usize = 4_096;
+    let mut parsed = PARSED.lock().unwrap_or_else(|p| p.into_inner());
+    let parsed = parsed.get_or_insert_with(HashMap::new);
+    if let Some(key) = parsed.get(hex) {
+        return Ok(*key);
+    }
+    let key = PublicKey::from_hex(hex).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if parsed.len() >= KEPT {
+        parsed.clear();
+    }
+    parsed.insert(hex.to_string(), key);
+    Ok(key)
 }
 
 /// Whether the device is bound to this user at all (a device vouches only for the people bound to it).
@@ -401,4 +423,23 @@ pub fn aside_counts(conn: &Connection) -> Result<(u64, u64, u64, u64)> {
 /// A device's public key as the directory (or the person's trust) has it, for checking stored signatures.
 pub fn device_key(conn: &Connection, device: DeviceId) -> Result<Option<PublicKey>> {
     Ok(device_trust(conn, device)?.map(|t| t.key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_key_is_the_stored_one_and_a_malformed_one_is_refused_every_time() {
+        let a = DeviceKey::from_secret([9; 32]).public();
+        let b = DeviceKey::from_secret([10; 32]).public();
+        for _ in 0..2 {
+            assert!(stored_key(&a.to_hex()).unwrap() == a);
+            assert!(stored_key(&b.to_hex()).unwrap() == b);
+            assert!(matches!(
+                stored_key("not a key"),
+                Err(StoreError::Corrupt(_))
+            ));
+        }
+    }
 }
