@@ -7,27 +7,68 @@
 //! grows, while the next append writes on. A passive checkpoint never waits for the writer, and the writer never
 //! waits for it: the log is only reset by the writer once every page in it has been copied.
 //!
+//! The thread also gives the log room ([`log_reserve`]) once the store shows it writes in bulk, and from then on is
+//! woken by the store's commits before the log outgrows that room.
+//!
 //! When the last connection to a file closes, SQLite checkpoints and removes the log itself, so a short-lived
 //! process (a CLI command) leaves nothing behind either way.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
 use crate::cipher::{self, DataKey};
-use crate::Result;
+use crate::{log_reserve, Result, StoreError};
 
 /// How long the log may grow before its pages are copied: a second of appends is a few megabytes of log, and the
 /// fewer checkpoints overlap a commit's own sync the better its slowest cases (append benchmark, same build: every
 /// 50 ms gave p99 2.4–2.7 ms, every 250 ms 1.9–2.1, every second 1.9; SQLite's own, inside commits, 2.9–3.0).
 const EVERY: Duration = Duration::from_millis(1000);
 
+/// Log frames (pages) after which a store counts as writing in bulk and its log is given room: 4 MiB of 4 KiB pages,
+/// SQLite's own automatic checkpoint threshold. A person's appends, a page or two dozen a commit, copied every
+/// second, never get there; an import, a pull or the benchmark's stream do within a fraction of a second.
+const BULK_FRAMES: i32 = 1000;
+
+/// The room: at the benchmark's pace (well over a thousand commits a second, 23 frames each) a second of log.
+pub(crate) const LOG_RESERVE: u64 = 64 << 20;
+
+/// Frames after which the log is copied without waiting for the next second: half its room (in 4 KiB pages and their
+/// 24-byte headers), so the commits made while the copy runs still fit.
+const FULL_FRAMES: i32 = (LOG_RESERVE / 2 / (4096 + 24)) as i32;
+
+/// The least time between two copies of the log.
+const PROMPT_GAP: Duration = Duration::from_millis(50);
+
+/// What the store's commits and its owner tell the checkpointing thread.
+#[derive(Default)]
+struct Signal {
+    stopped: bool,
+    /// The log has reached the store's `wake_at`.
+    due: bool,
+}
+
+struct Shared {
+    signal: Mutex<Signal>,
+    wake: Condvar,
+    /// Frames in the log at which a commit wakes the thread early: the bulk threshold until the log has room, then
+    /// half the room.
+    wake_at: AtomicI32,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Signal> {
+        self.signal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The checkpointing thread of one store; dropping it stops the thread, whose connection then closes.
 pub(crate) struct Checkpointer {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -35,6 +76,11 @@ impl Checkpointer {
     /// Opens the second connection here, so a file that cannot be opened fails the store's open rather than the
     /// thread.
     pub(crate) fn start(path: &Path, key: Option<&DataKey>) -> Result<Checkpointer> {
+        Checkpointer::start_every(path, key, EVERY)
+    }
+
+    /// [`Checkpointer::start`] with the period of its unprompted checkpoints.
+    fn start_every(path: &Path, key: Option<&DataKey>, every: Duration) -> Result<Checkpointer> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -45,33 +91,89 @@ impl Checkpointer {
         // Never wait: the connection library's default busy timeout would have the `RESTART` round hold the write
         // lock for seconds while a reader finishes with the log, and every commit in the app wait behind it.
         conn.busy_timeout(Duration::ZERO)?;
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let signal = stop.clone();
+        let shared = Arc::new(Shared {
+            signal: Mutex::new(Signal::default()),
+            wake: Condvar::new(),
+            wake_at: AtomicI32::new(BULK_FRAMES),
+        });
+        let (db, thread_shared) = (path.to_path_buf(), shared.clone());
         let thread = std::thread::Builder::new()
             .name("casebook-checkpoint".into())
-            .spawn(move || run(conn, &signal))
+            .spawn(move || run(conn, &db, every, &thread_shared))
             .map_err(crate::StoreError::Io)?;
         Ok(Checkpointer {
-            stop,
+            shared,
             thread: Some(thread),
         })
     }
-}
 
-fn run(conn: Connection, stop: &(Mutex<bool>, Condvar)) {
-    let (lock, wake) = stop;
-    let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
-    loop {
-        let (guard, _) = wake
-            .wait_timeout(stopped, EVERY)
-            .unwrap_or_else(|p| p.into_inner());
-        stopped = guard;
-        if *stopped {
-            return;
+    /// What the store's connection calls after each commit with the frames now in its log (SQLite's log hook): it
+    /// wakes the thread when the log has grown to where it should not wait for the next second.
+    pub(crate) fn commit_hook(
+        &self,
+    ) -> impl FnMut(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()> + Send + 'static
+    {
+        let shared = self.shared.clone();
+        move |_, frames| {
+            if frames >= shared.wake_at.load(Ordering::Relaxed) {
+                let mut signal = shared.lock();
+                if !signal.due {
+                    signal.due = true;
+                    shared.wake.notify_one();
+                }
+            }
+            Ok(())
         }
-        checkpoint(&conn);
     }
 }
+
+fn run(conn: Connection, db: &Path, every: Duration, shared: &Shared) {
+    let mut reserved = false;
+    loop {
+        let due = {
+            let signal = shared.lock();
+            let (mut signal, _) = shared
+                .wake
+                .wait_timeout_while(signal, every, |s| !s.stopped && !s.due)
+                .unwrap_or_else(|p| p.into_inner());
+            if signal.stopped {
+                return;
+            }
+            std::mem::take(&mut signal.due)
+        };
+        if due && !reserved {
+            match log_reserve::reserve(&conn, db, LOG_RESERVE) {
+                Ok(_) => {
+                    reserved = true;
+                    shared.wake_at.store(FULL_FRAMES, Ordering::Relaxed);
+                }
+                // The writer never let go of the lock: tried again when the log is next found that long.
+                Err(StoreError::Busy(_)) => {}
+                // A full disk, say: this session's log gets no room and is copied every second, as before.
+                Err(_) => {
+                    reserved = true;
+                    shared.wake_at.store(i32::MAX, Ordering::Relaxed);
+                }
+            }
+        }
+        checkpoint(&conn);
+        // A log the copy could not start over (a reader still on it) is still long, and every commit would prompt
+        // another copy at once: prompts wait this long after each copy.
+        let signal = shared.lock();
+        let (mut signal, _) = shared
+            .wake
+            .wait_timeout_while(signal, PROMPT_GAP, |s| !s.stopped)
+            .unwrap_or_else(|p| p.into_inner());
+        if signal.stopped {
+            return;
+        }
+        signal.due = false;
+    }
+}
+
+/// How long the last round is tried again while busy, and how often.
+const RESTART_WAIT: Duration = Duration::from_millis(10);
+const RESTART_POLL: Duration = Duration::from_micros(100);
 
 /// Rounds of copying per wake-up without holding up the writer: each copies what was committed during the one
 /// before, so the pages left at the end are few.
@@ -105,14 +207,21 @@ fn checkpoint(conn: &Connection) {
             _ => return,
         }
     }
-    let _ = run("RESTART");
+    // A writer committing in a tight loop frees the write lock only for moments, and a reader may still be on the
+    // log: tried for a few milliseconds, then left to the next wake-up.
+    let deadline = Instant::now() + RESTART_WAIT;
+    while let Some((1, _, _)) = run("RESTART") {
+        if Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(RESTART_POLL);
+    }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (lock, wake) = &*self.stop;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        wake.notify_all();
+        self.shared.lock().stopped = true;
+        self.shared.wake.notify_all();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -171,6 +280,75 @@ mod tests {
         }
         assert!(std::fs::metadata(&path).unwrap().len() >= written);
         assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn a_store_writing_in_bulk_gets_room_for_its_log_and_its_commits_prompt_each_copy() {
+        use super::{Checkpointer, BULK_FRAMES, FULL_FRAMES, LOG_RESERVE};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        let wal = dir.path().join("casebook.db-wal");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+             CREATE TABLE filler (body BLOB NOT NULL);",
+        )
+        .unwrap();
+        // No checkpoint of its own accord within the test: whatever happens to the log, the commits prompted.
+        let checkpointer =
+            Checkpointer::start_every(&path, None, Duration::from_secs(3600)).unwrap();
+        conn.wal_hook(Some(checkpointer.commit_hook())).unwrap();
+        let commit_pages = |conn: &rusqlite::Connection, pages: i32| {
+            conn.execute(
+                "INSERT INTO filler (body) VALUES (zeroblob(?1))",
+                [pages * 4096],
+            )
+            .unwrap();
+        };
+        let until = |what: &str, done: &dyn Fn() -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !done() {
+                assert!(Instant::now() < deadline, "never: {what}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        };
+        let log_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+
+        // A few ordinary commits: no room, no copy.
+        for _ in 0..5 {
+            commit_pages(&conn, 2);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(log_len() < 1 << 20, "a small log was given room");
+
+        // A log that reaches the bulk threshold is given its room and copied.
+        commit_pages(&conn, BULK_FRAMES);
+        until("the log given room", &|| log_len() >= LOG_RESERVE);
+        let first = restarts(&wal);
+        until("the log copied and started over", &|| {
+            commit_pages(&conn, 1);
+            restarts(&wal) > first
+        });
+        assert_eq!(log_len(), LOG_RESERVE, "the log outgrew its room");
+
+        // From then on the commits prompt a copy only at half the room: the log is started over again after it.
+        let second = restarts(&wal);
+        commit_pages(&conn, BULK_FRAMES);
+        std::thread::sleep(Duration::from_millis(300));
+        commit_pages(&conn, 1);
+        assert_eq!(restarts(&wal), second, "copied at the bulk threshold again");
+        commit_pages(&conn, FULL_FRAMES);
+        until("the half-full log copied and started over", &|| {
+            commit_pages(&conn, 1);
+            restarts(&wal) > second
+        });
+        assert_eq!(log_len(), LOG_RESERVE, "the log outgrew its room");
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM filler", [], |r| r.get(0))
+            .unwrap();
+        assert!(rows > 8, "{rows}");
+        drop(conn);
+        drop(checkpointer);
     }
 
     #[test]

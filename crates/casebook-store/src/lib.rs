@@ -11,6 +11,7 @@ mod checkpoint;
 pub mod cipher;
 pub mod dump;
 mod fts;
+mod log_reserve;
 mod migrate;
 pub mod private_dir;
 pub mod project;
@@ -136,10 +137,13 @@ impl Store {
         // them all the time (a third of a pull's time went to SQLite's parser).
         conn.set_prepared_statement_cache_capacity(256);
         migrate::migrate(&mut conn, path)?;
+        let checkpointer = checkpoint::Checkpointer::start(path, key)?;
+        // After `wal_autocheckpoint`, which would replace it: each commit tells the checkpointer how long the log is.
+        conn.wal_hook(Some(checkpointer.commit_hook()))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            _checkpointer: checkpoint::Checkpointer::start(path, key)?,
+            _checkpointer: checkpointer,
         })
     }
 
