@@ -131,14 +131,9 @@ pub fn measure(
         bar.inc(1);
     }
     // One more append on an emptied log: the frames it leaves there are one commit's.
-    store
-        .conn()
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    checkpoint(&store, "TRUNCATE")?;
     append_one(&mut store)?;
-    let frames_per_commit: i64 =
-        store
-            .conn()
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+    let frames_per_commit = checkpoint(&store, "PASSIVE")?;
     // SQLCipher answers for an encrypted file, with its page size as text.
     let page_size: i64 = match store
         .conn()
@@ -167,6 +162,24 @@ pub fn measure(
         commit_bytes,
         disk,
     })
+}
+
+/// Runs a checkpoint of `mode` and returns the frames the log held. The store's own checkpointing thread may be at
+/// work on the log for a moment (busy: nothing done, nothing counted), so it is tried again.
+fn checkpoint(store: &casebook_store::Store, mode: &str) -> Result<i64> {
+    for _ in 0..200 {
+        let (busy, frames): (i64, i64) =
+            store
+                .conn()
+                .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        if busy == 0 {
+            return Ok(frames);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    anyhow::bail!("the log stayed busy for two seconds: no {mode} checkpoint")
 }
 
 /// One commit's log frames written over the start of a file in `dir` as SQLite writes them (each frame a 24-byte
