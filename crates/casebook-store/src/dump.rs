@@ -37,7 +37,10 @@ const TABLES: &[(&str, &str)] = &[
     ("alert_triage", "SELECT * FROM alert_triage ORDER BY alert_id, event_id"),
     (
         "search_index",
-        "SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_index ORDER BY doc_kind, doc_id",
+        // With the rows still waiting to go into it: where a row is does not change what is found.
+        "SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_index
+         UNION ALL SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_backlog
+         ORDER BY doc_kind, doc_id",
     ),
     (
         "incident_search",

@@ -76,7 +76,68 @@ pub(crate) fn scope(incident: &str) -> String {
     out
 }
 
+/// Rows that wait in `search_backlog` before they go into the index together: one change in this many pays for
+/// writing them (a segment of that many rows, about a hundred pages), the others write one page each.
+pub const BACKLOG_ROWS: i64 = 256;
+
+/// Queues one document's row in `search_backlog`, in the caller's transaction, and moves the backlog into the index
+/// once it holds [`BACKLOG_ROWS`]. How a change made on its own (an entry typed, a comment) is indexed: one FTS5
+/// insert per transaction makes a one-row segment, seven pages of a durable append and merges ever after.
+pub(crate) fn queue_doc(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+    incident: &str,
+    body: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO search_backlog (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![kind, id, incident, body, idents(body), scope(incident)])?;
+    // The backlog is only ever emptied whole, so its rows are numbered from 1 and the last number is their count.
+    if conn.last_insert_rowid() >= BACKLOG_ROWS {
+        flush_backlog(conn)?;
+    }
+    Ok(())
+}
+
+/// Moves every row of `search_backlog` into the index, in the order they were made, in the caller's transaction.
+/// Whatever writes the index directly calls this first, so rowids (which rank recent matches first) stay in the
+/// order the rows were made.
+pub(crate) fn flush_backlog(conn: &Connection) -> Result<()> {
+    let moved = conn
+        .prepare_cached(
+            "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope)
+             SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_backlog ORDER BY seq",
+        )?
+        .execute([])?;
+    if moved > 0 {
+        conn.prepare_cached("DELETE FROM search_backlog")?
+            .execute([])?;
+    }
+    Ok(())
+}
+
+/// Makes the index hold every document before it is read: a query of `search_index` sees no backlog. The backlog is
+/// moved in a transaction of its own (or the caller's, when there is one open). Costs one lookup when it is empty.
+pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
+    let waiting: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM search_backlog)")?
+        .query_row([], |r| r.get(0))?;
+    if !waiting {
+        return Ok(());
+    }
+    if !conn.is_autocommit() {
+        return flush_backlog(conn);
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    flush_backlog(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Indexes one document (entries, observables and comments never change, so their rows are only ever inserted).
+/// Callers move the backlog in first ([`flush_backlog`]), once for all the rows they write.
 pub(crate) fn index_doc(
     conn: &Connection,
     kind: &str,

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use fts::BACKLOG_ROWS as SEARCH_BACKLOG_ROWS;
 pub use migrate::SCHEMA_VERSION;
 
 /// The columns a document's full-text row derives from its text and incident (`idents`, `scope`; see the `fts`

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_alerts.sql"),
     include_str!("../../../migrations/sqlite/0009_timeline_counts.sql"),
     include_str!("../../../migrations/sqlite/0010_server_receipt.sql"),
+    include_str!("../../../migrations/sqlite/0011_search_backlog.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -139,9 +140,11 @@ mod tests {
              DROP TRIGGER timeline_counts_on_update; DROP TABLE timeline_counts;
              ALTER TABLE events DROP COLUMN server_received_us;
              ALTER TABLE refused_events DROP COLUMN server_received_us;
-             ALTER TABLE forked_events DROP COLUMN server_received_us; PRAGMA user_version = 8;",
+             ALTER TABLE forked_events DROP COLUMN server_received_us;",
         )
         .unwrap();
+        conn.execute_batch(&format!("{UNDO_0011} PRAGMA user_version = 8;"))
+            .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
         let conn = store.conn();
@@ -176,8 +179,12 @@ mod tests {
                  420);
                  ALTER TABLE events DROP COLUMN server_received_us;
                  ALTER TABLE refused_events DROP COLUMN server_received_us;
-                 ALTER TABLE forked_events DROP COLUMN server_received_us; PRAGMA user_version = 9;",
+                 ALTER TABLE forked_events DROP COLUMN server_received_us;",
             )
+            .unwrap();
+        store
+            .conn()
+            .execute_batch(&format!("{UNDO_0011} PRAGMA user_version = 9;"))
             .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
@@ -188,6 +195,61 @@ mod tests {
             "events pulled before were judged by this laptop's clock: the next sync pulls them again for their \
              receipt times"
         );
+    }
+
+    /// What migration 0011 adds, taken away again: a database as written before it.
+    const UNDO_0011: &str = "DROP TABLE search_backlog; DROP INDEX timeline_by_supersedes;
+        CREATE INDEX timeline_by_supersedes ON timeline_entries (supersedes);";
+
+    #[test]
+    fn the_upgrade_to_the_search_backlog_keeps_corrections_found_by_an_index_of_corrections_alone()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        conn.execute_batch(UNDO_0011).unwrap();
+        for (id, supersedes) in [("a", None), ("b", None), ("c", Some("a")), ("d", None)] {
+            conn.execute(
+                "INSERT INTO timeline_entries (id, incident_id, event_id, event_time_us, recorded_hlc, author, kind,
+                 summary, supersedes) VALUES (?1, 'inc', 'e', 0, 'h', 'a', 'note', 's', ?2)",
+                rusqlite::params![id, supersedes],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 10").unwrap();
+        drop(store);
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        let partial: bool = conn
+            .query_row(
+                "SELECT partial FROM pragma_index_list('timeline_entries') WHERE name = 'timeline_by_supersedes'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(partial, "every entry's NULL is still indexed");
+        let found: String = conn
+            .query_row(
+                "SELECT max(id) FROM timeline_entries WHERE supersedes = 'a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, "c");
+        // The projection's lookup of an entry's correction is still answered from it.
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT max(id) FROM timeline_entries WHERE supersedes = ?1",
+                ["a"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("timeline_by_supersedes"), "{plan}");
+        let backlog: i64 = conn
+            .query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(backlog, 0);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub fn rebuild_in(tx: &Transaction, mut progress: impl FnMut(u64)) -> Result<u64
         // Table names come from the constant list in `dump`.
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
+    tx.execute("DELETE FROM search_backlog", [])?;
     let mut after = (String::new(), String::new());
     let mut applied = 0u64;
     let search = project::SearchRows::default();

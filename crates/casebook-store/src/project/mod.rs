@@ -78,21 +78,37 @@ impl SearchRows {
         });
     }
 
-    /// Writes the rows kept so far into the index, in the caller's transaction.
+    /// Writes the rows kept so far into the index, in the caller's transaction, after the backlog of rows made
+    /// before them.
     pub fn write(&self, tx: &Transaction) -> Result<()> {
         let rows = std::mem::take(&mut *self.rows.borrow_mut());
+        if rows.is_empty() {
+            return Ok(());
+        }
+        crate::fts::flush_backlog(tx)?;
         for r in rows {
             crate::fts::index_doc(tx, r.kind, &r.id, &r.incident, &r.body)?;
         }
         Ok(())
     }
+
+    /// Queues the rows kept so far in the index's backlog (`fts::queue_doc`): how one event applied on its own
+    /// leaves its rows.
+    fn queue(&self, tx: &Transaction) -> Result<()> {
+        let rows = std::mem::take(&mut *self.rows.borrow_mut());
+        for r in rows {
+            crate::fts::queue_doc(tx, r.kind, &r.id, &r.incident, &r.body)?;
+        }
+        Ok(())
+    }
 }
 
-/// Applies one event to the projections, in the caller's transaction, as it stood when admitted.
+/// Applies one event to the projections, in the caller's transaction, as it stood when admitted. Its full-text rows
+/// wait in the index's backlog, which every query of the index takes in first.
 pub fn apply(tx: &Transaction, e: &Event, standing: Standing) -> Result<()> {
     let search = SearchRows::default();
     apply_with(tx, e, standing, &search)?;
-    search.write(tx)
+    search.queue(tx)
 }
 
 /// [`apply`] for one of several events: its full-text rows wait in `search` until the caller writes them (before

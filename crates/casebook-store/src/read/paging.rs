@@ -59,7 +59,12 @@ impl Key {
 }
 
 /// The filter's parameters ?1–?5 (as `WHERE` reads them), then `extra`.
-fn params(incident: IncidentId, filter: &EntryFilter, extra: Vec<Value>) -> Vec<Value> {
+fn params(
+    conn: &Connection,
+    incident: IncidentId,
+    filter: &EntryFilter,
+    extra: Vec<Value>,
+) -> Result<Vec<Value>> {
     let mut out = vec![
         Value::Text(incident.to_string()),
         filter
@@ -68,10 +73,11 @@ fn params(incident: IncidentId, filter: &EntryFilter, extra: Vec<Value>) -> Vec<
         Value::Integer(filter.key_events_only.into()),
         Value::Integer(filter.hide_superseded.into()),
         // The text filter answers from the full-text index, scoped to the incident, as `entries` asks it.
-        super::entry_text_match(incident, filter.text.as_deref()).map_or(Value::Null, Value::Text),
+        super::entry_text_match(conn, incident, filter.text.as_deref())?
+            .map_or(Value::Null, Value::Text),
     ];
     out.extend(extra);
-    out
+    Ok(out)
 }
 
 fn key_params(k: &Key) -> [Value; 2] {
@@ -126,10 +132,11 @@ fn page(
     let mut stmt = conn.prepare_cached(&page_sql(op))?;
     let [time, id] = key_params(key);
     let mut rows = stmt.query(rusqlite::params_from_iter(params(
+        conn,
         incident,
         filter,
         vec![time, id, Value::Integer(limit.max(0))],
-    )))?;
+    )?))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(entry_from_row(r)?);
@@ -170,7 +177,7 @@ pub fn total_without_walk(
     incident: IncidentId,
     filter: &EntryFilter,
 ) -> Result<Option<i64>> {
-    let p = params(incident, filter, vec![]);
+    let p = params(conn, incident, filter, vec![])?;
     if p[4] != Value::Null {
         return Ok(None);
     }
@@ -196,7 +203,7 @@ pub fn rank_near_start(
 ) -> Result<Option<i64>> {
     let key = Key::of(cursor);
     let [kt, ki] = key_params(&key);
-    let p = params(incident, filter, vec![kt, ki, Value::Integer(bound)]);
+    let p = params(conn, incident, filter, vec![kt, ki, Value::Integer(bound)])?;
     if p[4] != Value::Null {
         return Ok(None);
     }
@@ -246,7 +253,12 @@ impl TimelineMap {
             "SELECT t.event_time_us, t.id FROM timeline_entries t WHERE {WHERE} ORDER BY t.event_time_us, t.id"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params(incident, filter, vec![])))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params(
+            conn,
+            incident,
+            filter,
+            vec![],
+        )?))?;
         let mut total = 0;
         let mut marks = Vec::new();
         while let Some(r) = rows.next()? {
@@ -272,7 +284,7 @@ impl TimelineMap {
         incident: IncidentId,
         filter: &EntryFilter,
     ) -> Result<Option<Self>> {
-        let p = params(incident, filter, vec![]);
+        let p = params(conn, incident, filter, vec![])?;
         if p[4] == Value::Null {
             return Ok(None);
         }
@@ -349,10 +361,11 @@ impl TimelineMap {
         let skip = Value::Integer(position % self.every);
         let mut stmt = conn.prepare_cached(&place_sql())?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params(
+            conn,
             incident,
             filter,
             vec![time, id, skip],
-        )))?;
+        )?))?;
         match rows.next()? {
             Some(r) => Ok(Some(Key(r.get(0)?, r.get(1)?).cursor()?)),
             None => Ok(None),
@@ -406,7 +419,7 @@ impl TimelineMap {
         let [ft, fi] = key_params(&from);
         let [kt, ki] = key_params(key);
         let n: i64 = conn.prepare_cached(&rank_sql(op))?.query_row(
-            rusqlite::params_from_iter(params(incident, filter, vec![ft, fi, kt, ki])),
+            rusqlite::params_from_iter(params(conn, incident, filter, vec![ft, fi, kt, ki])?),
             |r| r.get(0),
         )?;
         Ok(base + n)
@@ -486,10 +499,11 @@ pub fn histogram(
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params(
+            conn,
             incident,
             filter,
             vec![Value::Integer(from), Value::Integer(to)],
-        )))?;
+        )?))?;
         let mut last: Option<(String, EntryKind)> = None;
         while let Some(r) = rows.next()? {
             let at: i64 = r.get(0)?;
@@ -534,7 +548,12 @@ fn end(
         "SELECT t.event_time_us FROM timeline_entries t WHERE {WHERE} ORDER BY t.event_time_us {dir}, t.id {dir} LIMIT 1"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(params(incident, filter, vec![])))?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params(
+        conn,
+        incident,
+        filter,
+        vec![],
+    )?))?;
     Ok(match rows.next()? {
         Some(r) => Some(r.get(0)?),
         None => None,

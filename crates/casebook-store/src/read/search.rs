@@ -75,10 +75,18 @@ pub fn fts_query(input: &str) -> Option<Query> {
 }
 
 /// The `search_index` query for the timeline's text filter of one incident (see `read::timeline`): `None` when
-/// nothing was typed that can be looked for, which shows every entry.
-pub fn entry_text_match(incident: IncidentId, text: Option<&str>) -> Option<String> {
-    let q = fts_query(text?)?;
-    Some(scoped(&q.index, Some(incident)))
+/// nothing was typed that can be looked for, which shows every entry. The index has taken in its backlog when there
+/// is a query to run on it.
+pub fn entry_text_match(
+    conn: &Connection,
+    incident: IncidentId,
+    text: Option<&str>,
+) -> Result<Option<String>> {
+    let Some(q) = text.and_then(fts_query) else {
+        return Ok(None);
+    };
+    fts::catch_up(conn)?;
+    Ok(Some(scoped(&q.index, Some(incident))))
 }
 
 fn scoped(index: &str, incident: Option<IncidentId>) -> String {
@@ -174,6 +182,7 @@ pub fn search(
     let Some(q) = fts_query(input) else {
         return Ok(Vec::new());
     };
+    fts::catch_up(conn)?;
     let limit = limit.max(0);
     let index = scoped(&q.index, incident);
     let scope = incident.map(|i| i.to_string());

@@ -71,7 +71,7 @@ pub fn entries(
         filter.kind.map(|k| k.as_str()),
         filter.key_events_only,
         filter.hide_superseded,
-        super::entry_text_match(incident, filter.text.as_deref()),
+        super::entry_text_match(conn, incident, filter.text.as_deref())?,
         limit,
         offset
     ])?;
@@ -143,7 +143,7 @@ pub fn entry_count(conn: &Connection, incident: IncidentId, filter: &EntryFilter
             filter.kind.map(|k| k.as_str()),
             filter.key_events_only,
             filter.hide_superseded,
-            super::entry_text_match(incident, filter.text.as_deref())
+            super::entry_text_match(conn, incident, filter.text.as_deref())?
         ],
         |r| r.get(0),
     )?)

@@ -340,7 +340,8 @@ fn hostile_input_gives_results_or_nothing_never_an_error() {
 /// Turns a database written by this build back into what the previous schema (5 migrations) held: the index as
 /// migration 0002 created it, with the rows the old build wrote (their text; the new columns did not exist), and the
 /// timeline's time index as 0002 made it (0007 replaces it), none of 0008's alert tables, none of 0009's timeline
-/// counts and none of 0010's server receipt times.
+/// counts, none of 0010's server receipt times and none of 0011's search backlog (its rows all came in a batch,
+/// so none waits there).
 fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -361,6 +362,8 @@ fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
          ALTER TABLE events DROP COLUMN server_received_us;
          ALTER TABLE refused_events DROP COLUMN server_received_us;
          ALTER TABLE forked_events DROP COLUMN server_received_us;
+         DROP TABLE search_backlog; DROP INDEX timeline_by_supersedes;
+         CREATE INDEX timeline_by_supersedes ON timeline_entries (supersedes);
          PRAGMA user_version = 5;"
     ))
     .unwrap();
