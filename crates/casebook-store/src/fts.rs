@@ -90,10 +90,7 @@ pub(crate) fn queue_doc(
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO search_backlog (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![kind, id, incident, body, idents(body), scope(incident)])?;
+    insert_doc(conn, Table::Backlog, kind, id, incident, body)?;
     // The backlog is only ever emptied whole, so its rows are numbered from 1 and the last number is their count.
     if conn.last_insert_rowid() >= BACKLOG_ROWS {
         flush_backlog(conn)?;
@@ -145,10 +142,35 @@ pub(crate) fn index_doc(
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![kind, id, incident, body, idents(body), scope(incident)])?;
+    insert_doc(conn, Table::Index, kind, id, incident, body)
+}
+
+/// Where a document's row goes: the index itself or its backlog (the same columns).
+enum Table {
+    Index,
+    Backlog,
+}
+
+fn insert_doc(
+    conn: &Connection,
+    table: Table,
+    kind: &str,
+    id: &str,
+    incident: &str,
+    body: &str,
+) -> Result<()> {
+    let sql = match table {
+        Table::Index => "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        Table::Backlog => "INSERT INTO search_backlog (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    };
+    conn.prepare_cached(sql)?.execute(params![
+        kind,
+        id,
+        incident,
+        body,
+        idents(body),
+        scope(incident)
+    ])?;
     Ok(())
 }
 

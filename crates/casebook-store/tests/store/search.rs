@@ -66,21 +66,26 @@ impl Chain {
     }
 
     fn open(&mut self, title: &str) {
-        self.push(Payload::IncidentOpened {
-            key: casebook_core::key::incident_key(self.incident),
-            title: title.into(),
-            summary: String::new(),
-            severity: Severity::Sev3,
-            tlp: Tlp::Green,
-            category: String::new(),
-            tier: Tier::ONE,
-            detection_source: String::new(),
-            affected_assets: vec![],
-            tags: vec![],
-            occurred_at: None,
-            detected_at: None,
-            reported_at: None,
-        });
+        self.push(opened(self.incident, title));
+    }
+}
+
+/// A tier-1 incident opened with `title` and nothing else.
+fn opened(incident: IncidentId, title: &str) -> Payload {
+    Payload::IncidentOpened {
+        key: casebook_core::key::incident_key(incident),
+        title: title.into(),
+        summary: String::new(),
+        severity: Severity::Sev3,
+        tlp: Tlp::Green,
+        category: String::new(),
+        tier: Tier::ONE,
+        detection_source: String::new(),
+        affected_assets: vec![],
+        tags: vec![],
+        occurred_at: None,
+        detected_at: None,
+        reported_at: None,
     }
 }
 
@@ -176,24 +181,7 @@ impl Typist {
             incident: IncidentId(Uuid::from_u128(0x7A_0000)),
             made: 0,
         };
-        typist.make(
-            store,
-            Payload::IncidentOpened {
-                key: casebook_core::key::incident_key(typist.incident),
-                title: title.into(),
-                summary: String::new(),
-                severity: Severity::Sev3,
-                tlp: Tlp::Green,
-                category: String::new(),
-                tier: Tier::ONE,
-                detection_source: String::new(),
-                affected_assets: vec![],
-                tags: vec![],
-                occurred_at: None,
-                detected_at: None,
-                reported_at: None,
-            },
-        );
+        typist.make(store, opened(typist.incident, title));
         typist
     }
 
