@@ -1,6 +1,5 @@
 // Starts the built app in the real WebKitGTK webview through tauri-driver, with its own data directory, and
-// hands the test a WebdriverIO browser. tauri-driver is stopped with SIGTERM, never SIGKILL: a killed driver
-// orphans WebKitWebDriver, which keeps the port and the test run's output open.
+// hands the test a WebdriverIO browser. A driver is stopped with its whole process group (see `stopGroup`).
 import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
@@ -56,43 +55,100 @@ function waitForPort(port, timeoutMs) {
   });
 }
 
+/** The process groups of the drivers this file started and has not yet seen gone. */
+const liveGroups = new Set();
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Starts tauri-driver with CASEBOOK_DATA_DIR set (it reaches the app), then a session on the app.
+ * Stops a driver's whole process group (tauri-driver, WebKitWebDriver, the app) and returns once none of it is left:
+ * SIGTERM first, so that tauri-driver ends its session, then SIGKILL for whatever outlives 10 s. Waiting for the
+ * group, not only for tauri-driver, matters: a WebKitWebDriver still exiting holds its port, and an app left behind
+ * holds the test runner's output open.
+ */
+async function stopGroup(pgid) {
+  try { process.kill(-pgid, "SIGTERM"); } catch { /* the group is already gone */ }
+  const until = Date.now() + 10_000;
+  while (groupAlive(pgid) && Date.now() < until) await sleep(100);
+  if (groupAlive(pgid)) {
+    try { process.kill(-pgid, "SIGKILL"); } catch { /* gone meanwhile */ }
+    while (groupAlive(pgid)) await sleep(50);
+  }
+  liveGroups.delete(pgid);
+}
+
+// A test that fails or times out half-way must not leave an app running after this file ends, nor keep it from
+// ending: drivers are not referenced by the event loop, and whatever is left is killed on the way out.
+function killLeftovers() {
+  for (const pgid of liveGroups) {
+    try { process.kill(-pgid, "SIGKILL"); } catch { /* gone */ }
+  }
+  liveGroups.clear();
+}
+process.on("exit", killLeftovers);
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.once(signal, () => {
+    killLeftovers();
+    process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+  });
+}
+
+/**
+ * Starts tauri-driver with CASEBOOK_DATA_DIR set (it reaches the app), then a session on the app. Each start takes
+ * two ports the system has just handed out (tauri-driver's and WebKitWebDriver's), so a restart never waits for, or
+ * collides with, the ports of the run before.
  * `screenshots`: WebKitWebDriver captures the window through WebKit's compositor, which the app turns off by default
  * (see src-tauri/src/lib.rs); runs that take screenshots turn it back on. It changes how pixels are painted, not
  * what the app does.
  */
-export async function launch(dataDir, { port = 4444, screenshots = true } = {}) {
+export async function launch(dataDir, { screenshots = true } = {}) {
   const driverBin = process.env.TAURI_DRIVER ?? "tauri-driver";
   const env = { ...process.env, CASEBOOK_DATA_DIR: dataDir, CASEBOOK_ALLOWED_DIRS: `${filesOf(dataDir)}:${FIXTURES}` };
   if (screenshots) env.WEBKIT_DISABLE_COMPOSITING_MODE = "0";
   else delete env.WEBKIT_DISABLE_COMPOSITING_MODE;
-  // Its own process group, so that stopping it stops the app it started too: an app left behind after a failed
-  // test would hold the test runner's output open and keep the whole suite from ending.
-  const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(port + 1)], {
+  const [port, nativePort] = await freePorts(2);
+  // Its own process group, so that stopping it stops WebKitWebDriver and the app it started too.
+  const driver = spawn(driverBin, ["--port", String(port), "--native-port", String(nativePort)], {
     env,
     stdio: ["ignore", "ignore", "inherit"],
     detached: true,
   });
-  const exited = new Promise((resolve) => driver.once("exit", resolve));
-  await waitForPort(port, 20_000);
-  const started = performance.now();
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "warn",
-    connectionRetryTimeout: 60_000,
-    capabilities: {
-      browserName: "wry",
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: APP },
-    },
-  });
+  const pgid = driver.pid;
+  liveGroups.add(pgid);
+  driver.unref();
   const stop = async () => {
-    try { await browser.deleteSession(); } catch { /* the app may already be gone */ }
-    try { process.kill(-driver.pid, "SIGTERM"); } catch { /* the group is already gone */ }
-    await exited;
+    try { await browser?.deleteSession(); } catch { /* the app may already be gone */ }
+    await stopGroup(pgid);
   };
+  let browser;
+  let started;
+  try {
+    await waitForPort(port, 20_000);
+    started = performance.now();
+    browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "warn",
+      connectionRetryTimeout: 60_000,
+      capabilities: {
+        browserName: "wry",
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { application: APP },
+      },
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return { browser, stop, started };
 }
 
@@ -198,13 +254,24 @@ export function fingerprintOf(certPem) {
   return hex.match(/../g).join(":");
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+/** `n` distinct loopback ports the system has just handed out, all held until every one is known. */
+async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      servers.push(srv);
+      await new Promise((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", resolve);
+      });
+    }
+    return servers.map((srv) => srv.address().port);
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
+async function freePort() {
+  return (await freePorts(1))[0];
 }

@@ -25,7 +25,7 @@ function filesUnder(dir) {
 
 test("an encrypted first run, then the unlock screen after a restart; nothing readable on disk", async () => {
   const dataDir = freshDataDir("encryption");
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   let browser = app.browser;
   await el(browser, '[data-testid="first-run"]', 30_000);
   assert.equal(await (await el(browser, 'input[name="encrypt"]')).isSelected(), true, "encryption is on by default");
@@ -54,7 +54,7 @@ test("an encrypted first run, then the unlock screen after a restart; nothing re
     assert.equal(bytes.indexOf(Buffer.from("SQLite format 3")), -1, `${f} is a plain SQLite file`);
   }
 
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   browser = app.browser;
   await el(browser, '[data-testid="unlock-screen"]', 30_000);
   assert.equal((await browser.$$('[data-testid="first-run"]')).length, 0, "a locked folder is not a first run");
@@ -77,7 +77,7 @@ test("an encrypted first run, then the unlock screen after a restart; nothing re
 test("Remember on this computer: the next start opens without asking, until Settings forgets it", async () => {
   await app?.stop();
   const dataDir = freshDataDir("remember");
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   let browser = app.browser;
   await el(browser, '[data-testid="first-run"]', 30_000);
   await (await el(browser, 'input[name="name"]')).setValue("Ines Duarte");
@@ -92,7 +92,7 @@ test("Remember on this computer: the next start opens without asking, until Sett
   await app.stop();
 
   // The keyring opens it: no unlock screen.
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   browser = app.browser;
   await el(browser, '[data-screen="queue"]', 30_000);
   assert.equal((await browser.$$('[data-testid="unlock-screen"]')).length, 0, "a remembered folder opens without asking");
@@ -107,7 +107,7 @@ test("Remember on this computer: the next start opens without asking, until Sett
   await app.stop();
 
   // Forgotten: the passphrase again, and ticking "Remember" there keeps it once more.
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   browser = app.browser;
   await el(browser, '[data-testid="unlock-screen"]', 30_000);
   await (await el(browser, '[data-testid="unlock-remember"]')).click();
@@ -116,7 +116,7 @@ test("Remember on this computer: the next start opens without asking, until Sett
   await el(browser, '[data-screen="queue"]', 30_000);
   await app.stop();
 
-  app = await launch(dataDir, { port: 4464 });
+  app = await launch(dataDir);
   browser = app.browser;
   await el(browser, '[data-screen="queue"]', 30_000);
   assert.equal((await browser.$$('[data-testid="unlock-screen"]')).length, 0, "remembered again at the unlock screen");
