@@ -79,7 +79,9 @@ pub fn append_local(
     wall_now_micros: i64,
 ) -> Result<Event> {
     let head: Option<(i64, String, String)> = tx
-        .prepare_cached("SELECT device_seq, hash, hlc FROM device_heads WHERE device = ?1")?
+        .prepare_cached(
+            "SELECT device_seq, hash, hlc FROM events WHERE device = ?1 ORDER BY device_seq DESC LIMIT 1",
+        )?
         .query_row([origin.device.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
@@ -89,7 +91,7 @@ pub fn append_local(
     // later local change 2400.
     let ceiling = Hlc::ceiling(wall_now_micros.saturating_add(hlc::MAX_AHEAD_MICROS)).encode();
     let latest: Option<String> = tx
-        .prepare_cached("SELECT max(hlc) FROM device_heads WHERE hlc <= ?1")?
+        .prepare_cached("SELECT max(hlc) FROM events WHERE hlc <= ?1")?
         .query_row([ceiling], |r| r.get(0))?;
     let own = match &head {
         Some((_, _, hlc)) => parse::<Hlc>("hlc", hlc)?,
@@ -228,13 +230,6 @@ pub(crate) fn insert(
         standing.clock_ahead,
         server_received_us,
     ])?;
-    // The head moves only forward: a late, older event of a device leaves the head where it is.
-    tx.prepare_cached(
-        "INSERT INTO device_heads (device, device_seq, hash, hlc) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (device) DO UPDATE SET device_seq = excluded.device_seq, hash = excluded.hash, hlc = excluded.hlc
-         WHERE excluded.device_seq > device_heads.device_seq",
-    )?
-    .execute(params![b.device.to_string(), b.device_seq as i64, e.hash, b.hlc.encode()])?;
     Ok(())
 }
 

@@ -392,16 +392,6 @@ impl<'a, 't> Arrivals<'a, 't> {
             self.keep_aside(&held, "displaced", received)?;
             self.tx
                 .execute("DELETE FROM events WHERE id = ?1", [held_id])?;
-            self.tx.execute(
-                "UPDATE device_heads SET (device_seq, hash, hlc) = (SELECT device_seq, hash, hlc FROM events
-                 WHERE device = device_heads.device ORDER BY device_seq DESC LIMIT 1) WHERE device = ?1
-                 AND EXISTS (SELECT 1 FROM events WHERE device = ?1)",
-                [held.body.device.to_string()],
-            )?;
-            self.tx.execute(
-                "DELETE FROM device_heads WHERE device = ?1 AND NOT EXISTS (SELECT 1 FROM events WHERE device = ?1)",
-                [held.body.device.to_string()],
-            )?;
         }
         self.replay = true;
         Ok(())

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0009_timeline_counts.sql"),
     include_str!("../../../migrations/sqlite/0010_server_receipt.sql"),
     include_str!("../../../migrations/sqlite/0011_search_backlog.sql"),
+    include_str!("../../../migrations/sqlite/0012_device_heads_from_events.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -143,7 +144,7 @@ mod tests {
              ALTER TABLE forked_events DROP COLUMN server_received_us;",
         )
         .unwrap();
-        conn.execute_batch(&format!("{UNDO_0011} PRAGMA user_version = 8;"))
+        conn.execute_batch(&format!("{UNDO_0012} {UNDO_0011} PRAGMA user_version = 8;"))
             .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
@@ -184,7 +185,7 @@ mod tests {
             .unwrap();
         store
             .conn()
-            .execute_batch(&format!("{UNDO_0011} PRAGMA user_version = 9;"))
+            .execute_batch(&format!("{UNDO_0012} {UNDO_0011} PRAGMA user_version = 9;"))
             .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
@@ -195,6 +196,49 @@ mod tests {
             "events pulled before were judged by this laptop's clock: the next sync pulls them again for their \
              receipt times"
         );
+    }
+
+    /// What migration 0012 took away, back again: the copy of each device's head, as the build before kept it.
+    const UNDO_0012: &str =
+        "CREATE TABLE device_heads (device TEXT PRIMARY KEY, device_seq INTEGER NOT NULL,
+        hash TEXT NOT NULL, hlc TEXT NOT NULL);
+        INSERT INTO device_heads SELECT device, device_seq, hash, hlc FROM events e
+            WHERE device_seq = (SELECT max(device_seq) FROM events WHERE device = e.device);";
+
+    #[test]
+    fn the_upgrade_that_reads_heads_from_the_log_drops_their_copy_and_finds_them_by_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("casebook.db");
+        let store = crate::Store::open(&path).unwrap();
+        store.conn().execute_batch(UNDO_0012).unwrap();
+        store
+            .conn()
+            .execute_batch("PRAGMA user_version = 11")
+            .unwrap();
+        drop(store);
+        let store = crate::Store::open(&path).unwrap();
+        let conn = store.conn();
+        let copies: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'device_heads'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(copies, 0, "the copy of the heads is still kept");
+        // What an append reads instead: both from an index, never a walk of the log.
+        for (sql, index) in [
+            (
+                "SELECT device_seq, hash, hlc FROM events WHERE device = 'd' ORDER BY device_seq DESC LIMIT 1",
+                "sqlite_autoindex_events_2",
+            ),
+            ("SELECT max(hlc) FROM events WHERE hlc <= 'z'", "events_by_hlc"),
+        ] {
+            let plan: String = conn
+                .query_row(&format!("EXPLAIN QUERY PLAN {sql}"), [], |r| r.get(3))
+                .unwrap();
+            assert!(plan.contains(index), "{sql}: {plan}");
+        }
     }
 
     /// What migration 0011 adds, taken away again: a database as written before it.
@@ -208,7 +252,8 @@ mod tests {
         let path = dir.path().join("casebook.db");
         let store = crate::Store::open(&path).unwrap();
         let conn = store.conn();
-        conn.execute_batch(UNDO_0011).unwrap();
+        conn.execute_batch(&format!("{UNDO_0012} {UNDO_0011}"))
+            .unwrap();
         for (id, supersedes) in [("a", None), ("b", None), ("c", Some("a")), ("d", None)] {
             conn.execute(
                 "INSERT INTO timeline_entries (id, incident_id, event_id, event_time_us, recorded_hlc, author, kind,

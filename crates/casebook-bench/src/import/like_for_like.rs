@@ -7,7 +7,7 @@
 //!   (summary, source host/tool/file taken from the same attributes, `timestamp_desc` kept as an attribute);
 //! - every 1,000 rows, one event-log row of the same bytes: the `EntriesImported` payload encoded as JSON, hashed into
 //!   the device's chain and signed with a device key (the log's rows carry the hash and signature, so computing them
-//!   is part of writing the row), and the device's head moved;
+//!   is part of writing the row);
 //! - per row, the same `timeline_entries` row (with its secondary indexes and the counts its triggers keep) and the
 //!   same `search_index` FTS5 row, its derived columns (identifiers, incident scope) included. The FTS5 rows go in
 //!   [`FTS_ROWS`] to a statement, as someone writing this by hand for speed would: FTS5 turns the rows of each
@@ -166,11 +166,6 @@ impl Chain {
             e.hash,
             e.signature,
         ])?;
-        tx.prepare_cached(
-            "INSERT INTO device_heads (device, device_seq, hash, hlc) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (device) DO UPDATE SET device_seq = excluded.device_seq, hash = excluded.hash, hlc = excluded.hlc",
-        )?
-        .execute(params![self.device.to_string(), self.seq as i64, e.hash, hlc])?;
         let Payload::EntriesImported { entries, .. } = &b.payload else {
             unreachable!("the payload was made above");
         };
