@@ -251,3 +251,131 @@ fn an_event_read_from_a_bundle_first_is_judged_again_when_the_server_relays_it()
         "a bundle first, then the server's copy, gives the state of the server's copy alone"
     );
 }
+
+/// The colleague's events as this test's laptop reads them: a title by a clock four minutes ahead of the laptop's,
+/// then, chained after it, a comment from a clock a day ahead.
+fn colleague_then_far_ahead(read_at: i64) -> (Event, Event) {
+    let body = |seq: u64, wall: i64, payload: Payload| EventBody {
+        id: EventId(Uuid::from_u128(0xB100 + seq as u128)),
+        incident: Some(INCIDENT),
+        author: COLLEAGUE,
+        device: COLLEAGUE_DEVICE,
+        device_seq: seq,
+        hlc: Hlc {
+            wall_micros: wall,
+            counter: 0,
+            device: COLLEAGUE_DEVICE,
+        },
+        payload,
+    };
+    let title = Payload::FieldSet {
+        change: FieldChange::Title("the colleague's title".into()),
+    };
+    let first = Event::seal_signed(
+        body(1, read_at + 4 * MINUTE, title),
+        None,
+        &key(COLLEAGUE_DEVICE),
+    );
+    let comment = Payload::CommentAdded {
+        comment: CommentId(Uuid::from_u128(0xB1C0)),
+        body: "written by a clock a day ahead".into(),
+    };
+    let far = Event::seal_signed(
+        body(2, read_at + 24 * 60 * MINUTE, comment),
+        Some(first.hash.clone()),
+        &key(COLLEAGUE_DEVICE),
+    );
+    (first, far)
+}
+
+#[test]
+fn a_change_made_after_reading_a_colleagues_is_later_than_it_even_once_their_clock_jumps_far_ahead()
+{
+    let now = RECEIVED;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
+    let origin = Origin {
+        user: AUTHOR,
+        device: AUTHOR_DEVICE,
+    };
+    let tx = store.write().unwrap();
+    casebook_store::append::set_profile(&tx, AUTHOR_DEVICE, AUTHOR).unwrap();
+    trust::set_device_key(&tx, &key(AUTHOR_DEVICE), 1).unwrap();
+    trust::trust_device(&tx, COLLEAGUE_DEVICE, &key(COLLEAGUE_DEVICE).public(), 0).unwrap();
+    for (n, (user, name)) in [(AUTHOR, "author"), (COLLEAGUE, "colleague")]
+        .into_iter()
+        .enumerate()
+    {
+        let registered = Payload::UserRegistered {
+            user,
+            name: name.into(),
+            role: Role::Lead,
+            tier: None,
+        };
+        let id = EventId(Uuid::from_u128(0xA100 + n as u128));
+        append_local(&tx, origin, id, None, registered, now).unwrap();
+    }
+    let opened = Payload::IncidentOpened {
+        key: casebook_core::key::incident_key(INCIDENT),
+        title: "opened".into(),
+        summary: String::new(),
+        severity: Severity::Sev3,
+        tlp: Tlp::Amber,
+        category: String::new(),
+        tier: Tier::ONE,
+        detection_source: String::new(),
+        affected_assets: vec![],
+        tags: vec![],
+        occurred_at: None,
+        detected_at: None,
+        reported_at: None,
+    };
+    append_local(
+        &tx,
+        origin,
+        EventId(Uuid::from_u128(0xA110)),
+        Some(INCIDENT),
+        opened,
+        now,
+    )
+    .unwrap();
+    tx.commit().unwrap();
+
+    let (theirs, far) = colleague_then_far_ahead(now);
+    let tx = store.write().unwrap();
+    let mut arrivals = Arrivals::new(&tx, now, "bundle").unwrap();
+    for e in [&theirs, &far] {
+        assert!(matches!(arrivals.append(e).unwrap(), Arrival::Applied(_)));
+    }
+    arrivals.finish().unwrap();
+    tx.commit().unwrap();
+    assert!(flagged(&store, &far) && !flagged(&store, &theirs));
+    assert_eq!(title(&store), "the colleague's title");
+
+    // A minute later by this laptop's clock, still three minutes behind the colleague's, the person retitles.
+    let tx = store.write().unwrap();
+    let mine = Payload::FieldSet {
+        change: FieldChange::Title("retitled after reading theirs".into()),
+    };
+    let made = append_local(
+        &tx,
+        origin,
+        EventId(Uuid::from_u128(0xA120)),
+        Some(INCIDENT),
+        mine,
+        now + MINUTE,
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    assert!(
+        made.body.hlc > theirs.body.hlc,
+        "the local change is stamped past the colleague's title it follows: {:?} against {:?}",
+        made.body.hlc,
+        theirs.body.hlc
+    );
+    assert!(
+        made.body.hlc.wall_micros < far.body.hlc.wall_micros,
+        "and never follows the clock a day ahead"
+    );
+    assert_eq!(title(&store), "retitled after reading theirs");
+}
