@@ -99,7 +99,10 @@ test("Remember on this computer: the next start opens without asking, until Sett
   await (await el(browser, '[data-nav="settings"]')).click();
   assert.match(await textOf(browser, '[data-testid="remember-state"]', 20_000), /keyring keeps this folder's key/);
   await shot(browser, "08-remembered-settings");
-  await (await el(browser, '[data-testid="remember-toggle"]')).click();
+  // Below the fold of Settings' own scrolling pane, which WebKitWebDriver's click does not scroll: as a person would.
+  const toggle = await el(browser, '[data-testid="remember-toggle"]');
+  await toggle.scrollIntoView();
+  await toggle.click();
   await browser.waitUntil(
     async () => /asks for the passphrase each time/.test(await textOf(browser, '[data-testid="remember-state"]')),
     { timeout: 20_000, timeoutMsg: "Settings did not show the key as forgotten" },
