@@ -5,8 +5,12 @@
 //! connection to the same file): it shows how much of an `add_entry` is the durable write itself and how much is the
 //! API's work around it (authorization, reading the new entry back).
 //!
-//! A third series is the disk alone, in the same run and directory: one commit's log frames (counted on a commit made
-//! for it) written over the start of a file as SQLite writes them, two writes a frame, and flushed with `fdatasync`,
+//! Then [`FRAME_SAMPLES`] more appends, untimed, each on a log emptied for it, count the log frames a commit writes:
+//! most write the same pages, but one that fills the last leaf of an index rewrites its neighbours too, so one
+//! commit alone would say little.
+//!
+//! A third series is the disk alone, in the same run and directory: a typical commit's log frames (the median count)
+//! written over the start of a file as SQLite writes them, two writes a frame, and flushed with `fdatasync`,
 //! as a commit does to a log started over. No database work goes below it, so it is the floor under an append on
 //! this machine: virtual disks differ by several times in their slowest flushes.
 
@@ -33,6 +37,9 @@ use crate::Progress;
 /// A log frame's header, before its page.
 const FRAME_HEADER: usize = 24;
 
+/// Commits whose log frames are counted, each alone in the log.
+pub const FRAME_SAMPLES: usize = 100;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AppendFigures {
     /// Entries appended through the API (and as many again through the store).
@@ -43,13 +50,36 @@ pub struct AppendFigures {
     pub store: Summary,
     /// Entries in the incident at the end, read back through the API.
     pub entries_after: i64,
-    /// Log frames (pages) one append's commit writes.
+    /// Log frames (pages) a typical append's commit writes: the median of [`AppendFigures::frames`].
     pub frames_per_commit: i64,
-    /// Their bytes in the log, frame headers included.
+    /// Log frames of each of [`FRAME_SAMPLES`] commits.
+    pub frames: FrameCounts,
+    /// The typical commit's bytes in the log, frame headers included.
     pub commit_bytes: usize,
-    /// The disk alone: one commit's frames written over the start of a file as the log writes them, then
+    /// The disk alone: a typical commit's frames written over the start of a file as the log writes them, then
     /// `fdatasync`, as many times.
     pub disk: Summary,
+}
+
+/// How many log frames commits wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameCounts {
+    pub commits: usize,
+    pub p50: i64,
+    pub mean: f64,
+    pub max: i64,
+}
+
+impl FrameCounts {
+    fn of(mut counts: Vec<i64>) -> FrameCounts {
+        counts.sort_unstable();
+        FrameCounts {
+            commits: counts.len(),
+            p50: counts.get(counts.len() / 2).copied().unwrap_or(0),
+            mean: counts.iter().sum::<i64>() as f64 / counts.len().max(1) as f64,
+            max: counts.last().copied().unwrap_or(0),
+        }
+    }
 }
 
 pub fn measure(
@@ -130,10 +160,15 @@ pub fn measure(
         direct.push(started.elapsed());
         bar.inc(1);
     }
-    // One more append on an emptied log: the frames it leaves there are one commit's.
-    checkpoint(&store, "TRUNCATE")?;
-    append_one(&mut store)?;
-    let frames_per_commit = checkpoint(&store, "PASSIVE")?;
+    // Appends on an emptied log: the frames each leaves there are its commit's.
+    let mut counted = Vec::with_capacity(FRAME_SAMPLES);
+    for _ in 0..FRAME_SAMPLES {
+        checkpoint(&store, "TRUNCATE")?;
+        append_one(&mut store)?;
+        counted.push(checkpoint(&store, "PASSIVE")?);
+    }
+    let frames = FrameCounts::of(counted);
+    let frames_per_commit = frames.p50;
     // SQLCipher answers for an encrypted file, with its page size as text.
     let page_size: i64 = match store
         .conn()
@@ -145,10 +180,10 @@ pub fn measure(
     };
     drop(store);
     bar.finish_and_clear();
-    let frames = usize::try_from(frames_per_commit.max(1))?;
+    let typical = usize::try_from(frames_per_commit.max(1))?;
     let page_size = usize::try_from(page_size)?;
-    let commit_bytes = frames * (FRAME_HEADER + page_size);
-    let disk = disk_alone(dir, frames, page_size, appends)?;
+    let commit_bytes = typical * (FRAME_HEADER + page_size);
+    let disk = disk_alone(dir, typical, page_size, appends)?;
 
     let cb = cipher.open(dir)?;
     let (entries_after, _) =
@@ -159,6 +194,7 @@ pub fn measure(
         store: direct.summary(),
         entries_after,
         frames_per_commit,
+        frames,
         commit_bytes,
         disk,
     })

@@ -63,14 +63,19 @@ fn every_phase_produces_figures_and_the_counts_add_up() {
     );
     assert_eq!(
         append.entries_after,
-        2 * TINY.appends as i64 + 1,
-        "every append is in the incident, and the one that counted a commit's log frames"
+        (2 * TINY.appends + casebook_bench::append::FRAME_SAMPLES) as i64,
+        "every append is in the incident, and those that counted their commits' log frames"
     );
+    let frames = &append.frames;
+    assert_eq!(frames.commits, casebook_bench::append::FRAME_SAMPLES);
     assert!(
-        append.frames_per_commit > 0,
-        "a commit writes log frames: {}",
-        append.frames_per_commit
+        frames.p50 > 0
+            && frames.p50 <= frames.max
+            && frames.mean >= 1.0
+            && frames.mean <= frames.max as f64,
+        "commits write log frames, the typical one no more than the most: {frames:?}"
     );
+    assert_eq!(append.frames_per_commit, frames.p50);
     assert_eq!(
         append.disk.count, TINY.appends,
         "one disk-alone sample per append"
@@ -382,7 +387,7 @@ fn the_encrypted_run_measures_the_store_phases_again_on_encrypted_databases() {
     let append = e.append.as_ref().expect("append ran encrypted");
     assert_eq!(
         append.entries_after,
-        2 * TINY.appends as i64 + 1,
+        (2 * TINY.appends + casebook_bench::append::FRAME_SAMPLES) as i64,
         "every encrypted append is in the incident"
     );
     let import = e.import.as_ref().expect("the import ran encrypted");
