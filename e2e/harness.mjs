@@ -275,3 +275,32 @@ async function freePorts(n) {
 async function freePort() {
   return (await freePorts(1))[0];
 }
+
+/**
+ * Waits for a notice whose text matches `re` and returns that text; with `errors`, error notices count too. Notices
+ * close after a few seconds, so every notice on the page is read in one call, every 100 ms: read element by element,
+ * one that closes between two calls is lost. A timeout names every notice seen meanwhile (an import that failed
+ * says why).
+ */
+export async function noticeMatching(browser, re, { errors = false, timeout = 30_000, what = "" } = {}) {
+  const seen = new Set();
+  let found = "";
+  try {
+    await browser.waitUntil(async () => {
+      const notices = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="notice-ok"], [data-testid="notice-error"]')].map((n) => ({
+          error: n.getAttribute("data-testid") === "notice-error",
+          text: (n.innerText ?? n.textContent ?? "").trim(),
+        })),
+      );
+      for (const n of notices) {
+        seen.add(`${n.error ? "error" : "ok"}: ${n.text}`);
+        if ((errors || !n.error) && re.test(n.text)) found = n.text;
+      }
+      return found !== "";
+    }, { timeout, interval: 100 });
+  } catch (e) {
+    throw new Error(`no notice matched ${re}${what}; notices seen: ${[...seen].join(" | ") || "none"} (${e.message})`);
+  }
+  return found;
+}

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { actAs, casebook, el, filesOf, freshDataDir, launch, ROOT, shot, textOf, type } from "../harness.mjs";
+import { actAs, casebook, el, filesOf, freshDataDir, launch, noticeMatching, ROOT, shot, textOf, type } from "../harness.mjs";
 
 const SAMPLE = path.join(ROOT, "crates/casebook-alerts/tests/samples/wazuh/alerts.json");
 const HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
@@ -44,15 +44,7 @@ function moreAlerts() {
 async function importFile(file, re) {
   await (await el(browser, '[data-testid="alert-import-path"]')).setValue(file);
   await type(browser, "Enter");
-  let found = "";
-  await browser.waitUntil(async () => {
-    for (const n of await browser.$$('[data-testid="notice-ok"], [data-testid="notice-error"]')) {
-      const t = await n.getText();
-      if (re.test(t)) found = t;
-    }
-    return found !== "";
-  }, { timeout: 30_000, timeoutMsg: `no notice matched ${re} after importing ${file}` });
-  return found;
+  return noticeMatching(browser, re, { errors: true, what: ` after importing ${file}` });
 }
 
 /** The queue's rows as the page shows them. */

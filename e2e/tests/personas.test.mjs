@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { actAs, casebook, el, filesOf, FIXTURES, freshDataDir, launch, shot, textOf, type } from "../harness.mjs";
+import { actAs, casebook, el, filesOf, FIXTURES, freshDataDir, launch, noticeMatching as noticeOf, shot, textOf, type } from "../harness.mjs";
 
 const FIXTURE = path.join(FIXTURES, "timesketch/evtx_part.csv");
 let app;
@@ -43,16 +43,8 @@ async function focused() {
   return browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.getAttribute("name"));
 }
 
-async function noticeMatching(re) {
-  let found = "";
-  await browser.waitUntil(async () => {
-    for (const n of await browser.$$('[data-testid="notice-ok"]')) {
-      const t = await n.getText();
-      if (re.test(t)) found = t;
-    }
-    return found !== "";
-  }, { timeout: 30_000, timeoutMsg: `no notice matched ${re}` });
-  return found;
+function noticeMatching(re) {
+  return noticeOf(browser, re);
 }
 
 async function tab(name) {
