@@ -24,24 +24,20 @@ const COLLEAGUE_DEVICE: DeviceId = DeviceId(Uuid::from_u128(0xB1));
 const COLLEAGUE: UserId = UserId(Uuid::from_u128(0xB2));
 const INCIDENT: IncidentId = IncidentId(Uuid::from_u128(0x1C));
 
-/// The fast laptop: its own profile, both people leads in its directory, the colleague's device trusted. It opens
-/// the incident and sets its title, all stamped by its clock an hour ahead.
-fn author() -> (tempfile::TempDir, Store, Vec<Event>) {
+/// The author's laptop, its clock at `wall`: its own profile, both people leads in its directory, the colleague's
+/// device trusted, and the incident opened.
+fn author_laptop(wall: i64) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
     let tx = store.write().unwrap();
     casebook_store::append::set_profile(&tx, AUTHOR_DEVICE, AUTHOR).unwrap();
     trust::set_device_key(&tx, &key(AUTHOR_DEVICE), 1).unwrap();
     trust::trust_device(&tx, COLLEAGUE_DEVICE, &key(COLLEAGUE_DEVICE).public(), 0).unwrap();
-    let origin = Origin {
-        user: AUTHOR,
-        device: AUTHOR_DEVICE,
-    };
     let mut n = 0;
     let mut local = |payload: Payload, incident: Option<IncidentId>| {
         n += 1;
         let id = EventId(Uuid::from_u128(0xA000 + n));
-        append_local(&tx, origin, id, incident, payload, FAST).unwrap();
+        append_local(&tx, AUTHOR_ORIGIN, id, incident, payload, wall).unwrap();
     };
     for (user, name) in [(AUTHOR, "author"), (COLLEAGUE, "colleague")] {
         let registered = Payload::UserRegistered {
@@ -68,11 +64,38 @@ fn author() -> (tempfile::TempDir, Store, Vec<Event>) {
         reported_at: None,
     };
     local(opened, Some(INCIDENT));
-    let title = Payload::FieldSet {
-        change: FieldChange::Title("the fast laptop's title".into()),
-    };
-    local(title, Some(INCIDENT));
     tx.commit().unwrap();
+    (dir, store)
+}
+
+const AUTHOR_ORIGIN: Origin = Origin {
+    user: AUTHOR,
+    device: AUTHOR_DEVICE,
+};
+
+/// Retitles the incident on the author's laptop, by its clock at `wall`.
+fn retitle(store: &mut Store, id: u128, title: &str, wall: i64) -> Event {
+    let tx = store.write().unwrap();
+    let change = Payload::FieldSet {
+        change: FieldChange::Title(title.into()),
+    };
+    let made = append_local(
+        &tx,
+        AUTHOR_ORIGIN,
+        EventId(Uuid::from_u128(id)),
+        Some(INCIDENT),
+        change,
+        wall,
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    made
+}
+
+/// The fast laptop: [`author_laptop`] with its clock an hour ahead, which then sets the incident's title.
+fn author() -> (tempfile::TempDir, Store, Vec<Event>) {
+    let (dir, mut store) = author_laptop(FAST);
+    retitle(&mut store, 0xA004, "the fast laptop's title", FAST);
     let events = read_events(store.conn(), None, 0, i64::MAX)
         .unwrap()
         .into_iter()
@@ -292,54 +315,7 @@ fn colleague_then_far_ahead(read_at: i64) -> (Event, Event) {
 fn a_change_made_after_reading_a_colleagues_is_later_than_it_even_once_their_clock_jumps_far_ahead()
 {
     let now = RECEIVED;
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("casebook.db")).unwrap();
-    let origin = Origin {
-        user: AUTHOR,
-        device: AUTHOR_DEVICE,
-    };
-    let tx = store.write().unwrap();
-    casebook_store::append::set_profile(&tx, AUTHOR_DEVICE, AUTHOR).unwrap();
-    trust::set_device_key(&tx, &key(AUTHOR_DEVICE), 1).unwrap();
-    trust::trust_device(&tx, COLLEAGUE_DEVICE, &key(COLLEAGUE_DEVICE).public(), 0).unwrap();
-    for (n, (user, name)) in [(AUTHOR, "author"), (COLLEAGUE, "colleague")]
-        .into_iter()
-        .enumerate()
-    {
-        let registered = Payload::UserRegistered {
-            user,
-            name: name.into(),
-            role: Role::Lead,
-            tier: None,
-        };
-        let id = EventId(Uuid::from_u128(0xA100 + n as u128));
-        append_local(&tx, origin, id, None, registered, now).unwrap();
-    }
-    let opened = Payload::IncidentOpened {
-        key: casebook_core::key::incident_key(INCIDENT),
-        title: "opened".into(),
-        summary: String::new(),
-        severity: Severity::Sev3,
-        tlp: Tlp::Amber,
-        category: String::new(),
-        tier: Tier::ONE,
-        detection_source: String::new(),
-        affected_assets: vec![],
-        tags: vec![],
-        occurred_at: None,
-        detected_at: None,
-        reported_at: None,
-    };
-    append_local(
-        &tx,
-        origin,
-        EventId(Uuid::from_u128(0xA110)),
-        Some(INCIDENT),
-        opened,
-        now,
-    )
-    .unwrap();
-    tx.commit().unwrap();
+    let (_dir, mut store) = author_laptop(now);
 
     let (theirs, far) = colleague_then_far_ahead(now);
     let tx = store.write().unwrap();
@@ -353,20 +329,12 @@ fn a_change_made_after_reading_a_colleagues_is_later_than_it_even_once_their_clo
     assert_eq!(title(&store), "the colleague's title");
 
     // A minute later by this laptop's clock, still three minutes behind the colleague's, the person retitles.
-    let tx = store.write().unwrap();
-    let mine = Payload::FieldSet {
-        change: FieldChange::Title("retitled after reading theirs".into()),
-    };
-    let made = append_local(
-        &tx,
-        origin,
-        EventId(Uuid::from_u128(0xA120)),
-        Some(INCIDENT),
-        mine,
+    let made = retitle(
+        &mut store,
+        0xA120,
+        "retitled after reading theirs",
         now + MINUTE,
-    )
-    .unwrap();
-    tx.commit().unwrap();
+    );
     assert!(
         made.body.hlc > theirs.body.hlc,
         "the local change is stamped past the colleague's title it follows: {:?} against {:?}",
