@@ -11,6 +11,7 @@ mod checkpoint;
 pub mod cipher;
 pub mod dump;
 mod fts;
+mod lock_wait;
 mod log_reserve;
 mod migrate;
 pub mod private_dir;
@@ -120,7 +121,7 @@ impl Store {
             // plain figure. The cache fills only as pages are read.
             conn.pragma_update(None, "cache_size", -cipher::PAGE_CACHE_KIB)?;
         }
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_handler(Some(lock_wait::handler(lock_wait::LIMIT)))?;
         // WAL: readers never block the writer; synchronous=FULL: a committed event survives a power cut, not only a
         // killed process.
         conn.pragma_update(None, "journal_mode", "WAL")?;
