@@ -3,6 +3,7 @@
 
 mod alerts;
 mod convergence;
+mod page_crypto;
 mod relayed;
 mod search;
 mod search_scope;
