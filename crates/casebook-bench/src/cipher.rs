@@ -88,16 +88,11 @@ impl Cipher {
         Ok(Store::open_keyed(db, Some(&key))?)
     }
 
-    /// Gives a fresh rusqlite connection this run's key (the bare-insert baseline).
+    /// Gives a fresh rusqlite connection to a new file this run's key, as a store keys a new database (the
+    /// bare-insert baseline).
     pub(crate) fn key_connection(&self, conn: &rusqlite::Connection) -> Result<()> {
         if self.encrypted {
-            let hex: String = self
-                .standalone
-                .bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";"))?;
+            casebook_store::cipher::key_new_database(conn, &self.standalone)?;
         }
         Ok(())
     }

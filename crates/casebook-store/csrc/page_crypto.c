@@ -66,6 +66,9 @@ struct sqlcipher_provider {
 int sqlcipher_register_provider(sqlcipher_provider *p);
 void *sqlcipher_malloc(unsigned long long size);
 int sqlite3_initialize(void);
+int sqlite3_open(const char *filename, void **db);
+int sqlite3_exec(void *db, const char *sql, void *callback, void *arg, char **errmsg);
+int sqlite3_close(void *db);
 
 static EVP_CIPHER *aes_256_cbc;
 static EVP_MAC *hmac_impl;
@@ -250,4 +253,13 @@ __attribute__((constructor)) static void install(void) {
   p->fips_status = fips_status;
   p->get_provider_version = provider_version;
   sqlcipher_register_provider(p);
+
+  /* A key sets a codec's page layout as it is given: with SQLCipher's default HMAC-SHA512 a new database reserves
+   * 80 bytes a page, and SQLite never shrinks a reserve, so choosing SHA-256 after the key would leave 32 of them
+   * unused. New codecs start with the HMAC the store makes databases with (cipher::PageMac); a database encrypted
+   * before is keyed with SHA-512 explicitly. */
+  void *db = NULL;
+  if (sqlite3_open(":memory:", &db) == SQLITE_OK)
+    sqlite3_exec(db, "PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256", NULL, NULL, NULL);
+  sqlite3_close(db);
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::cipher::{self, DataKey};
+use crate::cipher::{self, DataKey, PageMac};
 use crate::{log_reserve, Result, StoreError};
 
 /// How long the log may grow before its pages are copied: a second of appends is a few megabytes of log, and the
@@ -75,18 +75,22 @@ pub(crate) struct Checkpointer {
 impl Checkpointer {
     /// Opens the second connection here, so a file that cannot be opened fails the store's open rather than the
     /// thread.
-    pub(crate) fn start(path: &Path, key: Option<&DataKey>) -> Result<Checkpointer> {
+    pub(crate) fn start(path: &Path, key: Option<(&DataKey, PageMac)>) -> Result<Checkpointer> {
         Checkpointer::start_every(path, key, EVERY)
     }
 
     /// [`Checkpointer::start`] with the period of its unprompted checkpoints.
-    fn start_every(path: &Path, key: Option<&DataKey>, every: Duration) -> Result<Checkpointer> {
+    fn start_every(
+        path: &Path,
+        key: Option<(&DataKey, PageMac)>,
+        every: Duration,
+    ) -> Result<Checkpointer> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        if let Some(key) = key {
-            cipher::apply_key(&conn, key)?;
+        if let Some((key, mac)) = key {
+            cipher::apply_key(&conn, key, mac)?;
         }
         // Never wait: the connection library's default busy timeout would have the `RESTART` round hold the write
         // lock for seconds while a reader finishes with the log, and every commit in the app wait behind it.

@@ -106,15 +106,18 @@ impl Store {
     /// [`Store::open`] for a database encrypted with `key` (created encrypted when new). Without a key the file is
     /// plain SQLite. A key that does not open the file is [`StoreError::WrongKey`], and the file is left untouched.
     pub fn open_keyed(path: &Path, key: Option<&cipher::DataKey>) -> Result<Store> {
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         // The key comes before any other statement: SQLCipher reads page 1 with it.
-        if let Some(key) = key {
-            cipher::apply_key(&conn, key)?;
+        let (mut conn, keyed) = match key {
+            Some(key) => {
+                let (conn, mac) = cipher::open_keyed(path, flags, key)?;
+                (conn, Some((key, mac)))
+            }
+            None => (Connection::open_with_flags(path, flags)?, None),
+        };
+        if keyed.is_some() {
             // SQLCipher decrypts and authenticates a page on every read that misses SQLite's own cache (the
             // system's file cache holds only ciphertext), so a search over a large case paid that again and again
             // with the default 2 MiB: full-text search p95 over 1,000,000 entries 33 ms, with 64 MiB 16 ms, the
@@ -139,7 +142,7 @@ impl Store {
         // them all the time (a third of a pull's time went to SQLite's parser).
         conn.set_prepared_statement_cache_capacity(256);
         migrate::migrate(&mut conn, path)?;
-        let checkpointer = checkpoint::Checkpointer::start(path, key)?;
+        let checkpointer = checkpoint::Checkpointer::start(path, keyed)?;
         // After `wal_autocheckpoint`, which would replace it: each commit tells the checkpointer how long the log is.
         conn.wal_hook(Some(checkpointer.commit_hook()))?;
         Ok(Store {

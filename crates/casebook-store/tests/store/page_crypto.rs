@@ -1,8 +1,9 @@
 //! The encrypted database's pages go through Casebook's own SQLCipher provider (`csrc/page_crypto.c`), and stay
 //! SQLCipher 4's format: a file SQLCipher's stock provider wrote opens, reads and takes writes, and every page this
 //! build writes is read back by an independent reader of the format written here from its specification (AES-256-CBC
-//! under the raw key, a random IV and an HMAC-SHA512 in each page's reserved tail, the HMAC key derived from the
-//! file's salt with PBKDF2).
+//! under the raw key, a random IV and an HMAC in each page's reserved tail, the HMAC key derived from the file's salt
+//! with PBKDF2-HMAC-SHA512). A store made now authenticates its pages with HMAC-SHA256, one made before with
+//! HMAC-SHA512 (`cipher::PageMac`).
 
 use std::path::Path;
 
@@ -14,8 +15,34 @@ use rusqlite::Connection;
 const PAGE: usize = 4096;
 const SALT: usize = 16;
 const IV: usize = 16;
-const MAC: usize = 64;
-const RESERVE: usize = IV + MAC;
+
+/// A page's HMAC: SQLCipher 4's default, or what this build's stores use.
+#[derive(Clone, Copy)]
+enum Mac {
+    Sha512,
+    Sha256,
+}
+
+impl Mac {
+    fn len(self) -> usize {
+        match self {
+            Mac::Sha512 => 64,
+            Mac::Sha256 => 32,
+        }
+    }
+
+    fn algorithm(self) -> ring::hmac::Algorithm {
+        match self {
+            Mac::Sha512 => ring::hmac::HMAC_SHA512,
+            Mac::Sha256 => ring::hmac::HMAC_SHA256,
+        }
+    }
+
+    /// The bytes at the end of each page: the IV, then the HMAC.
+    fn reserve(self) -> usize {
+        IV + self.len()
+    }
+}
 
 /// A copy of a database SQLCipher 4.19 wrote with its stock OpenSSL provider (how: `tests/fixtures/README.md`).
 const STOCK_FIXTURE: &str = "tests/fixtures/sqlcipher-4.19-stock-provider.db";
@@ -24,10 +51,10 @@ const STOCK_KEY: [u8; 32] = [
     26, 27, 28, 29, 30, 31,
 ];
 
-/// Every page of an encrypted database file, authenticated and decrypted by SQLCipher 4's rules (defaults: 4 KiB
-/// pages, HMAC-SHA512, PBKDF2-HMAC-SHA512 with 2 rounds for the HMAC key, page numbers little-endian). Page 1's
-/// first 16 bytes are the salt, in clear; its plaintext is returned from byte 16 on, like SQLCipher's.
-fn read_pages(file: &[u8], key: &[u8; 32]) -> Result<Vec<Vec<u8>>, String> {
+/// Every page of an encrypted database file, authenticated with `mac` and decrypted by SQLCipher 4's rules (4 KiB
+/// pages, PBKDF2-HMAC-SHA512 with 2 rounds for the HMAC key, page numbers little-endian). Page 1's first 16 bytes
+/// are the salt, in clear; its plaintext is returned from byte 16 on, like SQLCipher's.
+fn read_pages(file: &[u8], key: &[u8; 32], mac: Mac) -> Result<Vec<Vec<u8>>, String> {
     if file.is_empty() || !file.len().is_multiple_of(PAGE) {
         return Err(format!("{} bytes is no whole number of pages", file.len()));
     }
@@ -41,17 +68,17 @@ fn read_pages(file: &[u8], key: &[u8; 32]) -> Result<Vec<Vec<u8>>, String> {
         key,
         &mut mac_key,
     );
-    let mac_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA512, &mac_key);
+    let mac_key = ring::hmac::Key::new(mac.algorithm(), &mac_key);
     let aes = aes::Aes256::new(GenericArray::from_slice(key));
     let mut pages = Vec::new();
     for (i, page) in file.chunks(PAGE).enumerate() {
         let number = u32::try_from(i + 1).unwrap();
         let start = if number == 1 { SALT } else { 0 };
-        let (body, tail) = page.split_at(PAGE - RESERVE);
-        let (iv, mac) = tail.split_at(IV);
-        let mut signed = page[start..PAGE - MAC].to_vec();
+        let (body, tail) = page.split_at(PAGE - mac.reserve());
+        let (iv, tag) = tail.split_at(IV);
+        let mut signed = page[start..PAGE - mac.len()].to_vec();
         signed.extend_from_slice(&number.to_le_bytes());
-        ring::hmac::verify(&mac_key, &signed, mac)
+        ring::hmac::verify(&mac_key, &signed, tag)
             .map_err(|_| format!("page {number} fails its HMAC"))?;
         // CBC by hand: each plaintext block is the block's decryption XOR the ciphertext block before it.
         let mut previous: [u8; 16] = iv.try_into().unwrap();
@@ -73,10 +100,14 @@ fn contains(pages: &[Vec<u8>], needle: &str) -> bool {
         .any(|p| p.windows(needle.len()).any(|w| w == needle.as_bytes()))
 }
 
+/// A raw connection keyed for SQLCipher 4's default page HMAC, SHA-512, as a database encrypted before.
 fn keyed(path: &Path, key: &[u8; 32]) -> Connection {
     let conn = Connection::open(path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
-        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{}'\"; PRAGMA cipher_hmac_algorithm = HMAC_SHA512;",
+        hex::encode(key)
+    ))
+    .unwrap();
     conn
 }
 
@@ -100,7 +131,7 @@ fn an_encrypted_store_is_keyed_through_casebooks_provider() {
 fn a_database_sqlciphers_own_provider_wrote_opens_reads_and_takes_writes() {
     let fixture = std::fs::read(STOCK_FIXTURE).unwrap();
     // The independent reader agrees with the stock provider, so it can judge this build's pages below.
-    let stock = read_pages(&fixture, &STOCK_KEY).unwrap();
+    let stock = read_pages(&fixture, &STOCK_KEY, Mac::Sha512).unwrap();
     assert!(contains(
         &stock,
         "stock note 200: lateral movement from WKS-FIN-200"
@@ -111,7 +142,8 @@ fn a_database_sqlciphers_own_provider_wrote_opens_reads_and_takes_writes() {
         "page size in page 1's header"
     );
     assert_eq!(
-        stock[0][4], RESERVE as u8,
+        stock[0][4],
+        Mac::Sha512.reserve() as u8,
         "reserved bytes in page 1's header"
     );
 
@@ -136,7 +168,7 @@ fn a_database_sqlciphers_own_provider_wrote_opens_reads_and_takes_writes() {
         )
         .unwrap();
     }
-    let written = read_pages(&std::fs::read(&path).unwrap(), &STOCK_KEY).unwrap();
+    let written = read_pages(&std::fs::read(&path).unwrap(), &STOCK_KEY, Mac::Sha512).unwrap();
     assert!(contains(&written, "written by casebook-openssl"));
     assert!(contains(
         &written,
@@ -150,28 +182,33 @@ fn a_database_sqlciphers_own_provider_wrote_opens_reads_and_takes_writes() {
 }
 
 #[test]
-fn every_page_this_build_writes_is_sqlcipher_4s_format_and_a_changed_byte_fails_its_hmac() {
+fn every_page_a_store_writes_is_sqlcipher_4s_format_with_sha256_and_a_changed_byte_fails_its_hmac()
+{
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("casebook.db");
     let key = [0x5a; 32];
     {
-        let conn = keyed(&path, &key);
-        conn.execute_batch(
-            "CREATE TABLE notes (n INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             INSERT INTO notes (body) VALUES ('beacon to 203.0.113.77 every 60 s');",
-        )
-        .unwrap();
-        conn.execute_batch(
-            "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 500)
-             INSERT INTO notes (body) SELECT 'filler row ' || n FROM k;",
-        )
-        .unwrap();
+        let store = Store::open_keyed(&path, Some(&DataKey::from_bytes(key))).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TABLE notes (n INTEGER PRIMARY KEY, body TEXT NOT NULL);
+                 INSERT INTO notes (body) VALUES ('beacon to 203.0.113.77 every 60 s');
+                 WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 500)
+                 INSERT INTO notes (body) SELECT 'filler row ' || n FROM k;",
+            )
+            .unwrap();
     }
+    // Closed: the log was copied into the file and removed, so every page is in the file.
     let mut file = std::fs::read(&path).unwrap();
     assert!(file.len() > 4 * PAGE, "a few pages at least");
-    let pages = read_pages(&file, &key).unwrap();
+    assert!(
+        read_pages(&file, &key, Mac::Sha512).is_err(),
+        "a new store's pages are not SHA-512's"
+    );
+    let pages = read_pages(&file, &key, Mac::Sha256).unwrap();
     assert_eq!(&pages[0][..2], &[0x10, 0x00]);
-    assert_eq!(pages[0][4], RESERVE as u8);
+    assert_eq!(pages[0][4], Mac::Sha256.reserve() as u8);
     assert!(contains(&pages, "beacon to 203.0.113.77 every 60 s"));
     assert!(contains(&pages, "filler row 500"));
     // Not the raw file: the text is only in the decrypted pages.
@@ -180,6 +217,36 @@ fn every_page_this_build_writes_is_sqlcipher_4s_format_and_a_changed_byte_fails_
     // The reader checks what it reads: one byte changed in the last page's ciphertext is refused.
     let at = file.len() - PAGE + 100;
     file[at] ^= 1;
-    let refused = read_pages(&file, &key).unwrap_err();
+    let refused = read_pages(&file, &key, Mac::Sha256).unwrap_err();
     assert!(refused.contains("fails its HMAC"), "{refused}");
+}
+
+#[test]
+fn a_store_encrypted_before_with_sha512_opens_and_keeps_its_format_and_a_wrong_key_still_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("casebook.db");
+    std::fs::write(&path, std::fs::read(STOCK_FIXTURE).unwrap()).unwrap();
+    let key = DataKey::from_bytes(STOCK_KEY);
+    assert!(casebook_store::cipher::key_opens(&path, &key).unwrap());
+    assert!(!casebook_store::cipher::key_opens(&path, &DataKey::from_bytes([1; 32])).unwrap());
+    {
+        // The store's schema is made in it: the migrations write pages, in the file's own format.
+        let store = Store::open_keyed(&path, Some(&key)).unwrap();
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 200);
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+    }
+    let pages = read_pages(&std::fs::read(&path).unwrap(), &STOCK_KEY, Mac::Sha512).unwrap();
+    assert!(contains(
+        &pages,
+        "stock note 7: lateral movement from WKS-FIN-007"
+    ));
+    let wrong = Store::open_keyed(&path, Some(&DataKey::from_bytes([1; 32]))).err();
+    assert!(
+        matches!(wrong, Some(casebook_store::StoreError::WrongKey)),
+        "{wrong:?}"
+    );
 }
