@@ -74,7 +74,7 @@ fn lines(plain: &Figures, e: &StoreFigures) -> Vec<Line> {
 pub fn text(o: &mut String, plain: &Figures, e: &StoreFigures) {
     let _ = writeln!(
         o,
-        "10. the store phases on encrypted databases (SQLCipher, raw 256-bit key), same run"
+        "10. the store phases on encrypted databases (SQLCipher, raw 256-bit key), same run; the appends took turns\n    with the plain ones, entry by entry"
     );
     let _ = writeln!(
         o,

@@ -221,14 +221,22 @@ pub fn run_with_encryption(
     if encrypted {
         std::fs::create_dir_all(&sealed_dir)?;
     }
-    // The appends first, plain then encrypted, back to back: the later phases write gigabytes that the disk goes on
+    // The appends first, plain and encrypted taking turns: the later phases write gigabytes that the disk goes on
     // flushing for a while, and whichever append ran after them waited behind that in its own flushes.
-    let append = append_phase(sizes, phases, root, &plain, progress)?;
-    let sealed_append = if encrypted {
-        append_phase(sizes, phases, &sealed_dir, &sealed, progress)
-            .context("measuring durable appends on an encrypted database")?
+    let (append, sealed_append) = if !wants(Phase::Append) {
+        (None, None)
+    } else if encrypted {
+        let plain_dir = root.join("append");
+        let mut both = append::measure_side_by_side(
+            &[(&plain_dir, &plain), (&sealed_dir.join("append"), &sealed)],
+            sizes.appends,
+            progress,
+        )
+        .context("measuring durable appends, plain and encrypted by turns")?;
+        let sealed_figures = both.pop();
+        (both.pop(), sealed_figures)
     } else {
-        None
+        (append_phase(sizes, phases, root, &plain, progress)?, None)
     };
     let store = store_phases(sizes, phases, root, &plain, append, progress)?;
     let encrypted = if encrypted {

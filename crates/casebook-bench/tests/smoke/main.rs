@@ -422,3 +422,44 @@ fn the_encrypted_run_measures_the_store_phases_again_on_encrypted_databases() {
         "the ratios and the encrypted checks are printed: {text}"
     );
 }
+
+#[test]
+fn appends_on_two_directories_take_turns_so_both_meet_the_same_minutes_of_the_disk() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (a, b) = (root.path().join("a"), root.path().join("b"));
+    let plain = casebook_bench::cipher::Cipher::plain();
+    let figures = casebook_bench::append::measure_side_by_side(
+        &[(&a, &plain), (&b, &plain)],
+        TINY.appends,
+        Progress::hidden(),
+    )
+    .expect("the appends run");
+    assert_eq!(figures.len(), 2);
+    // When each directory's entries were recorded: if one ran after the other, the ranges would not overlap.
+    let recorded = |dir: &std::path::Path| {
+        let cb = casebook_api::Casebook::open(dir).expect("the directory opens");
+        let incident = cb
+            .incidents(&Default::default(), 10)
+            .expect("incidents")
+            .remove(0);
+        let (total, entries) = cb
+            .entries(&incident.key, &Default::default(), 0, 1000)
+            .expect("entries");
+        assert_eq!(
+            total,
+            (2 * TINY.appends + casebook_bench::append::FRAME_SAMPLES) as i64
+        );
+        let times: Vec<_> = entries.iter().map(|e| e.recorded_at).collect();
+        (*times.iter().min().unwrap(), *times.iter().max().unwrap())
+    };
+    let ((a_first, a_last), (b_first, b_last)) = (recorded(&a), recorded(&b));
+    assert!(
+        a_first < b_last && b_first < a_last,
+        "the two series overlap in time: a {a_first}..{a_last}, b {b_first}..{b_last}"
+    );
+    for f in &figures {
+        assert_eq!(f.api.count, TINY.appends);
+        assert_eq!(f.store.count, TINY.appends);
+        assert_eq!(f.disk.count, TINY.appends);
+    }
+}
