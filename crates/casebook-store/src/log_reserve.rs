@@ -113,15 +113,36 @@ mod tests {
             .execute_batch("CREATE TABLE filler (n INTEGER NOT NULL, body BLOB NOT NULL)")
             .unwrap();
         for n in 0..rows {
-            let tx = store.write().unwrap();
-            tx.execute(
-                "INSERT INTO filler (n, body) VALUES (?1, zeroblob(3000))",
-                [n as i64],
-            )
-            .unwrap();
-            tx.commit().unwrap();
+            commit_row(&mut store, n as i64);
         }
         store
+    }
+
+    /// One committed row of about a page.
+    fn commit_row(store: &mut crate::Store, n: i64) {
+        let tx = store.write().unwrap();
+        tx.execute(
+            "INSERT INTO filler (n, body) VALUES (?1, zeroblob(3000))",
+            [n],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// The rows a crash now would keep: the database and its log copied as they are, while the connections are
+    /// open, then opened (SQLite recovers the log's frames and stops at the zeros), checked whole.
+    fn rows_after_a_crash(dir: &Path) -> i64 {
+        let copy = tempfile::tempdir().unwrap();
+        for suffix in ["", "-wal"] {
+            let name = format!("casebook.db{suffix}");
+            std::fs::copy(dir.join(&name), copy.path().join(&name)).unwrap();
+        }
+        let recovered = Connection::open(copy.path().join("casebook.db")).unwrap();
+        let check: String = recovered
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        count(&recovered)
     }
 
     fn count(conn: &Connection) -> i64 {
@@ -141,29 +162,11 @@ mod tests {
         assert_eq!(std::fs::metadata(&log).unwrap().len(), 8 << 20);
         // Commits go on into the room: the file no longer grows.
         for n in 20..60 {
-            let tx = store.write().unwrap();
-            tx.execute(
-                "INSERT INTO filler (n, body) VALUES (?1, zeroblob(3000))",
-                [n],
-            )
-            .unwrap();
-            tx.commit().unwrap();
+            commit_row(&mut store, n);
         }
         assert_eq!(std::fs::metadata(&log).unwrap().len(), 8 << 20);
         assert_eq!(count(&other), 60);
-        // A crash now (the files as they are, copied while both connections are open) loses nothing: recovery reads
-        // the frames and stops at the zeros.
-        let copy = tempfile::tempdir().unwrap();
-        for suffix in ["", "-wal"] {
-            let name = format!("casebook.db{suffix}");
-            std::fs::copy(dir.path().join(&name), copy.path().join(&name)).unwrap();
-        }
-        let recovered = Connection::open(copy.path().join("casebook.db")).unwrap();
-        assert_eq!(count(&recovered), 60);
-        let check: String = recovered
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(rows_after_a_crash(dir.path()), 60);
     }
 
     #[test]
@@ -178,13 +181,7 @@ mod tests {
         let writer = std::thread::spawn(move || {
             let mut n = 5;
             while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                let tx = store.write().unwrap();
-                tx.execute(
-                    "INSERT INTO filler (n, body) VALUES (?1, zeroblob(3000))",
-                    [n],
-                )
-                .unwrap();
-                tx.commit().unwrap();
+                commit_row(&mut store, n);
                 n += 1;
                 std::thread::sleep(std::time::Duration::from_micros(500));
             }
@@ -197,19 +194,9 @@ mod tests {
         let (store, rows) = writer.join().unwrap();
         assert!(std::fs::metadata(log_path(&path)).unwrap().len() >= target);
         assert_eq!(count(&other), rows);
-        // A crash now loses none of them: the copied files recover every commit, the zeros after them ignored.
-        let copy = tempfile::tempdir().unwrap();
-        for suffix in ["", "-wal"] {
-            let name = format!("casebook.db{suffix}");
-            std::fs::copy(dir.path().join(&name), copy.path().join(&name)).unwrap();
-        }
+        // A crash now loses none of them, the zeros after them ignored.
+        assert_eq!(rows_after_a_crash(dir.path()), rows);
         drop(store);
-        let recovered = Connection::open(copy.path().join("casebook.db")).unwrap();
-        assert_eq!(count(&recovered), rows);
-        let check: String = recovered
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
     }
 
     #[test]
