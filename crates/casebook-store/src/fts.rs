@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::Result;
 
@@ -90,7 +90,7 @@ pub(crate) fn queue_doc(
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    insert_doc(conn, Table::Backlog, kind, id, incident, body)?;
+    insert_doc(conn, BACKLOG_ROW, None, kind, id, incident, body)?;
     // The backlog is only ever emptied whole, so its rows are numbered from 1 and the last number is their count.
     if conn.last_insert_rowid() >= BACKLOG_ROWS {
         flush_backlog(conn)?;
@@ -98,20 +98,57 @@ pub(crate) fn queue_doc(
     Ok(())
 }
 
-/// Moves every row of `search_backlog` into the index, in the order they were made, in the caller's transaction.
-/// Whatever writes the index directly calls this first, so rowids (which rank recent matches first) stay in the
-/// order the rows were made.
+/// Moves every row of `search_backlog` into the index, in the order they were made, in the caller's transaction,
+/// with each timeline entry's place (`search_places`). Whatever writes the index directly calls this first, so rowids
+/// (which rank recent matches first) stay in the order the rows were made.
 pub(crate) fn flush_backlog(conn: &Connection) -> Result<()> {
-    let moved = conn
-        .prepare_cached(
-            "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope)
-             SELECT doc_kind, doc_id, incident_id, body, idents, scope FROM search_backlog ORDER BY seq",
-        )?
+    let first: Option<i64> = conn
+        .prepare_cached("SELECT min(seq) FROM search_backlog")?
+        .query_row([], |r| r.get(0))?;
+    let Some(first) = first else {
+        return Ok(());
+    };
+    // Row `seq` of the backlog becomes row `seq + shift` of the index, so its place can name that row.
+    let shift = next_rowid(conn)? - first;
+    conn.prepare_cached(
+        "INSERT INTO search_index (rowid, doc_kind, doc_id, incident_id, body, idents, scope)
+         SELECT seq + ?1, doc_kind, doc_id, incident_id, body, idents, scope FROM search_backlog ORDER BY seq",
+    )?
+    .execute([shift])?;
+    conn.prepare_cached(
+        "INSERT INTO search_places (doc_rowid, event_time_us, entry_id, kind)
+         SELECT b.seq + ?1, t.event_time_us, unhex(replace(t.id, '-', '')), t.kind
+         FROM search_backlog b JOIN timeline_entries t ON t.id = b.doc_id WHERE b.doc_kind = 'entry'",
+    )?
+    .execute([shift])?;
+    conn.prepare_cached("DELETE FROM search_backlog")?
         .execute([])?;
-    if moved > 0 {
-        conn.prepare_cached("DELETE FROM search_backlog")?
-            .execute([])?;
-    }
+    Ok(())
+}
+
+/// The rowid the index's next row gets. Rows are numbered here rather than by FTS5, so an entry's place is written
+/// with its row's number (FTS5 would give the same one: the highest plus one).
+pub(crate) fn next_rowid(conn: &Connection) -> Result<i64> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT rowid FROM search_index ORDER BY rowid DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(last.map_or(1, |r| r + 1))
+}
+
+/// Records where a timeline entry indexed as row `rowid` sits on its timeline (`search_places`), for the text filter.
+pub(crate) fn place_entry(
+    conn: &Connection,
+    rowid: i64,
+    event_time_us: i64,
+    entry: &str,
+    kind: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO search_places (doc_rowid, event_time_us, entry_id, kind)
+         VALUES (?1, ?2, unhex(replace(?3, '-', '')), ?4)",
+    )?
+    .execute(params![rowid, event_time_us, entry, kind])?;
     Ok(())
 }
 
@@ -133,37 +170,40 @@ pub(crate) fn catch_up(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Indexes one document (entries, observables and comments never change, so their rows are only ever inserted).
-/// Callers move the backlog in first ([`flush_backlog`]), once for all the rows they write.
+/// Indexes one document as row `rowid` (entries, observables and comments never change, so their rows are only
+/// ever inserted). Callers move the backlog in first ([`flush_backlog`]), once for all the rows they write, and
+/// number the rows from [`next_rowid`].
 pub(crate) fn index_doc(
     conn: &Connection,
+    rowid: i64,
     kind: &str,
     id: &str,
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    insert_doc(conn, Table::Index, kind, id, incident, body)
+    insert_doc(conn, INDEX_ROW, Some(rowid), kind, id, incident, body)
 }
 
-/// Where a document's row goes: the index itself or its backlog (the same columns).
-enum Table {
-    Index,
-    Backlog,
-}
+/// A document's row in the index and in its backlog: the same columns, `?2` to `?7`; the index's rowid is `?1`
+/// (the backlog numbers its rows itself).
+const INDEX_ROW: &str =
+    "INSERT INTO search_index (rowid, doc_kind, doc_id, incident_id, body, idents, scope)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const BACKLOG_ROW: &str =
+    "INSERT INTO search_backlog (doc_kind, doc_id, incident_id, body, idents, scope)
+    VALUES (?2, ?3, ?4, ?5, ?6, ?7)";
 
 fn insert_doc(
     conn: &Connection,
-    table: Table,
+    sql: &str,
+    rowid: Option<i64>,
     kind: &str,
     id: &str,
     incident: &str,
     body: &str,
 ) -> Result<()> {
-    let sql = match table {
-        Table::Index => "INSERT INTO search_index (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        Table::Backlog => "INSERT INTO search_backlog (doc_kind, doc_id, incident_id, body, idents, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    };
     conn.prepare_cached(sql)?.execute(params![
+        rowid,
         kind,
         id,
         incident,
@@ -183,10 +223,12 @@ pub(crate) fn carry_over_0005(conn: &Connection) -> Result<()> {
             "SELECT doc_kind, doc_id, incident_id, body FROM search_index_0005 ORDER BY rowid",
         )?;
         let mut rows = read.query([])?;
+        let mut rowid = next_rowid(conn)?;
         while let Some(r) = rows.next()? {
             let (kind, id, incident, body): (String, String, String, String) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            index_doc(conn, &kind, &id, &incident, &body)?;
+            index_doc(conn, rowid, &kind, &id, &incident, &body)?;
+            rowid += 1;
         }
     }
     conn.execute_batch("DROP TABLE search_index_0005")?;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0010_server_receipt.sql"),
     include_str!("../../../migrations/sqlite/0011_search_backlog.sql"),
     include_str!("../../../migrations/sqlite/0012_device_heads_from_events.sql"),
+    include_str!("../../../migrations/sqlite/0013_search_places.sql"),
 ];
 
 /// A store function that fills what a migration's SQL cannot compute, in the migration's transaction.
@@ -144,8 +145,10 @@ mod tests {
              ALTER TABLE forked_events DROP COLUMN server_received_us;",
         )
         .unwrap();
-        conn.execute_batch(&format!("{UNDO_0012} {UNDO_0011} PRAGMA user_version = 8;"))
-            .unwrap();
+        conn.execute_batch(&format!(
+            "{UNDO_0013} {UNDO_0012} {UNDO_0011} PRAGMA user_version = 8;"
+        ))
+        .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
         let conn = store.conn();
@@ -185,7 +188,9 @@ mod tests {
             .unwrap();
         store
             .conn()
-            .execute_batch(&format!("{UNDO_0012} {UNDO_0011} PRAGMA user_version = 9;"))
+            .execute_batch(&format!(
+                "{UNDO_0013} {UNDO_0012} {UNDO_0011} PRAGMA user_version = 9;"
+            ))
             .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
@@ -197,6 +202,9 @@ mod tests {
              receipt times"
         );
     }
+
+    /// What migration 0013 adds, taken away again.
+    const UNDO_0013: &str = "DROP TABLE search_places;";
 
     /// What migration 0012 took away, back again: the copy of each device's head, as the build before kept it.
     const UNDO_0012: &str =
@@ -210,10 +218,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("casebook.db");
         let store = crate::Store::open(&path).unwrap();
-        store.conn().execute_batch(UNDO_0012).unwrap();
         store
             .conn()
-            .execute_batch("PRAGMA user_version = 11")
+            .execute_batch(&format!("{UNDO_0013} {UNDO_0012} PRAGMA user_version = 11"))
             .unwrap();
         drop(store);
         let store = crate::Store::open(&path).unwrap();
@@ -252,7 +259,7 @@ mod tests {
         let path = dir.path().join("casebook.db");
         let store = crate::Store::open(&path).unwrap();
         let conn = store.conn();
-        conn.execute_batch(&format!("{UNDO_0012} {UNDO_0011}"))
+        conn.execute_batch(&format!("{UNDO_0013} {UNDO_0012} {UNDO_0011}"))
             .unwrap();
         for (id, supersedes) in [("a", None), ("b", None), ("c", Some("a")), ("d", None)] {
             conn.execute(

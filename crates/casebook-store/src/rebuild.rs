@@ -24,6 +24,8 @@ pub fn rebuild_in(tx: &Transaction, mut progress: impl FnMut(u64)) -> Result<u64
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
     tx.execute("DELETE FROM search_backlog", [])?;
+    // Entries' places go with the index's rows, which they name by rowid (local, so not in the dump).
+    tx.execute("DELETE FROM search_places", [])?;
     let mut after = (String::new(), String::new());
     let mut applied = 0u64;
     let search = project::SearchRows::default();

@@ -142,7 +142,13 @@ pub(super) fn insert_entry(at: &At, n: &NewEntry) -> Result<()> {
         body.push(' ');
         body.push_str(s);
     }
-    at.search.add("entry", &entry, incident, body);
+    at.search.add_entry(
+        &entry,
+        incident,
+        body,
+        micros(n.event_time),
+        n.kind.as_str(),
+    );
     Ok(())
 }
 

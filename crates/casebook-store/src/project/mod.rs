@@ -63,6 +63,8 @@ struct SearchRow {
     id: String,
     incident: String,
     body: String,
+    /// A timeline entry's event time and kind, for its place (`search_places`).
+    place: Option<(i64, &'static str)>,
 }
 
 /// Rows kept before they are written anyway, so a long replay holds a bounded amount of text.
@@ -70,11 +72,35 @@ const MAX_KEPT_ROWS: usize = 2_000;
 
 impl SearchRows {
     pub(super) fn add(&self, kind: &'static str, id: &str, incident: &str, body: String) {
+        self.push(kind, id, incident, body, None);
+    }
+
+    /// A timeline entry's row, which also records the entry's place.
+    pub(super) fn add_entry(
+        &self,
+        id: &str,
+        incident: &str,
+        body: String,
+        event_time_us: i64,
+        kind: &'static str,
+    ) {
+        self.push("entry", id, incident, body, Some((event_time_us, kind)));
+    }
+
+    fn push(
+        &self,
+        kind: &'static str,
+        id: &str,
+        incident: &str,
+        body: String,
+        place: Option<(i64, &'static str)>,
+    ) {
         self.rows.borrow_mut().push(SearchRow {
             kind,
             id: id.to_string(),
             incident: incident.to_string(),
             body,
+            place,
         });
     }
 
@@ -86,8 +112,15 @@ impl SearchRows {
             return Ok(());
         }
         crate::fts::flush_backlog(tx)?;
-        for r in rows {
-            crate::fts::index_doc(tx, r.kind, &r.id, &r.incident, &r.body)?;
+        let first = crate::fts::next_rowid(tx)?;
+        for (rowid, r) in (first..).zip(&rows) {
+            crate::fts::index_doc(tx, rowid, r.kind, &r.id, &r.incident, &r.body)?;
+        }
+        // Places after every row of the index: FTS5 would make the rows before each other statement a segment.
+        for (rowid, r) in (first..).zip(&rows) {
+            if let Some((time, kind)) = r.place {
+                crate::fts::place_entry(tx, rowid, time, &r.id, kind)?;
+            }
         }
         Ok(())
     }

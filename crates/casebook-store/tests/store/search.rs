@@ -316,3 +316,194 @@ fn a_full_backlog_goes_into_the_index_as_one_segment_within_the_change_that_fill
         "one segment for the whole backlog"
     );
 }
+
+/// Entry `n` as the places test makes them: times in another order than they are made, two kinds, some key events,
+/// words that two filters share.
+fn varied(base: u128, n: u128, supersedes: Option<u128>) -> NewEntry {
+    let word = if n.is_multiple_of(3) {
+        "failed"
+    } else {
+        "granted"
+    };
+    let mut e = entry(base + n, format!("{word} logon on host{}", n % 7));
+    e.event_time =
+        chrono::DateTime::from_timestamp(1_800_000_000 + ((n * 37) % 400) as i64, 0).unwrap();
+    if n % 4 == 1 {
+        e.kind = EntryKind::Action;
+    }
+    e.key_event = n.is_multiple_of(5);
+    if let Some(old) = supersedes {
+        e.summary = format!("failed logon corrected on host{}", old % 7);
+        e.supersedes = Some(EntryId(Uuid::from_u128(0x10_0000 + base + old)));
+    }
+    e
+}
+
+/// Places that name an indexed entry by its row, with that entry's time, id and kind; then every place.
+const PLACED: &str = "SELECT count(*) FROM search_places p JOIN search_index s ON s.rowid = p.doc_rowid
+    JOIN timeline_entries t ON t.id = s.doc_id
+    WHERE s.doc_kind = 'entry' AND p.event_time_us = t.event_time_us AND p.entry_id = unhex(replace(t.id, '-', ''))
+    AND p.kind = t.kind";
+const PLACES: &str = "SELECT count(*) FROM search_places";
+
+/// The text filter's map (its count and its pages, read from the entries' places) against the same filter answered
+/// from the entries themselves (`read::entries`, the full-text query inside the entries' own query).
+fn assert_the_map_agrees(store: &casebook_store::Store, incident: IncidentId, when: &str) {
+    use casebook_store::read::{entries, entry_count, EntryFilter, TimelineMap};
+    let conn = store.conn();
+    for text in [
+        "logon",
+        "failed logon",
+        "host3",
+        "corrected",
+        "gran",
+        "nowhere",
+    ] {
+        for (kind, key_events_only, hide_superseded) in [
+            (None, false, false),
+            (None, false, true),
+            (Some(EntryKind::Action), false, true),
+            (Some(EntryKind::Finding), false, false),
+            (None, true, false),
+        ] {
+            let f = EntryFilter {
+                kind,
+                key_events_only,
+                hide_superseded,
+                text: Some(text.into()),
+            };
+            let want: Vec<EntryId> = entries(conn, incident, &f, 0, 10_000)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            let map = TimelineMap::build(conn, incident, &f).unwrap();
+            assert_eq!(
+                map.total(),
+                entry_count(conn, incident, &f).unwrap(),
+                "{when}: {f:?}"
+            );
+            let mut got = Vec::new();
+            while let Some(page) = Some(map.page(conn, incident, &f, got.len() as i64, 50).unwrap())
+                .filter(|p| !p.is_empty())
+            {
+                got.extend(page.iter().map(|e| e.id));
+            }
+            assert_eq!(got, want, "{when}: {f:?}");
+        }
+    }
+}
+
+#[test]
+fn every_indexed_entry_has_its_place_and_the_text_filters_map_agrees_with_the_entries() {
+    let mut chain = Chain::new(31);
+    let (_dir, mut store) = crate::receiver(&[chain.device]);
+    let mut typist = Typist::open(&mut store, "Typed");
+    // Typed one at a time: the first casebook_store::SEARCH_BACKLOG_ROWS move in when the backlog fills, the rest
+    // when the filter reads the index.
+    let typed = 300;
+    for n in 0..typed {
+        typist.make(
+            &mut store,
+            Payload::EntryAdded(varied(0x7C_0000, (n * 7) % typed, None)),
+        );
+    }
+    for (n, old) in [(typed, 3), (typed + 1, 9), (typed + 2, 3)] {
+        typist.make(
+            &mut store,
+            Payload::EntryAdded(varied(0x7C_0000, n, Some(old))),
+        );
+    }
+    assert!(typed as i64 > casebook_store::SEARCH_BACKLOG_ROWS);
+    // Pulled as a batch, corrections among them.
+    chain.open("Pulled");
+    for n in 0..200 {
+        chain.push(Payload::EntryAdded(varied(0x31_0000, n, None)));
+    }
+    chain.push(Payload::EntryAdded(varied(0x31_0000, 200, Some(6))));
+    crate::arrive(&mut store, &chain.events);
+
+    for incident in [typist.incident, chain.incident] {
+        assert_the_map_agrees(&store, incident, "as written");
+    }
+    let placed = count(&store, PLACED);
+    assert_eq!(
+        placed,
+        count(&store, INDEXED),
+        "every indexed entry is placed"
+    );
+    assert_eq!(placed, (typed + 3 + 201) as i64);
+    assert_eq!(count(&store, PLACES), placed, "and every place names one");
+
+    casebook_store::rebuild::rebuild(&mut store, |_| {}).unwrap();
+    for incident in [typist.incident, chain.incident] {
+        assert_the_map_agrees(&store, incident, "after a rebuild");
+    }
+    assert_eq!(count(&store, PLACED), placed, "a rebuild places them again");
+    assert_eq!(
+        count(&store, PLACES),
+        placed,
+        "and keeps no place of before"
+    );
+}
+
+#[test]
+fn the_upgrade_places_every_entry_already_indexed_and_none_that_waits() {
+    let mut chain = Chain::new(41);
+    let (_dir, mut store) = crate::receiver(&[chain.device]);
+    chain.open("Pulled before the upgrade");
+    for n in 0..150 {
+        chain.push(Payload::EntryAdded(varied(0x41_0000, n, None)));
+    }
+    chain.push(Payload::EntryAdded(varied(0x41_0000, 150, Some(4))));
+    crate::arrive(&mut store, &chain.events);
+    let mut typist = Typist::open(&mut store, "Typed before the upgrade");
+    for n in 0..5 {
+        typist.make(&mut store, Payload::EntryAdded(varied(0x7C_0000, n, None)));
+    }
+    assert_eq!(count(&store, WAITING), 5);
+    // The database as the build before wrote it: no places.
+    store
+        .conn()
+        .execute_batch("DROP TABLE search_places; PRAGMA user_version = 12;")
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let store = casebook_store::Store::open(&path).unwrap();
+    assert_eq!(count(&store, PLACED), 151, "every indexed entry is placed");
+    assert_eq!(count(&store, PLACES), 151);
+    // The entries that waited are placed when they go into the index.
+    assert_the_map_agrees(&store, typist.incident, "waiting at the upgrade");
+    assert_the_map_agrees(&store, chain.incident, "after the upgrade");
+    assert_eq!(count(&store, PLACED), 156);
+}
+
+#[test]
+fn an_encrypted_copy_keeps_every_place_naming_its_row() {
+    let mut chain = Chain::new(51);
+    let (dir, mut store) = crate::receiver(&[chain.device]);
+    chain.open("Pulled, then encrypted");
+    for n in 0..120 {
+        chain.push(Payload::EntryAdded(varied(0x51_0000, n, None)));
+    }
+    chain.push(Payload::EntryAdded(varied(0x51_0000, 120, Some(8))));
+    crate::arrive(&mut store, &chain.events);
+    let path = store.path().to_path_buf();
+    drop(store);
+    // What `casebook encrypt` does to the database.
+    let key = casebook_store::cipher::DataKey::from_bytes([5; 32]);
+    casebook_store::cipher::replace_with_encrypted(
+        &path,
+        &dir.path().join("casebook.db.encrypting"),
+        &key,
+    )
+    .unwrap();
+    let store = casebook_store::Store::open_keyed(&path, Some(&key)).unwrap();
+    assert_eq!(
+        count(&store, PLACED),
+        121,
+        "every place still names its row"
+    );
+    assert_eq!(count(&store, PLACES), 121);
+    assert_the_map_agrees(&store, chain.incident, "encrypted");
+}

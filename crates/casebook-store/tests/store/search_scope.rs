@@ -341,7 +341,7 @@ fn hostile_input_gives_results_or_nothing_never_an_error() {
 /// migration 0002 created it, with the rows the old build wrote (their text; the new columns did not exist), and the
 /// timeline's time index as 0002 made it (0007 replaces it), none of 0008's alert tables, none of 0009's timeline
 /// counts, none of 0010's server receipt times, none of 0011's search backlog (its rows all came in a batch,
-/// so none waits there), and with the copy of each device's head that 0012 drops.
+/// so none waits there), with the copy of each device's head that 0012 drops, and none of 0013's entry places.
 fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -364,6 +364,7 @@ fn as_written_at_schema_5(store: Store, path: &std::path::Path) {
          ALTER TABLE forked_events DROP COLUMN server_received_us;
          DROP TABLE search_backlog; DROP INDEX timeline_by_supersedes;
          CREATE INDEX timeline_by_supersedes ON timeline_entries (supersedes);
+         DROP TABLE search_places;
          CREATE TABLE device_heads (device TEXT PRIMARY KEY, device_seq INTEGER NOT NULL, hash TEXT NOT NULL,
              hlc TEXT NOT NULL);
          INSERT INTO device_heads SELECT device, device_seq, hash, hlc FROM events e
