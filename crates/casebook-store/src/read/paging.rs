@@ -237,10 +237,22 @@ pub struct TimelineMap {
 /// The places of a text filter's matches, from the full-text index: its matches (the incident's scope token ANDed
 /// with the words, so only this incident's documents are walked), each joined to its entry by primary key for its
 /// place and the other filters. `CROSS JOIN` keeps the index as the outer loop, so the cost follows the matches,
-/// not the incident's length.
+/// not the incident's length. Used when a key-event filter needs the entry's row; see [`TEXT_PLACES_NARROW`].
 pub(crate) const TEXT_PLACES: &str = "SELECT t.event_time_us, t.id FROM search_index s CROSS JOIN timeline_entries t
     WHERE search_index MATCH ?5 AND s.doc_kind = 'entry' AND t.id = s.doc_id AND t.incident_id = ?1
     AND (?2 IS NULL OR t.kind = ?2) AND (?3 = 0 OR t.key_event = 1) AND (?4 = 0 OR t.superseded_by IS NULL)";
+
+/// The same places read from `search_places` by each match's rowid (migration 0013): a narrow row instead of the
+/// index's stored text and the entry's row, both wide, of which a common word's matches touch nearly every page
+/// (an encrypted page is decrypted and checked on each read). Only entries have places, so other documents drop
+/// out; the scope token keeps the incident's. `?2`: the kind, if the filter has one.
+pub(crate) const TEXT_PLACES_NARROW: &str = "SELECT p.event_time_us, p.entry_id FROM search_index s
+    CROSS JOIN search_places p WHERE search_index MATCH ?1 AND p.doc_rowid = s.rowid AND (?2 IS NULL OR p.kind = ?2)";
+
+/// The incident's entries a correction has replaced, found from the corrections (few) by their partial index.
+pub(crate) const SUPERSEDED_ENTRIES: &str = "SELECT unhex(replace(o.id, '-', '')) FROM timeline_entries c
+    CROSS JOIN timeline_entries o WHERE c.supersedes IS NOT NULL AND o.id = c.supersedes AND o.incident_id = ?1
+    AND o.superseded_by IS NOT NULL";
 
 impl TimelineMap {
     pub fn build(conn: &Connection, incident: IncidentId, filter: &EntryFilter) -> Result<Self> {
@@ -288,19 +300,57 @@ impl TimelineMap {
         if p[4] == Value::Null {
             return Ok(None);
         }
-        let mut stmt = conn.prepare_cached(TEXT_PLACES)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(p))?;
-        let mut marks = Vec::new();
-        while let Some(r) = rows.next()? {
-            marks.push(Key(r.get(0)?, r.get(1)?));
-        }
-        marks.sort_unstable();
+        let mut marks = if !filter.key_events_only {
+            Self::narrow_places(conn, incident, filter, &p[4], &p[1])?
+        } else {
+            let mut stmt = conn.prepare_cached(TEXT_PLACES)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(p))?;
+            let mut marks = Vec::new();
+            while let Some(r) = rows.next()? {
+                marks.push(Key(r.get(0)?, r.get(1)?));
+            }
+            marks.sort_unstable();
+            marks
+        };
         marks.dedup();
         Ok(Some(TimelineMap {
             total: marks.len() as i64,
             every: 1,
             marks,
         }))
+    }
+
+    /// The matches' places from `search_places` ([`TEXT_PLACES_NARROW`]), in order, less the entries a correction
+    /// replaced when the filter hides them.
+    fn narrow_places(
+        conn: &Connection,
+        incident: IncidentId,
+        filter: &EntryFilter,
+        query: &Value,
+        kind: &Value,
+    ) -> Result<Vec<Key>> {
+        let hidden: std::collections::HashSet<[u8; 16]> = if filter.hide_superseded {
+            conn.prepare_cached(SUPERSEDED_ENTRIES)?
+                .query_map([incident.to_string()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            Default::default()
+        };
+        let mut stmt = conn.prepare_cached(TEXT_PLACES_NARROW)?;
+        let mut rows = stmt.query([query, kind])?;
+        let mut places = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: [u8; 16] = r.get(1)?;
+            if !hidden.contains(&id) {
+                places.push((r.get::<_, i64>(0)?, id));
+            }
+        }
+        // Sorted as bytes before the ids become text: a UUID's bytes and its text sort alike.
+        places.sort_unstable();
+        Ok(places
+            .into_iter()
+            .map(|(t, id)| Key(t, uuid::Uuid::from_bytes(id).to_string()))
+            .collect())
     }
 
     /// Whether the map holds every place (a text filter's): pages then come from it by position.
@@ -591,6 +641,34 @@ mod tests {
             "{steps:?}"
         );
         assert_eq!(steps.len(), 2, "{steps:?}");
+    }
+
+    /// Without a key-event filter, a text filter's places cost a narrow row per match: `SCAN s VIRTUAL TABLE
+    /// INDEX 0:M…`, then `SEARCH p USING INTEGER PRIMARY KEY (rowid=?)`, never the entry's row or the index's
+    /// stored text; the entries a correction replaced are found from the corrections' partial index.
+    #[test]
+    fn a_text_filters_places_come_from_the_index_then_each_place_by_rowid() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Store::open(&dir.path().join("casebook.db")).unwrap();
+        let steps = plan(store.conn(), TEXT_PLACES_NARROW);
+        assert!(
+            steps[0].starts_with("SCAN s VIRTUAL TABLE INDEX") && steps[0].contains(":M"),
+            "{steps:?}"
+        );
+        assert!(
+            steps[1].contains("SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"),
+            "{steps:?}"
+        );
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        let steps = plan(store.conn(), SUPERSEDED_ENTRIES);
+        assert!(
+            steps[0].contains("c USING COVERING INDEX timeline_by_supersedes"),
+            "{steps:?}"
+        );
+        assert!(
+            steps[1].contains("SEARCH o USING INDEX sqlite_autoindex_timeline_entries_1 (id=?)"),
+            "{steps:?}"
+        );
     }
 
     /// Far jumps stay cheap only while every paging query seeks on the index by incident and place rather than
