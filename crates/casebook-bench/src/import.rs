@@ -47,7 +47,7 @@ pub struct ImportFigures {
     /// Entries the import reported, and entries the incident holds afterwards.
     pub imported_entries: u64,
     pub stored_entries: i64,
-    /// Timeline entries and their FTS5 rows in the like-for-like database afterwards.
+    /// Timeline entries, and their FTS5 rows each with its place, in the like-for-like database afterwards.
     pub baseline_rows: i64,
     pub baseline_indexed: i64,
     /// Rows in the bare table afterwards.

@@ -12,7 +12,8 @@
 //!   same `search_index` FTS5 row, its derived columns (identifiers, incident scope) included. The FTS5 rows go in
 //!   [`FTS_ROWS`] to a statement, as someone writing this by hand for speed would: FTS5 turns the rows of each
 //!   statement of a transaction into a segment of their own (the statement's savepoint flushes them), so one row a
-//!   statement would make the baseline pay for a segment a row, which the import does not.
+//!   statement would make the baseline pay for a segment a row, which the import does not. After each statement,
+//!   the same rows' places in `search_places` (each row's rowid, the entry's time, id and kind), one statement too.
 //!
 //! Left out, because they are the import's rules rather than the rows it writes: resolving the incident and the
 //! acting person, the admission rule, reading the clock and the device's head before each event, and the checks a
@@ -103,7 +104,8 @@ pub fn run(
     let conn = store.conn();
     let entries = conn.query_row("SELECT count(*) FROM timeline_entries", [], |r| r.get(0))?;
     let indexed = conn.query_row(
-        "SELECT count(*) FROM search_index WHERE doc_kind = 'entry'",
+        "SELECT count(*) FROM search_index s JOIN search_places p ON p.doc_rowid = s.rowid
+         WHERE s.doc_kind = 'entry' AND p.entry_id = unhex(replace(s.doc_id, '-', ''))",
         [],
         |r| r.get(0),
     )?;
@@ -176,6 +178,7 @@ impl Chain {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?6, '[]', '[]', ?14, NULL, NULL)",
         )?;
         let mut fts_rows: Vec<[String; 5]> = Vec::with_capacity(entries.len());
+        let mut places: Vec<(i64, [u8; 16], &str)> = Vec::with_capacity(entries.len());
         for n in entries {
             let entry = n.entry.to_string();
             entry_row.execute(params![
@@ -204,14 +207,35 @@ impl Chain {
             }
             let (idents, scope) = casebook_store::search_row_derived(&body, &incident);
             fts_rows.push([entry, incident.clone(), body, idents, scope]);
+            places.push((
+                n.event_time.timestamp_micros(),
+                *n.entry.0.as_bytes(),
+                n.kind.as_str(),
+            ));
         }
-        for rows in fts_rows.chunks(FTS_ROWS) {
+        for (rows, places) in fts_rows.chunks(FTS_ROWS).zip(places.chunks(FTS_ROWS)) {
             tx.prepare_cached(&fts_insert(rows.len()))?
                 .execute(rusqlite::params_from_iter(rows.iter().flatten()))?;
+            // Each entry's place names its index row: FTS5 numbered the statement's rows in order.
+            let first = tx.last_insert_rowid() - rows.len() as i64 + 1;
+            let mut stmt = tx.prepare_cached(&places_insert(places.len()))?;
+            for (i, (rowid, (time, id, kind))) in (first..).zip(places).enumerate() {
+                stmt.raw_bind_parameter(4 * i + 1, rowid)?;
+                stmt.raw_bind_parameter(4 * i + 2, time)?;
+                stmt.raw_bind_parameter(4 * i + 3, &id[..])?;
+                stmt.raw_bind_parameter(4 * i + 4, *kind)?;
+            }
+            stmt.raw_execute()?;
         }
         self.prev = Some(e.hash);
         Ok(())
     }
+}
+
+/// One statement inserting `rows` entries' places (`search_places`).
+fn places_insert(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?)"; rows].join(", ");
+    format!("INSERT INTO search_places (doc_rowid, event_time_us, entry_id, kind) VALUES {values}")
 }
 
 /// One statement inserting `rows` entries' FTS5 rows.
